@@ -1,0 +1,758 @@
+"""The dispatcher: a pure, event-driven state machine that decides who takes each escalation.
+
+Events in (each a method, each taking ``now_s``), decisions out (lists of
+:mod:`routing.decisions`). No I/O, no wall clock, no global state: the HTTP service and the
+simulator drive the very same object, one with real time and storage around it, the other with
+SimPy's clock.
+
+The invariant that makes the common events cheap
+------------------------------------------------
+After every event, **no waiting escalation has an eligible agent with a free slot** (the
+assignment is maximal). So when one escalation arrives, the free slots are useless to everyone
+already waiting, and the best decision is simply its cheapest eligible agent (fast path A). When
+one agent frees up, only that agent's slots are new, and filling them greedily by objective is
+optimal (the choices form a matroid: per-channel caps under a total cap) (fast path B). Anything
+else -- several escalations relaxed at once, many agents starting a shift together -- is one batch
+min-cost-flow solve (:mod:`routing.solver`). Fast paths and solver compare the same integer units,
+and ``tests/routing/test_fast_path.py`` proves they reach the same value.
+
+Nothing is lost: every escalation that arrived is in exactly one
+:class:`~routing.domain.EscalationState`; :meth:`Dispatcher.counts` sums to the arrivals.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import itertools
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+
+from routing.cost import (
+    CostTerms,
+    aging_per_s,
+    base_priority,
+    cost_units,
+    live_cost_terms,
+    priority_units,
+    total_cost,
+)
+from routing.decisions import (
+    AgentStatusChanged,
+    Assigned,
+    Decision,
+    Deferred,
+    Explanation,
+    Finished,
+    Offer,
+    OfferRevoked,
+    Queued,
+    Relaxed,
+)
+from routing.domain import (
+    AGENT_STATUSES,
+    CHANNEL_INDEX,
+    CHANNELS,
+    TERMINAL_STATES,
+    Agent,
+    AgentStatus,
+    STATUS_CODE,
+    DeferralMode,
+    Escalation,
+    EscalationState,
+)
+from routing.eligibility import (
+    LIVE_RULES,
+    EligibilityCache,
+    Requirement,
+    StaticEligibility,
+    requirement_at,
+)
+from routing.errors import (
+    DuplicateEscalation,
+    InvalidTransition,
+    OfferNotActive,
+    UnknownAgent,
+    UnknownEscalation,
+    UnknownOffer,
+)
+from routing.roster import OFFLINE, AgentTable, BoolArray, IntArray
+from routing.settings import RoutingSettings
+from routing.solver import AssignmentProblem, solve_assignment
+
+_EXPIRE: Final = 0
+_RELAX: Final = 1
+
+
+@dataclass(slots=True, eq=False)
+class _Esc:
+    spec: Escalation
+    state: EscalationState
+    key: float  # priority at time 0; priority(now) = key + aging * now
+    seq: int
+    level: int
+    req: Requirement
+    final_req: Requirement  # requirement once every relaxation step applies
+    excluded: set[int] = field(default_factory=set)  # agent rows it was offered to before
+    offer_id: str | None = None
+    agent_row: int = -1
+    attempts: int = 0
+
+    @property
+    def queue_entry(self) -> tuple[float, int, str]:
+        return (-self.key, self.seq, self.spec.id)
+
+
+@dataclass(slots=True)
+class _OfferState:
+    offer_id: str
+    esc: _Esc
+    agent_row: int
+    channel: int
+    expires_at_s: float
+
+
+class Dispatcher:
+    """Routes escalations to agents. Every public method is one event; all take ``now_s``.
+
+    ``explain`` builds an :class:`~routing.decisions.Explanation` for every routing decision (the
+    service wants it; a simulator run at scale may turn it off). ``keep_finished`` keeps the final
+    state of finished escalations for :meth:`state_of` (off in long simulations: counts are kept
+    either way).
+    """
+
+    def __init__(
+        self, settings: RoutingSettings | None = None, *, explain: bool = True, keep_finished: bool = True
+    ) -> None:
+        self.settings = settings or RoutingSettings()
+        self.explain = explain
+        self.keep_finished = keep_finished
+        self._t = AgentTable()
+        self._cache = EligibilityCache(self._t, self.settings)
+        self._active: dict[str, _Esc] = {}
+        self._finished: dict[str, EscalationState] = {}
+        self._counts: Counter[EscalationState] = Counter()
+        self._waiting: dict[Requirement, list[tuple[float, int, str]]] = {}
+        self._offers: dict[str, _OfferState] = {}
+        self._timers: list[tuple[float, int, int, str, int]] = []
+        self._seq = itertools.count()
+        self._aging = aging_per_s(self.settings)
+        self._next_shift_change_s = math.inf
+
+    # ================================================================================ queries
+    def state_of(self, escalation_id: str) -> EscalationState:
+        esc = self._active.get(escalation_id)
+        if esc is not None:
+            return esc.state
+        state = self._finished.get(escalation_id)
+        if state is None:
+            raise UnknownEscalation(escalation_id)
+        return state
+
+    def counts(self) -> dict[EscalationState, int]:
+        """Escalations per state; the values sum to every escalation that ever arrived."""
+        return {s: self._counts.get(s, 0) for s in EscalationState}
+
+    def active_offers(self) -> list[Offer]:
+        return [
+            Offer(o.offer_id, o.esc.spec.id, self._t.ids[o.agent_row], o.expires_at_s)
+            for o in self._offers.values()
+        ]
+
+    def offer_of(self, escalation_id: str) -> str | None:
+        esc = self._active.get(escalation_id)
+        return esc.offer_id if esc else None
+
+    def agent_of(self, escalation_id: str) -> str | None:
+        """The agent an offered or assigned escalation is with."""
+        esc = self._active.get(escalation_id)
+        if esc is None or esc.agent_row < 0:
+            return None
+        return self._t.ids[esc.agent_row]
+
+    def agent_ids(self) -> list[str]:
+        return [self._t.ids[i] for i in self._t.rows_present()]
+
+    def agent_profile(self, agent_id: str) -> Agent:
+        return self._t.profiles[self._row(agent_id)]
+
+    def agent_status(self, agent_id: str) -> AgentStatus:
+        return AGENT_STATUSES[int(self._t.status[self._row(agent_id)])]
+
+    def agent_load(self, agent_id: str) -> dict[str, int]:
+        """Slots in use per channel (offers pending count: a slot is reserved while offered)."""
+        row = self._row(agent_id)
+        return {c.value: int(self._t.load[row, i]) for i, c in enumerate(CHANNELS) if self._t.load[row, i]}
+
+    def agent_on_shift(self, agent_id: str) -> bool:
+        return bool(self._t.on_shift[self._row(agent_id)])
+
+    def waiting_ids(self) -> list[str]:
+        """Queued escalations, highest priority first."""
+        entries = sorted(e for group in self._waiting.values() for e in group)
+        return [esc_id for _, _, esc_id in entries]
+
+    def escalation(self, escalation_id: str) -> Escalation:
+        esc = self._active.get(escalation_id)
+        if esc is None:
+            raise UnknownEscalation(escalation_id)
+        return esc.spec
+
+    def relaxation_level(self, escalation_id: str) -> int:
+        esc = self._active.get(escalation_id)
+        if esc is None:
+            raise UnknownEscalation(escalation_id)
+        return esc.level
+
+    def priority_of(self, escalation_id: str, now_s: float) -> float:
+        esc = self._active.get(escalation_id)
+        if esc is None:
+            raise UnknownEscalation(escalation_id)
+        return esc.key + self._aging * now_s
+
+    def next_wakeup_s(self) -> float:
+        """Earliest time :meth:`tick` has something to do (offer expiry, relaxation, shift change)."""
+        self._drop_stale_timers()
+        due = self._timers[0][0] if self._timers else math.inf
+        return min(due, self._next_shift_change_s)
+
+    # ================================================================================ agents
+    def add_agent(self, agent: Agent, now_s: float, status: AgentStatus = AgentStatus.OFFLINE) -> list[Decision]:
+        """Add an agent, or replace the profile of a known one (its status, load and offers stay)."""
+        known = agent.id in self._t.row
+        row = self._t.upsert(agent, now_s)
+        if not known:
+            self._t.set_status(row, status)
+        self._next_shift_change_s = min(self._next_shift_change_s, float(self._t.shift_until_s[row]))
+        out: list[Decision] = []
+        self._after_agent_change(row, now_s, out)
+        return out
+
+    def remove_agent(self, agent_id: str, now_s: float) -> list[Decision]:
+        """Take an agent off the roster. Pending offers are revoked and re-routed.
+
+        Raises :class:`InvalidTransition` while the agent still has assigned work.
+        """
+        row = self._row(agent_id)
+        assigned = sum(1 for e in self._active.values() if e.agent_row == row and e.state is EscalationState.ASSIGNED)
+        if assigned:
+            raise InvalidTransition(f"agent {agent_id!r} still has {assigned} assigned escalation(s)")
+        out: list[Decision] = []
+        returned = self._revoke_offers_of(row, now_s, "agent removed", out)
+        self._t.remove(row)
+        self._route(returned, [], now_s, out)
+        self._check_deferrals(now_s, out)
+        return out
+
+    def set_agent_status(self, agent_id: str, status: AgentStatus, now_s: float) -> list[Decision]:
+        """Presence change. Going offline revokes the agent's pending offers (re-routed elsewhere)."""
+        row = self._row(agent_id)
+        out: list[Decision] = []
+        self._t.set_status(row, status)
+        if status is AgentStatus.AVAILABLE:
+            self._t.missed_offers[row] = 0
+        returned: list[_Esc] = []
+        if status is AgentStatus.OFFLINE:
+            returned = self._revoke_offers_of(row, now_s, "agent went offline", out)
+        self._route(returned, [row] if self._t.routable[row] else [], now_s, out)
+        if status is AgentStatus.OFFLINE:
+            self._check_deferrals(now_s, out)
+        return out
+
+    def _after_agent_change(self, row: int, now_s: float, out: list[Decision]) -> None:
+        if self._t.routable[row]:
+            self._route([], [row], now_s, out)
+        else:
+            self._check_deferrals(now_s, out)
+
+    # ================================================================================ escalations
+    def escalation_arrived(self, escalation: Escalation, now_s: float) -> list[Decision]:
+        """A new escalation: offer it to the best eligible agent, or queue it, or defer it."""
+        if escalation.id in self._active or escalation.id in self._finished:
+            raise DuplicateEscalation(f"escalation {escalation.id!r} already arrived")
+        settings = self.settings
+        waited = max(0.0, now_s - escalation.created_s)
+        level = sum(1 for step in settings.relaxation if step.after_s <= waited)
+        esc = _Esc(
+            spec=escalation,
+            state=EscalationState.QUEUED,
+            key=base_priority(escalation, settings) - self._aging * escalation.created_s,
+            seq=next(self._seq),
+            level=level,
+            req=requirement_at(escalation, level, settings),
+            final_req=requirement_at(escalation, len(settings.relaxation), settings),
+        )
+        self._active[escalation.id] = esc
+        self._counts[EscalationState.QUEUED] += 1
+        self._schedule_relaxation(esc)
+        out: list[Decision] = []
+        self._route([esc], [], now_s, out, announce=True)
+        return out
+
+    def offer_accepted(self, offer_id: str, now_s: float) -> list[Decision]:
+        offer = self._take_offer(offer_id)
+        esc = offer.esc
+        self._set_state(esc, EscalationState.ASSIGNED)
+        self._t.missed_offers[offer.agent_row] = 0
+        return [Assigned(esc.spec.id, self._t.ids[offer.agent_row], offer_id, now_s - esc.spec.created_s)]
+
+    def offer_declined(self, offer_id: str, now_s: float) -> list[Decision]:
+        """The agent said no: re-route the escalation to someone else (never back to them)."""
+        offer = self._take_offer(offer_id)
+        return self._offer_failed(offer, now_s, missed=False)
+
+    def offer_expired(self, offer_id: str, now_s: float) -> list[Decision]:
+        """Nobody answered in time: re-route, and mark the agent not-responding after enough misses."""
+        offer = self._take_offer(offer_id)
+        return self._offer_failed(offer, now_s, missed=True)
+
+    def work_completed(self, escalation_id: str, now_s: float) -> list[Decision]:
+        """The agent finished: free the slot and give it to the best waiting escalation."""
+        esc = self._get(escalation_id)
+        if esc.state is not EscalationState.ASSIGNED:
+            raise InvalidTransition(f"escalation {escalation_id!r} is {esc.state.value}, not assigned")
+        row, channel = esc.agent_row, CHANNEL_INDEX[esc.spec.channel]
+        self._t.release_slot(row, channel, now_s)
+        self._t.record_completion(row, now_s, self.settings.completion_window_s)
+        self._finish(esc, EscalationState.COMPLETED)
+        out: list[Decision] = [Finished(escalation_id, EscalationState.COMPLETED)]
+        self._route([], [row] if self._t.routable[row] else [], now_s, out)
+        return out
+
+    def escalation_abandoned(self, escalation_id: str, now_s: float) -> list[Decision]:
+        """The customer left before an agent accepted. Revokes a pending offer."""
+        esc = self._get(escalation_id)
+        out: list[Decision] = []
+        if esc.state is EscalationState.QUEUED:
+            self._unqueue(esc)
+        elif esc.state is EscalationState.OFFERED:
+            assert esc.offer_id is not None
+            offer = self._take_offer(esc.offer_id)
+            esc.agent_row = -1
+            out.append(OfferRevoked(offer.offer_id, escalation_id, self._t.ids[offer.agent_row], "customer left"))
+            self._t.release_slot(offer.agent_row, offer.channel, now_s)
+            self._route([], [offer.agent_row] if self._t.routable[offer.agent_row] else [], now_s, out)
+        else:
+            raise InvalidTransition(f"escalation {escalation_id!r} is {esc.state.value}; only waiting ones abandon")
+        self._finish(esc, EscalationState.ABANDONED)
+        out.insert(0, Finished(escalation_id, EscalationState.ABANDONED))
+        return out
+
+    # ================================================================================ time
+    def advance_to(self, now_s: float) -> list[tuple[float, Decision]]:
+        """Tick at every wake-up up to ``now_s`` (inclusive); the decisions with their times."""
+        out: list[tuple[float, Decision]] = []
+        while (due := self.next_wakeup_s()) <= now_s:
+            out.extend((due, d) for d in self.tick(due))
+        return out
+
+    def tick(self, now_s: float) -> list[Decision]:
+        """Let time pass: expire offers, relax requirements, follow shift starts and ends."""
+        out: list[Decision] = []
+        freed_rows: list[int] = []
+        if now_s >= self._next_shift_change_s:
+            freed_rows = self._refresh_shifts(now_s, out)
+        relaxed: list[_Esc] = []
+        while self._timers and self._timers[0][0] <= now_s:
+            _, _, kind, ref, token = heapq.heappop(self._timers)
+            if kind == _EXPIRE:
+                offer = self._offers.get(ref)
+                if offer is not None:
+                    out.extend(self.offer_expired(ref, now_s))
+            else:
+                esc = self._active.get(ref)
+                if esc is not None and esc.level == token - 1 and esc.state is not EscalationState.ASSIGNED:
+                    queued = esc.state is EscalationState.QUEUED
+                    if queued:
+                        self._unqueue(esc)
+                    self._relax(esc, out)
+                    if queued:
+                        relaxed.append(esc)
+        self._route(relaxed, freed_rows, now_s, out)
+        return out
+
+    def _refresh_shifts(self, now_s: float, out: list[Decision]) -> list[int]:
+        t = self._t
+        due = np.flatnonzero(t.present[: t.n] & (t.shift_until_s[: t.n] <= now_s))
+        freed: list[int] = []
+        went_off = False
+        for row in due.tolist():
+            was_on = bool(t.on_shift[row])
+            t.refresh_shift(row, now_s)
+            if t.routable[row] and not was_on:
+                freed.append(row)
+            went_off |= was_on and not t.on_shift[row]
+        present = t.present[: t.n]
+        self._next_shift_change_s = float(t.shift_until_s[: t.n][present].min()) if present.any() else math.inf
+        if went_off:
+            self._check_deferrals(now_s, out)
+        return freed
+
+    def _relax(self, esc: _Esc, out: list[Decision]) -> None:
+        """Advance one level; say so only when the requirement actually loosened."""
+        esc.level += 1
+        req = requirement_at(esc.spec, esc.level, self.settings)
+        if req != esc.req:
+            out.append(Relaxed(esc.spec.id, esc.level, self.settings.relaxation[esc.level - 1].describe()))
+        esc.req = req
+        self._schedule_relaxation(esc)
+
+    def _schedule_relaxation(self, esc: _Esc) -> None:
+        steps = self.settings.relaxation
+        if esc.level < len(steps):
+            due = esc.spec.created_s + steps[esc.level].after_s
+            heapq.heappush(self._timers, (due, next(self._seq), _RELAX, esc.spec.id, esc.level + 1))
+
+    def _drop_stale_timers(self) -> None:
+        timers = self._timers
+        while timers:
+            _, _, kind, ref, token = timers[0]
+            if kind == _EXPIRE:
+                live = ref in self._offers
+            else:
+                esc = self._active.get(ref)
+                live = esc is not None and esc.level == token - 1 and esc.state is not EscalationState.ASSIGNED
+            if live:
+                return
+            heapq.heappop(timers)
+
+    # ================================================================================ routing
+    def _route(
+        self, escs: list[_Esc], rows: list[int], now_s: float, out: list[Decision], *, announce: bool = False
+    ) -> None:
+        """Restore the invariant after ``escs`` (not in the queue) and agent ``rows`` changed.
+
+        Unplaced escalations join the queue; with ``announce`` they also get a Queued or Deferred
+        decision (new arrivals and re-routes do; a relaxation already said Relaxed).
+        """
+        unplaced: list[_Esc]
+        if len(escs) == 1 and not rows:
+            unplaced = [] if self._place(escs[0], now_s, out) else escs
+        elif not escs and len(rows) == 1:
+            self._fill_agent(rows[0], now_s, out)
+            unplaced = []
+        elif escs or rows:
+            unplaced = self._solve_batch(escs, now_s, out)
+        else:
+            return
+        for esc in unplaced:
+            self._enqueue(esc, now_s, out, announce=announce)
+
+    def _candidates(self, esc: _Esc, entry: StaticEligibility) -> IntArray:
+        t = self._t
+        mask = entry.mask & t.free_mask(esc.req.channel_col)
+        if esc.excluded:
+            mask[list(esc.excluded)] = False
+        return np.flatnonzero(mask)
+
+    def _costs(self, entry: StaticEligibility, rows: IntArray, now_s: float) -> IntArray:
+        load, idle = live_cost_terms(self._t, rows, now_s, self.settings)
+        return cost_units(total_cost(entry.cost[rows], load, idle, self.settings))
+
+    def _place(self, esc: _Esc, now_s: float, out: list[Decision]) -> bool:
+        """Fast path A: one escalation, its cheapest eligible agent with a free slot."""
+        entry = self._cache.get(esc.req)
+        rows = self._candidates(esc, entry)
+        if rows.size == 0:
+            return False
+        costs = self._costs(entry, rows, now_s)
+        self._make_offer(esc, int(rows[int(np.argmin(costs))]), now_s, out, entry)
+        return True
+
+    def _fill_agent(self, row: int, now_s: float, out: list[Decision]) -> None:
+        """Fast path B: give agent ``row``'s free slots to the best waiting escalations, one by one.
+
+        Best = highest priority units, then least cost units: the solver's lexicographic objective.
+        """
+        t = self._t
+        while self._waiting and t.routable[row]:
+            best: tuple[int, int, _Esc, StaticEligibility] | None = None
+            rows = np.array([row])
+            for req, group in self._waiting.items():
+                entry = self._cache.get(req)
+                if not entry.mask[row] or t.free_slots(row, req.channel_col) <= 0:
+                    continue
+                for _, _, esc_id in group:
+                    esc = self._active[esc_id]
+                    if row in esc.excluded:
+                        continue
+                    prio = priority_units(esc.key + self._aging * now_s)
+                    cost = int(self._costs(entry, rows, now_s)[0])
+                    if best is None or (prio, -cost) > (best[0], -best[1]):
+                        best = (prio, cost, esc, entry)
+                    break  # the group is in priority order and shares this agent's cost
+            if best is None:
+                return
+            esc = best[2]
+            self._unqueue(esc)
+            self._make_offer(esc, row, now_s, out, best[3])
+
+    def _solve_batch(self, escs: list[_Esc], now_s: float, out: list[Decision]) -> list[_Esc]:
+        """Several changes at once: one min-cost-flow over everything waiting plus ``escs``."""
+        t, settings = self._t, self.settings
+        waiting = [self._active[esc_id] for group in self._waiting.values() for _, _, esc_id in group]
+        everyone = escs + waiting
+        groups: dict[Requirement, list[int]] = {}
+        for i, esc in enumerate(everyone):
+            groups.setdefault(esc.req, []).append(i)
+        arc_esc: list[IntArray] = []
+        arc_row: list[IntArray] = []
+        arc_cost: list[IntArray] = []
+        arc_channel: list[IntArray] = []
+        pruned: set[int] = set()
+        k_min = settings.solver.candidates_per_escalation
+        for req, members in groups.items():
+            entry = self._cache.get(req)
+            rows = np.flatnonzero(entry.mask & t.free_mask(req.channel_col))
+            if rows.size == 0:
+                continue
+            costs = self._costs(entry, rows, now_s)
+            max_excluded = max(len(everyone[i].excluded) for i in members)
+            keep = max(k_min, 2 * len(members)) + max_excluded
+            if rows.size > keep:
+                top = np.argpartition(costs, keep)[:keep]
+                rows, costs = rows[top], costs[top]
+                pruned.update(everyone[i].seq for i in members)
+            for i in members:
+                excluded = everyone[i].excluded
+                if excluded:
+                    ok = ~np.isin(rows, list(excluded))
+                    r, c = rows[ok], costs[ok]
+                else:
+                    r, c = rows, costs
+                arc_esc.append(np.full(r.size, i, np.int64))
+                arc_row.append(r)
+                arc_cost.append(c)
+                arc_channel.append(np.full(r.size, req.channel_col, np.int64))
+        for esc in waiting:
+            self._unqueue(esc)
+        if not arc_esc:
+            return everyone
+        all_rows = np.concatenate(arc_row)
+        agents, local = np.unique(all_rows, return_inverse=True)
+        problem = AssignmentProblem(
+            priority=np.array([priority_units(e.key + self._aging * now_s) for e in everyone], np.int64),
+            arc_esc=np.concatenate(arc_esc),
+            arc_agent=local.astype(np.int64),
+            arc_channel=np.concatenate(arc_channel),
+            arc_cost=np.concatenate(arc_cost),
+            free=t.cap[agents] - t.load[agents],
+            free_total=t.cap_total[agents] - t.load_total[agents],
+        )
+        result = solve_assignment(problem, settings.solver.time_limit_s)
+        unplaced: list[_Esc] = []
+        for i, esc in enumerate(everyone):
+            a = int(result.agent_of[i])
+            if a >= 0:
+                self._make_offer(esc, int(agents[a]), now_s, out, self._cache.get(esc.req))
+            else:
+                unplaced.append(esc)
+        # Pruned candidate lists can leave an escalation unserved while an agent it could take
+        # still has a slot; place those directly, highest priority first, to keep the invariant.
+        unplaced.sort(key=lambda e: (-e.key, e.seq))
+        return [e for e in unplaced if e.seq not in pruned or not self._place(e, now_s, out)]
+
+    def _make_offer(
+        self, esc: _Esc, row: int, now_s: float, out: list[Decision], entry: StaticEligibility
+    ) -> None:
+        t = self._t
+        channel = CHANNEL_INDEX[esc.spec.channel]
+        explanation = self._explain(esc, entry, now_s, winner=row) if self.explain else None
+        t.take_slot(row, channel)
+        esc.attempts += 1
+        offer_id = f"{esc.spec.id}#{esc.attempts}"
+        expires = now_s + self.settings.offer_timeout_for(esc.spec.channel)
+        self._offers[offer_id] = _OfferState(offer_id, esc, row, channel, expires)
+        esc.offer_id, esc.agent_row = offer_id, row
+        esc.excluded.add(row)
+        self._set_state(esc, EscalationState.OFFERED)
+        heapq.heappush(self._timers, (expires, next(self._seq), _EXPIRE, offer_id, 0))
+        out.append(Offer(offer_id, esc.spec.id, t.ids[row], expires, explanation))
+
+    def _take_offer(self, offer_id: str) -> _OfferState:
+        offer = self._offers.pop(offer_id, None)
+        if offer is None:
+            esc_id = offer_id.rpartition("#")[0]
+            if esc_id in self._active or esc_id in self._finished:
+                raise OfferNotActive(f"offer {offer_id!r} is no longer active")
+            raise UnknownOffer(offer_id)
+        offer.esc.offer_id = None
+        return offer
+
+    def _offer_failed(self, offer: _OfferState, now_s: float, *, missed: bool) -> list[Decision]:
+        t, esc, row = self._t, offer.esc, offer.agent_row
+        out: list[Decision] = []
+        t.release_slot(row, offer.channel, now_s)
+        esc.agent_row = -1
+        self._set_state(esc, EscalationState.QUEUED)
+        if missed:
+            t.missed_offers[row] += 1
+            not_yet = t.status[row] not in (OFFLINE, STATUS_CODE[AgentStatus.NOT_RESPONDING])
+            if not_yet and t.missed_offers[row] >= self.settings.missed_offers_before_not_responding:
+                t.set_status(row, AgentStatus.NOT_RESPONDING)
+                out.append(AgentStatusChanged(t.ids[row], AgentStatus.NOT_RESPONDING, "offer expired unanswered"))
+        # The agent's slot and the escalation are independent changes (the escalation may not go
+        # back to this agent), so the two fast paths in turn reach the joint optimum.
+        if t.routable[row]:
+            self._fill_agent(row, now_s, out)
+        self._route([esc], [], now_s, out, announce=True)
+        return out
+
+    def _revoke_offers_of(self, row: int, now_s: float, reason: str, out: list[Decision]) -> list[_Esc]:
+        returned = []
+        for offer in [o for o in self._offers.values() if o.agent_row == row]:
+            del self._offers[offer.offer_id]
+            esc = offer.esc
+            esc.offer_id, esc.agent_row = None, -1
+            self._t.release_slot(row, offer.channel, now_s)
+            self._set_state(esc, EscalationState.QUEUED)
+            out.append(OfferRevoked(offer.offer_id, esc.spec.id, self._t.ids[row], reason))
+            returned.append(esc)
+        return returned
+
+    # ================================================================================ queue
+    def _enqueue(self, esc: _Esc, now_s: float, out: list[Decision], *, announce: bool) -> None:
+        defer = self._deferral(esc.final_req, now_s)
+        if defer is not None:
+            mode, next_open, reason = defer
+            self._finish(esc, EscalationState.DEFERRED)
+            explanation = self._explain(esc, self._cache.get(esc.req), now_s) if self.explain else None
+            out.append(Deferred(esc.spec.id, mode, next_open, reason, explanation))
+            return
+        bisect.insort(self._waiting.setdefault(esc.req, []), esc.queue_entry)
+        if announce:
+            position, eta_s = self._position_and_eta(esc, now_s)
+            entry = self._cache.get(esc.req)
+            explanation = self._explain(esc, entry, now_s) if self.explain else None
+            reason = (
+                "every matching agent is busy, away or off shift"
+                if entry.mask.any()
+                else "no agent matches until requirements relax"
+            )
+            out.append(Queued(esc.spec.id, position, eta_s, reason, explanation))
+
+    def _unqueue(self, esc: _Esc) -> None:
+        group = self._waiting[esc.req]
+        entry = esc.queue_entry
+        i = bisect.bisect_left(group, entry)
+        del group[i]
+        if not group:
+            del self._waiting[esc.req]
+
+    def _staffed(self) -> BoolArray:
+        t = self._t
+        return t.present[: t.n] & t.on_shift[: t.n] & (t.status[: t.n] != OFFLINE)
+
+    def _deferral(self, final_req: Requirement, now_s: float) -> tuple[DeferralMode, float | None, str] | None:
+        """Defer when no agent eligible even after all relaxation is staffed or starts in the horizon."""
+        t = self._t
+        eligible = self._cache.get(final_req).mask
+        if (eligible & self._staffed()).any():
+            return None
+        later = eligible & ~t.on_shift[: t.n]
+        next_open = float(t.shift_until_s[: t.n][later].min()) if later.any() else math.inf
+        if next_open - now_s <= self.settings.deferral.horizon_s:
+            return None
+        mode = self.settings.deferral.mode.get(final_req.channel, DeferralMode.TICKET)
+        if not eligible.any():
+            reason = "no agent on the roster can take this escalation"
+        else:
+            reason = "no eligible agent is on shift"
+        return mode, (next_open if math.isfinite(next_open) else None), reason
+
+    def _check_deferrals(self, now_s: float, out: list[Decision]) -> None:
+        """Staffing dropped: defer waiting escalations that nobody on shift can take any more."""
+        verdicts: dict[Requirement, tuple[DeferralMode, float | None, str] | None] = {}
+        for esc in [self._active[i] for group in self._waiting.values() for _, _, i in group]:
+            if esc.final_req not in verdicts:
+                verdicts[esc.final_req] = self._deferral(esc.final_req, now_s)
+            verdict = verdicts[esc.final_req]
+            if verdict is not None:
+                self._unqueue(esc)
+                self._finish(esc, EscalationState.DEFERRED)
+                explanation = self._explain(esc, self._cache.get(esc.req), now_s) if self.explain else None
+                out.append(Deferred(esc.spec.id, *verdict, explanation))
+
+    def _position_and_eta(self, esc: _Esc, now_s: float) -> tuple[int, float | None]:
+        """1-based position among waiting escalations competing for the same agents, and an ETA.
+
+        ETA = position / throughput, where throughput is the recent completion rate of the eligible
+        agents on shift (decayed over ``completion_window_s``), or, before any completion was
+        seen, their channel caps over the default handle time.
+        """
+        t, settings = self._t, self.settings
+        pool = self._cache.get(esc.req).mask & self._staffed()
+        ahead = 0
+        entry = esc.queue_entry
+        for req, group in self._waiting.items():
+            if (self._cache.get(req).mask & pool).any():
+                ahead += bisect.bisect_left(group, entry)
+        position = ahead + 1
+        rows = np.flatnonzero(pool)
+        if rows.size == 0:
+            return position, None
+        rate = t.completion_rate_per_s(rows, now_s, settings.completion_window_s)
+        if rate <= 0:
+            channel = esc.req.channel_col
+            rate = float(t.cap[rows, channel].sum()) / settings.default_handle_time_s.get(esc.spec.channel, 600.0)
+        return position, position / rate if rate > 0 else None
+
+    # ================================================================================ explain
+    def _explain(
+        self, esc: _Esc, entry: StaticEligibility, now_s: float, winner: int | None = None
+    ) -> Explanation:
+        t = self._t
+        masks = {name: rule(t, esc.req) for name, rule in LIVE_RULES}
+        masks.update(entry.rule_masks)
+        offered_before = np.ones(t.n, bool)
+        if esc.excluded:
+            offered_before[list(esc.excluded)] = False
+        masks["offered_before"] = offered_before
+        winner_cost = None
+        if winner is not None:
+            load, idle = live_cost_terms(t, np.array([winner]), now_s, self.settings)
+            winner_cost = CostTerms(
+                proficiency_surplus=float(entry.surplus[winner]),
+                preferred_skill_miss=float(entry.preferred_miss[winner]),
+                tier_distance=float(entry.tier_distance[winner]),
+                load=float(load[0]),
+                idle=float(idle[0]),
+                total=float(total_cost(entry.cost[[winner]], load, idle, self.settings)[0]),
+            )
+        relaxation = self.settings.relaxation[esc.level - 1].describe() if esc.level else None
+        return Explanation(
+            t.ids, t.present[: t.n].copy(), masks, esc.key + self._aging * now_s, relaxation, winner_cost
+        )
+
+    # ================================================================================ helpers
+    def _row(self, agent_id: str) -> int:
+        row = self._t.row.get(agent_id)
+        if row is None or not self._t.present[row]:
+            raise UnknownAgent(agent_id)
+        return row
+
+    def _get(self, escalation_id: str) -> _Esc:
+        esc = self._active.get(escalation_id)
+        if esc is None:
+            if escalation_id in self._finished:
+                raise InvalidTransition(
+                    f"escalation {escalation_id!r} already {self._finished[escalation_id].value}"
+                )
+            raise UnknownEscalation(escalation_id)
+        return esc
+
+    def _set_state(self, esc: _Esc, state: EscalationState) -> None:
+        self._counts[esc.state] -= 1
+        self._counts[state] += 1
+        esc.state = state
+
+    def _finish(self, esc: _Esc, state: EscalationState) -> None:
+        assert state in TERMINAL_STATES
+        self._set_state(esc, state)
+        del self._active[esc.spec.id]
+        if self.keep_finished:
+            self._finished[esc.spec.id] = state

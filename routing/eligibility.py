@@ -1,0 +1,263 @@
+"""Who may take an escalation: one small rule per concern, each with a name that explains a rejection.
+
+Every rule is a function over the whole roster at once (an :class:`~routing.roster.AgentTable`)
+returning a boolean mask of the agents that **pass** it. An agent's rejection reason is the first
+rule in :data:`RULE_ORDER` it fails. Rules split into
+
+* **static** rules, which depend only on agent profiles and the escalation's :class:`Requirement`
+  (skills, proficiency, language, channel, tier, customer-tier policy, region), cached per
+  requirement until a profile changes; and
+* **live** rules, which depend on the moment (status, on shift, capacity left, offered before).
+
+A :class:`Requirement` is an escalation's demands at one relaxation level; escalations with equal
+requirements share one cache entry, which is what keeps the common decision cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing.domain import CHANNEL_INDEX, Channel, Escalation
+from routing.roster import AVAILABLE, AgentTable, BoolArray, FloatArray
+from routing.settings import RoutingSettings
+
+MAX_TIER = 3
+MAX_PROFICIENCY = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """What an escalation demands of an agent at one relaxation level (hashable: a cache key)."""
+
+    channel: Channel
+    skills: tuple[tuple[str, int], ...]
+    preferred: tuple[tuple[str, int], ...]
+    preferred_required: bool
+    language: str
+    complexity_tier: int
+    max_agent_tier: int
+    policy_min_tier: int
+    regions: frozenset[str] | None  # agent regions allowed; None = any
+
+    @property
+    def channel_col(self) -> int:
+        return CHANNEL_INDEX[self.channel]
+
+
+def requirement_at(escalation: Escalation, level: int, settings: RoutingSettings) -> Requirement:
+    """The escalation's requirement after the first ``level`` relaxation steps (effects accumulate)."""
+    steps = settings.relaxation[:level]
+    lower = sum(s.lower_min_proficiency_by for s in steps)
+    extra_tiers = sum(s.extra_tiers_above for s in steps)
+    widen = any(s.widen_regions for s in steps)
+    drop_preferred = any(s.drop_preferred_skills for s in steps)
+    regions: frozenset[str] | None = None
+    if escalation.customer_region is not None:
+        allowed = {escalation.customer_region}
+        if widen:
+            allowed.update(settings.region_widening.get(escalation.customer_region, ()))
+        regions = frozenset(allowed)
+    preferred = tuple(sorted(escalation.preferred_skills.items()))
+    return Requirement(
+        channel=escalation.channel,
+        skills=tuple(sorted((name, max(1, level_ - lower)) for name, level_ in escalation.required_skills.items())),
+        preferred=preferred,
+        preferred_required=bool(preferred) and not drop_preferred,
+        language=escalation.language,
+        complexity_tier=escalation.complexity_tier,
+        max_agent_tier=min(MAX_TIER, escalation.complexity_tier + settings.tier_headroom + extra_tiers),
+        policy_min_tier=settings.min_agent_tier.get(escalation.customer_tier, 1),
+        regions=regions,
+    )
+
+
+def relaxation_levels(settings: RoutingSettings) -> int:
+    """Number of relaxation levels beyond the initial one."""
+    return len(settings.relaxation)
+
+
+# ------------------------------------------------------------------------------------- static rules
+def _demanded(req: Requirement) -> tuple[tuple[str, int], ...]:
+    return req.skills + req.preferred if req.preferred_required else req.skills
+
+
+def rule_channel(t: AgentTable, req: Requirement) -> BoolArray:
+    """The agent works this channel at all (a cap above zero)."""
+    return t.cap[: t.n, req.channel_col] > 0
+
+
+def rule_skills(t: AgentTable, req: Requirement) -> BoolArray:
+    """The agent has every required skill (and, before relaxation, every preferred one)."""
+    mask = np.ones(t.n, bool)
+    for name, _ in _demanded(req):
+        col = t.skills.get(name)
+        if col < 0:
+            return np.zeros(t.n, bool)
+        mask &= t.proficiency[: t.n, col] > 0
+    return mask
+
+
+def rule_proficiency(t: AgentTable, req: Requirement) -> BoolArray:
+    """The agent meets the minimum proficiency of every demanded skill they have."""
+    mask = np.ones(t.n, bool)
+    for name, minimum in _demanded(req):
+        col = t.skills.get(name)
+        if col >= 0:
+            prof = t.proficiency[: t.n, col]
+            mask &= (prof == 0) | (prof >= minimum)  # a missing skill is rule_skills' failure
+    return mask
+
+
+def rule_language(t: AgentTable, req: Requirement) -> BoolArray:
+    """The agent speaks the customer's language."""
+    col = t.languages.get(req.language)
+    return t.speaks[: t.n, col].copy() if col >= 0 else np.zeros(t.n, bool)
+
+
+def rule_tier(t: AgentTable, req: Requirement) -> BoolArray:
+    """Complexity tier <= agent tier <= complexity tier + headroom (widened by relaxation)."""
+    tier = t.tier[: t.n]
+    return (tier >= req.complexity_tier) & (tier <= req.max_agent_tier)
+
+
+def rule_customer_tier_policy(t: AgentTable, req: Requirement) -> BoolArray:
+    """Customer-tier policy, e.g. VIP customers only to agents of tier >= 2."""
+    return t.tier[: t.n] >= req.policy_min_tier
+
+
+def rule_region(t: AgentTable, req: Requirement) -> BoolArray:
+    """The agent may serve the customer's region (data residency)."""
+    if req.regions is None:
+        return np.ones(t.n, bool)
+    mask = t.any_region[: t.n].copy()
+    for region in req.regions:
+        col = t.regions.get(region)
+        if col >= 0:
+            mask |= t.serves_region[: t.n, col]
+    return mask
+
+
+# --------------------------------------------------------------------------------------- live rules
+def rule_status(t: AgentTable, req: Requirement) -> BoolArray:
+    """The agent is logged in and available (present on the roster)."""
+    return t.present[: t.n] & (t.status[: t.n] == AVAILABLE)
+
+
+def rule_on_shift(t: AgentTable, req: Requirement) -> BoolArray:
+    """The agent is on shift now in their own time zone, not on a break."""
+    return t.on_shift[: t.n].copy()
+
+
+def rule_capacity(t: AgentTable, req: Requirement) -> BoolArray:
+    """The agent has a slot left on this channel and under the total cap."""
+    n, ch = t.n, req.channel_col
+    return (t.load[:n, ch] < t.cap[:n, ch]) & (t.load_total[:n] < t.cap_total[:n])
+
+
+Rule = Callable[[AgentTable, Requirement], BoolArray]
+
+STATIC_RULES: tuple[tuple[str, Rule], ...] = (
+    ("channel", rule_channel),
+    ("skills", rule_skills),
+    ("proficiency", rule_proficiency),
+    ("language", rule_language),
+    ("tier", rule_tier),
+    ("customer_tier_policy", rule_customer_tier_policy),
+    ("region", rule_region),
+)
+LIVE_RULES: tuple[tuple[str, Rule], ...] = (
+    ("status", rule_status),
+    ("on_shift", rule_on_shift),
+    ("capacity", rule_capacity),
+)
+#: The reason given for a rejected agent is the first rule it fails in this order.
+RULE_ORDER: tuple[str, ...] = (
+    "status",
+    "on_shift",
+    *(name for name, _ in STATIC_RULES),
+    "capacity",
+    "offered_before",
+)
+
+
+# ---------------------------------------------------------------------------------------- cost
+def static_cost(t: AgentTable, req: Requirement, settings: RoutingSettings) -> tuple[FloatArray, ...]:
+    """Per-agent cost terms that depend only on profiles: (surplus, preferred miss, tier distance).
+
+    Each term is in [0, 1]: mean proficiency above the minimum over the required skills (out of 4),
+    share of preferred skills below their level, and tiers above the complexity tier (out of 2).
+    """
+    n = t.n
+    surplus = np.zeros(n)
+    if req.skills:
+        for name, minimum in req.skills:
+            col = t.skills.get(name)
+            if col >= 0:
+                surplus += np.clip(t.proficiency[:n, col] - minimum, 0, None)
+        surplus /= (MAX_PROFICIENCY - 1) * len(req.skills)
+    miss = np.zeros(n)
+    if req.preferred:
+        for name, level in req.preferred:
+            col = t.skills.get(name)
+            miss += 1.0 if col < 0 else (t.proficiency[:n, col] < level)
+        miss /= len(req.preferred)
+    tier_distance = np.clip(t.tier[:n] - req.complexity_tier, 0, None) / (MAX_TIER - 1)
+    return surplus, miss, tier_distance
+
+
+@dataclass(frozen=True, slots=True)
+class StaticEligibility:
+    """Cached per requirement: each static rule's mask, their conjunction, and the static cost."""
+
+    rule_masks: tuple[tuple[str, BoolArray], ...]
+    mask: BoolArray
+    surplus: FloatArray
+    preferred_miss: FloatArray
+    tier_distance: FloatArray
+    cost: FloatArray  # weighted sum of the three terms
+
+
+class EligibilityCache:
+    """Static eligibility per :class:`Requirement`, rebuilt when the roster's profiles change."""
+
+    def __init__(self, table: AgentTable, settings: RoutingSettings) -> None:
+        self._table = table
+        self._settings = settings
+        self._version = -1
+        self._entries: dict[Requirement, StaticEligibility] = {}
+
+    def get(self, req: Requirement) -> StaticEligibility:
+        t = self._table
+        if t.version != self._version:
+            self._entries.clear()
+            self._version = t.version
+        entry = self._entries.get(req)
+        if entry is None:
+            masks = tuple((name, rule(t, req)) for name, rule in STATIC_RULES)
+            mask = np.logical_and.reduce([m for _, m in masks]) & t.present[: t.n]
+            surplus, miss, tier_distance = static_cost(t, req, self._settings)
+            w = self._settings.weights
+            cost = w.proficiency_surplus * surplus + w.preferred_skill_miss * miss + w.tier_distance * tier_distance
+            entry = StaticEligibility(masks, mask, surplus, miss, tier_distance, cost)
+            self._entries[req] = entry
+        return entry
+
+
+def first_failures(
+    rule_masks: Mapping[str, BoolArray], present: BoolArray
+) -> dict[str, BoolArray]:
+    """For each rule, the agents whose *first* failed rule (in :data:`RULE_ORDER`) it is."""
+    undecided = present.copy()
+    out: dict[str, BoolArray] = {}
+    for name in RULE_ORDER:
+        passed = rule_masks.get(name)
+        if passed is None:
+            continue
+        failed = undecided & ~passed
+        if failed.any():
+            out[name] = failed
+        undecided &= passed
+    return out

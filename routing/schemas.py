@@ -1,0 +1,347 @@
+"""Boundary models: what the outside world sends us, validated once, then turned into domain objects.
+
+Every model forbids unknown fields. A failure becomes :class:`~routing.errors.InvalidInput` whose
+problems name the field path and the bad value, e.g.
+``agents[3].skills.billing: proficiency must be 1-5, got 7`` -- never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from routing.domain import (
+    MINUTES_PER_DAY,
+    Agent,
+    AgentStatus,
+    Channel,
+    CustomerTier,
+    Escalation,
+    Trigger,
+    WeeklyShift,
+)
+from routing.errors import FieldProblem, InvalidInput
+from routing.settings import RoutingSettings
+from routing.shifts import zone
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _proficiency(value: int) -> int:
+    if not 1 <= value <= 5:
+        raise ValueError(f"proficiency must be 1-5, got {value}")
+    return value
+
+
+def _tier(value: int) -> int:
+    if not 1 <= value <= 3:
+        raise ValueError(f"tier must be 1-3, got {value}")
+    return value
+
+
+def _time_zone(value: str) -> str:
+    try:
+        zone(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Europe/Paris')") from None
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"time needs a UTC offset (e.g. '2026-12-01T09:00:00+00:00'), got {value.isoformat()!r}")
+    return value
+
+
+Proficiency = Annotated[int, AfterValidator(_proficiency)]
+Tier = Annotated[int, AfterValidator(_tier)]
+TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def _minutes(value: str) -> int:
+    match = _HHMM.match(value)
+    if not match or (match.group(1) == "24" and match.group(2) != "00"):
+        raise ValueError(f"time must be HH:MM (00:00-24:00), got {value!r}")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def _parse_days(value: Any) -> Any:
+    """Accept ``[mon, tue]``, ``mon-fri``, ``[mon-fri, sun]`` or ``daily``; return day indices."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        return value
+    days: set[int] = set()
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"days must be names like 'mon' or ranges like 'mon-fri', got {item!r}")
+        token = item.strip().lower()
+        if token in ("daily", "everyday", "all"):
+            days.update(range(7))
+            continue
+        first, _, last = token.partition("-")
+        if first not in _DAYS or (last and last not in _DAYS):
+            raise ValueError(f"unknown day {item!r}; use mon..sun, a range like mon-fri, or daily")
+        a, b = _DAYS.index(first), _DAYS.index(last or first)
+        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+    return sorted(days)
+
+
+class BreakIn(BaseModel):
+    model_config = _STRICT
+    start: str
+    end: str
+
+
+class ShiftIn(BaseModel):
+    """A weekly shift in the agent's local time. ``end`` at or before ``start`` crosses midnight."""
+
+    model_config = _STRICT
+    days: Annotated[list[int], BeforeValidator(_parse_days), Field(min_length=1)]
+    start: str
+    end: str
+    breaks: list[BreakIn] = Field(default_factory=list)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        _minutes(value)
+        return value
+
+    def to_domain(self) -> WeeklyShift:
+        start = _minutes(self.start)
+        end = _minutes(self.end)
+        if end <= start:
+            end += MINUTES_PER_DAY
+        breaks = []
+        for i, b in enumerate(self.breaks):
+            try:
+                b_start, b_end = _minutes(b.start), _minutes(b.end)
+            except ValueError as exc:
+                raise ValueError(f"breaks[{i}]: {exc}") from None
+            if b_start < start:
+                b_start += MINUTES_PER_DAY
+            if b_end <= b_start:
+                b_end += MINUTES_PER_DAY
+            if b_start < start or b_end > end:
+                raise ValueError(f"breaks[{i}]: break {b.start}-{b.end} is outside the shift {self.start}-{self.end}")
+            breaks.append((b_start, b_end))
+        return WeeklyShift(frozenset(self.days), start, end, tuple(breaks))
+
+    @model_validator(mode="after")
+    def _breaks_inside(self) -> ShiftIn:
+        self.to_domain()
+        return self
+
+
+def _always(value: Any) -> Any:
+    return None if value in ("always", None) else value
+
+
+class AgentIn(BaseModel):
+    """An agent as the roster API and scenario files describe it."""
+
+    model_config = _STRICT
+    id: NonEmpty
+    name: str | None = None
+    skills: dict[NonEmpty, Proficiency] = Field(min_length=1)
+    tier: Tier = 1
+    languages: list[NonEmpty] = Field(default_factory=lambda: ["en"], min_length=1)
+    time_zone: TimeZoneName = "UTC"
+    shifts: Annotated[list[ShiftIn] | None, BeforeValidator(_always)] = Field(
+        None, description="'always' (default) or a list of weekly shifts in local time"
+    )
+    channels: dict[Channel, Annotated[int, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: {Channel.CHAT: 1}, description="Concurrency cap per channel."
+    )
+    max_total: Annotated[int, Field(ge=1, le=100)] | None = None
+    regions: list[NonEmpty] = Field(default_factory=list)
+    status: AgentStatus = AgentStatus.AVAILABLE
+
+    @field_validator("channels")
+    @classmethod
+    def _some_channel(cls, value: dict[Channel, int]) -> dict[Channel, int]:
+        if not any(value.values()):
+            raise ValueError("an agent needs a cap above 0 on at least one channel")
+        return value
+
+    def to_domain(self) -> Agent:
+        return Agent(
+            id=self.id,
+            skills=dict(self.skills),
+            tier=self.tier,
+            languages=frozenset(self.languages),
+            time_zone=self.time_zone,
+            shifts=None if self.shifts is None else tuple(s.to_domain() for s in self.shifts),
+            channel_caps=dict(self.channels),
+            max_total=self.max_total,
+            regions=frozenset(self.regions),
+        )
+
+
+class TranscriptTurn(BaseModel):
+    model_config = _STRICT
+    role: Literal["customer", "assistant", "agent", "system"]
+    text: str = Field(max_length=20_000)
+    at: AwareDatetime | None = None
+
+
+class ContextPacket(BaseModel):
+    """Everything the human needs so the customer never repeats themselves."""
+
+    model_config = _STRICT
+    transcript: list[TranscriptTurn] = Field(default_factory=list)
+    summary: str = ""
+    intent: str | None = None
+    sentiment_trend: list[Annotated[float, Field(ge=-1, le=1)]] = Field(default_factory=list)
+    actions_tried: list[str] = Field(default_factory=list)
+    account: dict[str, Any] = Field(default_factory=dict)
+    reason: str = ""
+
+
+class EscalationIn(BaseModel):
+    """An escalation as the AI platform sends it."""
+
+    model_config = _STRICT
+    id: NonEmpty
+    created_at: AwareDatetime
+    channel: Channel
+    required_skills: dict[NonEmpty, Proficiency] = Field(default_factory=dict)
+    preferred_skills: dict[NonEmpty, Proficiency] = Field(default_factory=dict)
+    complexity_tier: Tier = 1
+    customer_tier: CustomerTier = CustomerTier.STANDARD
+    language: NonEmpty = "en"
+    customer_region: NonEmpty | None = None
+    customer_time_zone: TimeZoneName | None = None
+    trigger: Trigger = Trigger.OTHER
+    urgency: Annotated[float, Field(ge=0, le=1)] = 0.0
+    context: ContextPacket = Field(default_factory=ContextPacket)
+
+    def to_domain(self) -> Escalation:
+        return Escalation(
+            id=self.id,
+            created_s=self.created_at.timestamp(),
+            channel=self.channel,
+            required_skills=dict(self.required_skills),
+            preferred_skills=dict(self.preferred_skills),
+            complexity_tier=self.complexity_tier,
+            customer_tier=self.customer_tier,
+            language=self.language,
+            customer_region=self.customer_region,
+            customer_time_zone=self.customer_time_zone,
+            trigger=self.trigger,
+            urgency=self.urgency,
+        )
+
+
+class RouteRequest(BaseModel):
+    """Input of ``handoff route``: a roster, escalations arriving at their ``created_at``, settings.
+
+    Agents accept each offer ``accept_after_s`` after it is made (``null``: nobody answers, so
+    offers expire), except the agents listed in ``declines`` (agent id -> escalation ids), who
+    decline those. ``until`` lets time run on after the last arrival.
+    """
+
+    model_config = _STRICT
+    settings: RoutingSettings = Field(default_factory=RoutingSettings)
+    agents: list[AgentIn] = Field(min_length=1)
+    escalations: list[EscalationIn] = Field(min_length=1)
+    accept_after_s: Annotated[float, Field(ge=0)] | None = 5.0
+    declines: dict[str, list[str]] = Field(default_factory=dict)
+    until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> RouteRequest:
+        for what, items in (("agents", self.agents), ("escalations", self.escalations)):
+            seen: set[str] = set()
+            for item in items:
+                if item.id in seen:
+                    raise ValueError(f"{what}: id {item.id!r} appears twice")
+                seen.add(item.id)
+        return self
+
+
+# ------------------------------------------------------------------------------------- errors
+def _location(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]":
+            out += " (key)"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def problems_from(exc: ValidationError) -> list[FieldProblem]:
+    """Pydantic's errors as ``location: problem, got value`` lines."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        msg = str(err["msg"])
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix) :]
+        if "got " not in msg and err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+            value = err["input"]
+            if not isinstance(value, dict | list):
+                msg = f"{msg}, got {value!r}"
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling)"
+        problems.append(FieldProblem(_location(err["loc"]), msg))
+    return problems
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: Any, source: str | None = None) -> M:
+    """Validate ``data`` as ``model``; raise :class:`InvalidInput` naming every bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(problems_from(exc), source) from None
+
+
+def load_document(path: Path) -> Mapping[str, Any]:
+    """Read a JSON or YAML file into a mapping, with errors that name the file and line."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput([FieldProblem("", "file not found")], source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput([FieldProblem("", f"cannot read file: {exc}")], source) from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([FieldProblem(f"line {exc.lineno}", f"invalid JSON: {exc.msg}")], source) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InvalidInput([FieldProblem(where, f"invalid YAML: {problem}")], source) from None
+    if not isinstance(data, dict):
+        raise InvalidInput([FieldProblem("", f"expected a mapping at the top, got {type(data).__name__}")], source)
+    return data

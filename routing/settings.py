@@ -1,0 +1,170 @@
+"""Routing settings: every weight, timeout and policy of the decision core, in one object.
+
+The service and the simulator pass the same :class:`RoutingSettings`, so a scenario simulated with
+settings S routes exactly as the service configured with S. Every field has a documented default
+that suits a chat-first AI support desk aiming at a 30 s handoff.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from routing.domain import Channel, CustomerTier, DeferralMode, Trigger
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+class CostWeights(BaseModel):
+    """Weights of the agent cost terms; each term is scaled to [0, 1] before weighting.
+
+    The winner of an escalation is the eligible agent of least weighted cost.
+    """
+
+    model_config = _FROZEN
+
+    proficiency_surplus: float = Field(1.0, ge=0, description="Do not burn experts on easy work.")
+    preferred_skill_miss: float = Field(1.0, ge=0, description="Share of preferred skills not met.")
+    load: float = Field(1.0, ge=0, description="Current concurrency over the agent's total cap.")
+    idle: float = Field(1.0, ge=0, description="Recently idle agents cost more: longest idle first.")
+    tier_distance: float = Field(0.5, ge=0, description="Agent tier above the complexity tier.")
+
+
+class PriorityWeights(BaseModel):
+    """Escalation priority = customer tier + urgency + trigger + aging per minute waited."""
+
+    model_config = _FROZEN
+
+    customer_tier: dict[CustomerTier, float] = Field(
+        default_factory=lambda: {CustomerTier.STANDARD: 1.0, CustomerTier.PRIORITY: 2.0, CustomerTier.VIP: 4.0}
+    )
+    urgency: float = Field(2.0, ge=0, description="Multiplies urgency (0-1).")
+    trigger: dict[Trigger, float] = Field(
+        default_factory=lambda: {
+            Trigger.NEGATIVE_SENTIMENT: 1.0,
+            Trigger.EXPLICIT_REQUEST: 0.5,
+            Trigger.SECURITY: 1.5,
+            Trigger.LEGAL: 1.0,
+            Trigger.LOOP: 0.5,
+        }
+    )
+    aging_per_min: float = Field(
+        1.0, ge=0, description="Priority gained per minute waited, so nobody starves behind VIPs."
+    )
+
+
+class RelaxationStep(BaseModel):
+    """After ``after_s`` of waiting, loosen the requirements (effects accumulate over steps)."""
+
+    model_config = _FROZEN
+
+    after_s: float = Field(gt=0)
+    drop_preferred_skills: bool = False
+    lower_min_proficiency_by: int = Field(0, ge=0, le=4)
+    extra_tiers_above: int = Field(0, ge=0, le=2)
+    widen_regions: bool = False
+
+    def describe(self) -> str:
+        parts = []
+        if self.drop_preferred_skills:
+            parts.append("preferred skills no longer required")
+        if self.lower_min_proficiency_by:
+            parts.append(f"minimum proficiency lowered by {self.lower_min_proficiency_by}")
+        if self.extra_tiers_above:
+            parts.append(f"agents up to {self.extra_tiers_above} more tier(s) above allowed")
+        if self.widen_regions:
+            parts.append("regions widened where residency allows")
+        return f"after {self.after_s:g}s: " + (", ".join(parts) or "no change")
+
+
+def _default_relaxation() -> tuple[RelaxationStep, ...]:
+    return (
+        RelaxationStep(after_s=10, drop_preferred_skills=True),
+        RelaxationStep(after_s=30, lower_min_proficiency_by=1),
+        RelaxationStep(after_s=60, extra_tiers_above=1),
+        RelaxationStep(after_s=90, widen_regions=True),
+    )
+
+
+class DeferralPolicy(BaseModel):
+    """When nobody eligible is (or will soon be) on shift, tell the customer what happens next."""
+
+    model_config = _FROZEN
+
+    horizon_s: float = Field(
+        900.0, ge=0, description="Queue rather than defer if an eligible agent starts within this."
+    )
+    mode: dict[Channel, DeferralMode] = Field(
+        default_factory=lambda: {
+            Channel.VOICE: DeferralMode.CALLBACK,
+            Channel.CHAT: DeferralMode.TICKET,
+            Channel.MESSAGING: DeferralMode.TICKET,
+            Channel.EMAIL: DeferralMode.TICKET,
+        }
+    )
+
+
+class SolverSettings(BaseModel):
+    """Limits of the batch assignment solve."""
+
+    model_config = _FROZEN
+
+    time_limit_s: float = Field(0.2, gt=0)
+    candidates_per_escalation: int = Field(
+        64, ge=1, description="Cheapest agents kept per escalation; the solve is exact when a batch "
+        "has no more escalations than this."
+    )
+    max_arcs: int = Field(400_000, ge=1)
+
+
+class RoutingSettings(BaseModel):
+    """Everything the dispatcher decides by. Defaults are documented per field."""
+
+    model_config = _FROZEN
+
+    weights: CostWeights = Field(default_factory=CostWeights)
+    priority: PriorityWeights = Field(default_factory=PriorityWeights)
+    relaxation: tuple[RelaxationStep, ...] = Field(default_factory=_default_relaxation)
+    offer_timeout_s: dict[Channel, float] = Field(
+        default_factory=lambda: {c: 20.0 for c in Channel},
+        description="Accept timeout of an offer; 20 s leaves room for one re-offer inside 30 s.",
+    )
+    missed_offers_before_not_responding: int = Field(1, ge=1)
+    tier_headroom: int = Field(
+        1, ge=0, le=2, description="Agents may be at most this many tiers above the complexity tier "
+        "(before relaxation), keeping experts for hard work."
+    )
+    min_agent_tier: dict[CustomerTier, int] = Field(
+        default_factory=lambda: {CustomerTier.VIP: 2},
+        description="Customer-tier policy: e.g. VIP customers only to agents of tier >= 2.",
+    )
+    region_widening: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Customer region -> extra agent regions allowed once regions are widened; a "
+        "region absent here is never widened (strict data residency).",
+    )
+    deferral: DeferralPolicy = Field(default_factory=DeferralPolicy)
+    idle_scale_s: float = Field(300.0, gt=0, description="Idle time at which the idle term is 1/e.")
+    completion_window_s: float = Field(
+        900.0, gt=0, description="Time constant of the recent completion rate used for ETAs."
+    )
+    default_handle_time_s: dict[Channel, float] = Field(
+        default_factory=lambda: {
+            Channel.CHAT: 600.0,
+            Channel.VOICE: 420.0,
+            Channel.EMAIL: 900.0,
+            Channel.MESSAGING: 900.0,
+        },
+        description="Handle time assumed for ETAs until completions have been observed.",
+    )
+    solver: SolverSettings = Field(default_factory=SolverSettings)
+
+    @model_validator(mode="after")
+    def _relaxation_in_order(self) -> RoutingSettings:
+        times = [s.after_s for s in self.relaxation]
+        if times != sorted(times) or len(set(times)) != len(times):
+            raise ValueError(f"relaxation steps must have strictly increasing after_s, got {times}")
+        return self
+
+    def offer_timeout_for(self, channel: Channel) -> float:
+        return self.offer_timeout_s.get(channel, 20.0)
+
