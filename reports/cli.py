@@ -32,7 +32,9 @@ def _fail(exc: InvalidInput) -> None:
 
 @app.command()
 def route(
-    file: Annotated[Path, typer.Argument(help="JSON or YAML with agents, escalations and optional settings.")],
+    file: Annotated[
+        Path, typer.Argument(help="JSON or YAML with agents, escalations and optional settings.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the decisions as JSON.")] = False,
 ) -> None:
     """Replay a roster and escalations through the router and show every decision and why."""

@@ -48,9 +48,9 @@ def cost_units(cost: FloatArray) -> IntArray:
     return np.rint(cost * COST_SCALE).astype(np.int64)
 
 
-def live_cost_terms(t: AgentTable, rows: IntArray, now_s: float, settings: RoutingSettings) -> tuple[
-    FloatArray, FloatArray
-]:
+def live_cost_terms(
+    t: AgentTable, rows: IntArray, now_s: float, settings: RoutingSettings
+) -> tuple[FloatArray, FloatArray]:
     """(load, idle) terms for agent ``rows``: concurrency over total cap, and idle recency.
 
     Idle recency is ``exp(-idle_s / idle_scale_s)`` for an idle agent (1 just freed, towards 0 the
@@ -63,7 +63,9 @@ def live_cost_terms(t: AgentTable, rows: IntArray, now_s: float, settings: Routi
     return load, idle
 
 
-def total_cost(static: FloatArray, load: FloatArray, idle: FloatArray, settings: RoutingSettings) -> FloatArray:
+def total_cost(
+    static: FloatArray, load: FloatArray, idle: FloatArray, settings: RoutingSettings
+) -> FloatArray:
     w = settings.weights
     return static + w.load * load + w.idle * idle
 

@@ -62,13 +62,15 @@ class Explanation:
         if self._rejected is None:
             ids = self._agent_ids
             self._rejected = {
-                rule: [ids[i] for i in np.flatnonzero(failed)]
+                rule: [ids[i] for i in np.flatnonzero(failed).tolist()]
                 for rule, failed in first_failures(self._masks, self._present).items()
             }
         return self._rejected
 
     def rejection_counts(self) -> dict[str, int]:
-        return {rule: int(failed.sum()) for rule, failed in first_failures(self._masks, self._present).items()}
+        return {
+            rule: int(failed.sum()) for rule, failed in first_failures(self._masks, self._present).items()
+        }
 
     def as_dict(self, max_ids_per_rule: int | None = 50) -> dict[str, Any]:
         rejected = self.rejected
@@ -83,7 +85,10 @@ class Explanation:
         }
 
     def __repr__(self) -> str:
-        return f"Explanation(considered={self.considered}, eligible={self.eligible}, relaxation={self.relaxation!r})"
+        return (
+            f"Explanation(considered={self.considered}, eligible={self.eligible}, "
+            f"relaxation={self.relaxation!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,10 +57,10 @@ from routing.domain import (
     AGENT_STATUSES,
     CHANNEL_INDEX,
     CHANNELS,
+    STATUS_CODE,
     TERMINAL_STATES,
     Agent,
     AgentStatus,
-    STATUS_CODE,
     DeferralMode,
     Escalation,
     EscalationState,
@@ -122,15 +122,22 @@ class Dispatcher:
     ``explain`` builds an :class:`~routing.decisions.Explanation` for every routing decision (the
     service wants it; a simulator run at scale may turn it off). ``keep_finished`` keeps the final
     state of finished escalations for :meth:`state_of` (off in long simulations: counts are kept
-    either way).
+    either way). ``fast_paths=False`` sends every decision through the batch solver: slower, same
+    value; it exists to prove exactly that.
     """
 
     def __init__(
-        self, settings: RoutingSettings | None = None, *, explain: bool = True, keep_finished: bool = True
+        self,
+        settings: RoutingSettings | None = None,
+        *,
+        explain: bool = True,
+        keep_finished: bool = True,
+        fast_paths: bool = True,
     ) -> None:
         self.settings = settings or RoutingSettings()
         self.explain = explain
         self.keep_finished = keep_finished
+        self.fast_paths = fast_paths
         self._t = AgentTable()
         self._cache = EligibilityCache(self._t, self.settings)
         self._active: dict[str, _Esc] = {}
@@ -191,6 +198,10 @@ class Dispatcher:
     def agent_on_shift(self, agent_id: str) -> bool:
         return bool(self._t.on_shift[self._row(agent_id)])
 
+    def ids_in(self, state: EscalationState) -> list[str]:
+        """Escalations now in a non-terminal ``state`` (queued, offered or assigned)."""
+        return [esc_id for esc_id, esc in self._active.items() if esc.state is state]
+
     def waiting_ids(self) -> list[str]:
         """Queued escalations, highest priority first."""
         entries = sorted(e for group in self._waiting.values() for e in group)
@@ -221,7 +232,9 @@ class Dispatcher:
         return min(due, self._next_shift_change_s)
 
     # ================================================================================ agents
-    def add_agent(self, agent: Agent, now_s: float, status: AgentStatus = AgentStatus.OFFLINE) -> list[Decision]:
+    def add_agent(
+        self, agent: Agent, now_s: float, status: AgentStatus = AgentStatus.OFFLINE
+    ) -> list[Decision]:
         """Add an agent, or replace the profile of a known one (its status, load and offers stay)."""
         known = agent.id in self._t.row
         row = self._t.upsert(agent, now_s)
@@ -238,7 +251,9 @@ class Dispatcher:
         Raises :class:`InvalidTransition` while the agent still has assigned work.
         """
         row = self._row(agent_id)
-        assigned = sum(1 for e in self._active.values() if e.agent_row == row and e.state is EscalationState.ASSIGNED)
+        assigned = sum(
+            1 for e in self._active.values() if e.agent_row == row and e.state is EscalationState.ASSIGNED
+        )
         if assigned:
             raise InvalidTransition(f"agent {agent_id!r} still has {assigned} assigned escalation(s)")
         out: list[Decision] = []
@@ -308,7 +323,10 @@ class Dispatcher:
     def offer_expired(self, offer_id: str, now_s: float) -> list[Decision]:
         """Nobody answered in time: re-route, and mark the agent not-responding after enough misses."""
         offer = self._take_offer(offer_id)
-        return self._offer_failed(offer, now_s, missed=True)
+        lapsed = OfferRevoked(
+            offer_id, offer.esc.spec.id, self._t.ids[offer.agent_row], "offer expired unanswered"
+        )
+        return [lapsed, *self._offer_failed(offer, now_s, missed=True)]
 
     def work_completed(self, escalation_id: str, now_s: float) -> list[Decision]:
         """The agent finished: free the slot and give it to the best waiting escalation."""
@@ -333,11 +351,15 @@ class Dispatcher:
             assert esc.offer_id is not None
             offer = self._take_offer(esc.offer_id)
             esc.agent_row = -1
-            out.append(OfferRevoked(offer.offer_id, escalation_id, self._t.ids[offer.agent_row], "customer left"))
+            out.append(
+                OfferRevoked(offer.offer_id, escalation_id, self._t.ids[offer.agent_row], "customer left")
+            )
             self._t.release_slot(offer.agent_row, offer.channel, now_s)
             self._route([], [offer.agent_row] if self._t.routable[offer.agent_row] else [], now_s, out)
         else:
-            raise InvalidTransition(f"escalation {escalation_id!r} is {esc.state.value}; only waiting ones abandon")
+            raise InvalidTransition(
+                f"escalation {escalation_id!r} is {esc.state.value}; only waiting ones abandon"
+            )
         self._finish(esc, EscalationState.ABANDONED)
         out.insert(0, Finished(escalation_id, EscalationState.ABANDONED))
         return out
@@ -387,7 +409,9 @@ class Dispatcher:
                 freed.append(row)
             went_off |= was_on and not t.on_shift[row]
         present = t.present[: t.n]
-        self._next_shift_change_s = float(t.shift_until_s[: t.n][present].min()) if present.any() else math.inf
+        self._next_shift_change_s = (
+            float(t.shift_until_s[: t.n][present].min()) if present.any() else math.inf
+        )
         if went_off:
             self._check_deferrals(now_s, out)
         return freed
@@ -415,7 +439,9 @@ class Dispatcher:
                 live = ref in self._offers
             else:
                 esc = self._active.get(ref)
-                live = esc is not None and esc.level == token - 1 and esc.state is not EscalationState.ASSIGNED
+                live = (
+                    esc is not None and esc.level == token - 1 and esc.state is not EscalationState.ASSIGNED
+                )
             if live:
                 return
             heapq.heappop(timers)
@@ -430,7 +456,9 @@ class Dispatcher:
         decision (new arrivals and re-routes do; a relaxation already said Relaxed).
         """
         unplaced: list[_Esc]
-        if len(escs) == 1 and not rows:
+        if not self.fast_paths and (escs or rows):
+            unplaced = self._solve_batch(escs, now_s, out)
+        elif len(escs) == 1 and not rows:
             unplaced = [] if self._place(escs[0], now_s, out) else escs
         elif not escs and len(rows) == 1:
             self._fill_agent(rows[0], now_s, out)
@@ -594,11 +622,12 @@ class Dispatcher:
             not_yet = t.status[row] not in (OFFLINE, STATUS_CODE[AgentStatus.NOT_RESPONDING])
             if not_yet and t.missed_offers[row] >= self.settings.missed_offers_before_not_responding:
                 t.set_status(row, AgentStatus.NOT_RESPONDING)
-                out.append(AgentStatusChanged(t.ids[row], AgentStatus.NOT_RESPONDING, "offer expired unanswered"))
+                out.append(
+                    AgentStatusChanged(t.ids[row], AgentStatus.NOT_RESPONDING, "offer expired unanswered")
+                )
         # The agent's slot and the escalation are independent changes (the escalation may not go
         # back to this agent), so the two fast paths in turn reach the joint optimum.
-        if t.routable[row]:
-            self._fill_agent(row, now_s, out)
+        self._route([], [row] if t.routable[row] else [], now_s, out)
         self._route([esc], [], now_s, out, announce=True)
         return out
 
@@ -645,9 +674,12 @@ class Dispatcher:
 
     def _staffed(self) -> BoolArray:
         t = self._t
-        return t.present[: t.n] & t.on_shift[: t.n] & (t.status[: t.n] != OFFLINE)
+        staffed: BoolArray = t.present[: t.n] & t.on_shift[: t.n] & (t.status[: t.n] != OFFLINE)
+        return staffed
 
-    def _deferral(self, final_req: Requirement, now_s: float) -> tuple[DeferralMode, float | None, str] | None:
+    def _deferral(
+        self, final_req: Requirement, now_s: float
+    ) -> tuple[DeferralMode, float | None, str] | None:
         """Defer when no agent eligible even after all relaxation is staffed or starts in the horizon."""
         t = self._t
         eligible = self._cache.get(final_req).mask
@@ -698,7 +730,9 @@ class Dispatcher:
         rate = t.completion_rate_per_s(rows, now_s, settings.completion_window_s)
         if rate <= 0:
             channel = esc.req.channel_col
-            rate = float(t.cap[rows, channel].sum()) / settings.default_handle_time_s.get(esc.spec.channel, 600.0)
+            rate = float(t.cap[rows, channel].sum()) / settings.default_handle_time_s.get(
+                esc.spec.channel, 600.0
+            )
         return position, position / rate if rate > 0 else None
 
     # ================================================================================ explain
@@ -727,6 +761,43 @@ class Dispatcher:
         return Explanation(
             t.ids, t.present[: t.n].copy(), masks, esc.key + self._aging * now_s, relaxation, winner_cost
         )
+
+    # ================================================================================ audit
+    def violations(self) -> list[str]:
+        """Every broken invariant, described; empty when the state is sound. O(agents x waiting).
+
+        Checked: loads equal the offers and assignments held, no cap exceeded, one offer per
+        offered escalation, state counts match, and no waiting escalation has an eligible agent
+        with a free slot (the maximality the fast paths rely on).
+        """
+        t, problems = self._t, []
+        load = np.zeros_like(t.load[: t.n])
+        for esc in self._active.values():
+            if esc.state in (EscalationState.OFFERED, EscalationState.ASSIGNED):
+                load[esc.agent_row, CHANNEL_INDEX[esc.spec.channel]] += 1
+            if esc.state is EscalationState.OFFERED and (esc.offer_id not in self._offers):
+                problems.append(f"{esc.spec.id} is offered without an active offer")
+        if not np.array_equal(load, t.load[: t.n]):
+            problems.append("agent loads differ from the offers and assignments held")
+        if (t.load[: t.n] > t.cap[: t.n]).any() or (t.load_total[: t.n] > t.cap_total[: t.n]).any():
+            over = np.flatnonzero(
+                (t.load[: t.n] > t.cap[: t.n]).any(axis=1) | (t.load_total[: t.n] > t.cap_total[: t.n])
+            )
+            problems.append(f"agents over a cap: {[t.ids[i] for i in over]}")
+        offered = [o.esc.spec.id for o in self._offers.values()]
+        if len(offered) != len(set(offered)):
+            problems.append("an escalation has two active offers")
+        by_state = Counter(e.state for e in self._active.values()) + Counter(self._finished.values())
+        if self.keep_finished and any(by_state.get(s, 0) != self._counts.get(s, 0) for s in EscalationState):
+            problems.append(f"state counts {dict(self._counts)} differ from states held {dict(by_state)}")
+        queued = {i for group in self._waiting.values() for _, _, i in group}
+        if queued != {e.spec.id for e in self._active.values() if e.state is EscalationState.QUEUED}:
+            problems.append("the queue and the queued escalations differ")
+        for esc_id in queued:
+            esc = self._active[esc_id]
+            if self._candidates(esc, self._cache.get(esc.req)).size:
+                problems.append(f"{esc_id} waits while an eligible agent has a free slot")
+        return problems
 
     # ================================================================================ helpers
     def _row(self, agent_id: str) -> int:

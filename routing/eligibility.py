@@ -63,7 +63,9 @@ def requirement_at(escalation: Escalation, level: int, settings: RoutingSettings
     preferred = tuple(sorted(escalation.preferred_skills.items()))
     return Requirement(
         channel=escalation.channel,
-        skills=tuple(sorted((name, max(1, level_ - lower)) for name, level_ in escalation.required_skills.items())),
+        skills=tuple(
+            sorted((name, max(1, level_ - lower)) for name, level_ in escalation.required_skills.items())
+        ),
         preferred=preferred,
         preferred_required=bool(preferred) and not drop_preferred,
         language=escalation.language,
@@ -143,7 +145,8 @@ def rule_region(t: AgentTable, req: Requirement) -> BoolArray:
 # --------------------------------------------------------------------------------------- live rules
 def rule_status(t: AgentTable, req: Requirement) -> BoolArray:
     """The agent is logged in and available (present on the roster)."""
-    return t.present[: t.n] & (t.status[: t.n] == AVAILABLE)
+    mask: BoolArray = t.present[: t.n] & (t.status[: t.n] == AVAILABLE)
+    return mask
 
 
 def rule_on_shift(t: AgentTable, req: Requirement) -> BoolArray:
@@ -240,15 +243,17 @@ class EligibilityCache:
             mask = np.logical_and.reduce([m for _, m in masks]) & t.present[: t.n]
             surplus, miss, tier_distance = static_cost(t, req, self._settings)
             w = self._settings.weights
-            cost = w.proficiency_surplus * surplus + w.preferred_skill_miss * miss + w.tier_distance * tier_distance
+            cost = (
+                w.proficiency_surplus * surplus
+                + w.preferred_skill_miss * miss
+                + w.tier_distance * tier_distance
+            )
             entry = StaticEligibility(masks, mask, surplus, miss, tier_distance, cost)
             self._entries[req] = entry
         return entry
 
 
-def first_failures(
-    rule_masks: Mapping[str, BoolArray], present: BoolArray
-) -> dict[str, BoolArray]:
+def first_failures(rule_masks: Mapping[str, BoolArray], present: BoolArray) -> dict[str, BoolArray]:
     """For each rule, the agents whose *first* failed rule (in :data:`RULE_ORDER`) it is."""
     undecided = present.copy()
     out: dict[str, BoolArray] = {}

@@ -59,19 +59,22 @@ def _tier(value: int) -> int:
 def _time_zone(value: str) -> str:
     try:
         zone(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder name such as 'Europe'
         raise ValueError(f"unknown IANA time zone {value!r} (e.g. 'Europe/Paris')") from None
     return value
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"time needs a UTC offset (e.g. '2026-12-01T09:00:00+00:00'), got {value.isoformat()!r}")
+        raise ValueError(
+            f"time needs a UTC offset (e.g. '2026-12-01T09:00:00+00:00'), got {value.isoformat()!r}"
+        )
     return value
 
 
-Proficiency = Annotated[int, AfterValidator(_proficiency)]
-Tier = Annotated[int, AfterValidator(_tier)]
+# strict: a boolean or a float is not a proficiency, even where Python would convert it
+Proficiency = Annotated[int, Field(strict=True), AfterValidator(_proficiency)]
+Tier = Annotated[int, Field(strict=True), AfterValidator(_tier)]
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
@@ -145,7 +148,9 @@ class ShiftIn(BaseModel):
             if b_end <= b_start:
                 b_end += MINUTES_PER_DAY
             if b_start < start or b_end > end:
-                raise ValueError(f"breaks[{i}]: break {b.start}-{b.end} is outside the shift {self.start}-{self.end}")
+                raise ValueError(
+                    f"breaks[{i}]: break {b.start}-{b.end} is outside the shift {self.start}-{self.end}"
+                )
             breaks.append((b_start, b_end))
         return WeeklyShift(frozenset(self.days), start, end, tuple(breaks))
 
@@ -273,12 +278,16 @@ class RouteRequest(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> RouteRequest:
-        for what, items in (("agents", self.agents), ("escalations", self.escalations)):
-            seen: set[str] = set()
-            for item in items:
-                if item.id in seen:
-                    raise ValueError(f"{what}: id {item.id!r} appears twice")
-                seen.add(item.id)
+        lists: tuple[tuple[str, list[str]], ...] = (
+            ("agents", [a.id for a in self.agents]),
+            ("escalations", [e.id for e in self.escalations]),
+        )
+        for what, ids in lists:
+            seen: dict[str, int] = {}
+            for i, item_id in enumerate(ids):
+                if item_id in seen:
+                    raise ValueError(f"{what}[{i}].id: {item_id!r} already used by {what}[{seen[item_id]}]")
+                seen[item_id] = i
         return self
 
 
@@ -303,9 +312,9 @@ def problems_from(exc: ValidationError) -> list[FieldProblem]:
         for prefix in ("Value error, ", "Assertion failed, "):
             if msg.startswith(prefix):
                 msg = msg[len(prefix) :]
-        if "got " not in msg and err["type"] not in ("missing", "extra_forbidden") and "input" in err:
+        if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
             value = err["input"]
-            if not isinstance(value, dict | list):
+            if not isinstance(value, dict | list) and repr(value) not in msg and f"got {value}" not in msg:
                 msg = f"{msg}, got {value!r}"
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling)"
@@ -342,6 +351,10 @@ def load_document(path: Path) -> Mapping[str, Any]:
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise InvalidInput([FieldProblem(where, f"invalid YAML: {problem}")], source) from None
+    if data is None:
+        raise InvalidInput([FieldProblem("", "the file is empty")], source)
     if not isinstance(data, dict):
-        raise InvalidInput([FieldProblem("", f"expected a mapping at the top, got {type(data).__name__}")], source)
+        raise InvalidInput(
+            [FieldProblem("", f"expected a mapping at the top, got {type(data).__name__}")], source
+        )
     return data

@@ -35,7 +35,11 @@ class PriorityWeights(BaseModel):
     model_config = _FROZEN
 
     customer_tier: dict[CustomerTier, float] = Field(
-        default_factory=lambda: {CustomerTier.STANDARD: 1.0, CustomerTier.PRIORITY: 2.0, CustomerTier.VIP: 4.0}
+        default_factory=lambda: {
+            CustomerTier.STANDARD: 1.0,
+            CustomerTier.PRIORITY: 2.0,
+            CustomerTier.VIP: 4.0,
+        }
     )
     urgency: float = Field(2.0, ge=0, description="Multiplies urgency (0-1).")
     trigger: dict[Trigger, float] = Field(
@@ -110,8 +114,10 @@ class SolverSettings(BaseModel):
 
     time_limit_s: float = Field(0.2, gt=0)
     candidates_per_escalation: int = Field(
-        64, ge=1, description="Cheapest agents kept per escalation; the solve is exact when a batch "
-        "has no more escalations than this."
+        64,
+        ge=1,
+        description="Cheapest agents kept per escalation; the solve is exact when a batch "
+        "has no more escalations than this.",
     )
     max_arcs: int = Field(400_000, ge=1)
 
@@ -130,8 +136,11 @@ class RoutingSettings(BaseModel):
     )
     missed_offers_before_not_responding: int = Field(1, ge=1)
     tier_headroom: int = Field(
-        1, ge=0, le=2, description="Agents may be at most this many tiers above the complexity tier "
-        "(before relaxation), keeping experts for hard work."
+        1,
+        ge=0,
+        le=2,
+        description="Agents may be at most this many tiers above the complexity tier "
+        "(before relaxation), keeping experts for hard work.",
     )
     min_agent_tier: dict[CustomerTier, int] = Field(
         default_factory=lambda: {CustomerTier.VIP: 2},
@@ -167,4 +176,3 @@ class RoutingSettings(BaseModel):
 
     def offer_timeout_for(self, channel: Channel) -> float:
         return self.offer_timeout_s.get(channel, 20.0)
-

@@ -134,7 +134,7 @@ def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> Assignm
     E, M = problem.n_escalations, problem.n_arcs
     if M == 0:
         return _result(problem, SolveStatus.NO_FEASIBLE_PAIR, np.full(E, -1, np.int64), started)
-    if M * SOLVE_SECONDS_PER_ARC > time_limit_s:
+    if time_limit_s < M * SOLVE_SECONDS_PER_ARC:
         return solve_greedy(problem, SolveStatus.TIME_LIMIT)
 
     # data -> node numbering: source, escalations, agent-channel slots, agents, sink
@@ -152,7 +152,9 @@ def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> Assignm
     esc_nodes = np.arange(esc0, esc0 + E, dtype=np.int64)
     ones_e = np.ones(E, np.int64)
     # variables, with the constraints as capacities:
-    flow.add_arcs_with_capacity_and_unit_cost(np.full(E, source, np.int64), esc_nodes, ones_e, np.zeros(E, np.int64))
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.full(E, source, np.int64), esc_nodes, ones_e, np.zeros(E, np.int64)
+    )
     first_pair = flow.add_arcs_with_capacity_and_unit_cost(
         esc0 + problem.arc_esc, slot0 + arc_slot, np.ones(M, np.int64), problem.arc_cost
     )
@@ -164,17 +166,24 @@ def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> Assignm
         np.zeros(S, np.int64),
     )
     flow.add_arcs_with_capacity_and_unit_cost(
-        agent0 + np.arange(A, dtype=np.int64), np.full(A, sink, np.int64), problem.free_total[agents], np.zeros(A, np.int64)
+        agent0 + np.arange(A, dtype=np.int64),
+        np.full(A, sink, np.int64),
+        problem.free_total[agents],
+        np.zeros(A, np.int64),
     )
     # objective: the unserved arcs carry the priority penalty
-    flow.add_arcs_with_capacity_and_unit_cost(esc_nodes, np.full(E, sink, np.int64), ones_e, big * problem.priority)
+    flow.add_arcs_with_capacity_and_unit_cost(
+        esc_nodes, np.full(E, sink, np.int64), ones_e, big * problem.priority
+    )
     flow.set_node_supply(source, E)
     flow.set_node_supply(sink, -E)
 
     status = flow.solve()
     if status != flow.OPTIMAL:
         return solve_greedy(problem, SolveStatus.SOLVER_FAILED)
-    pair_arcs = np.arange(first_pair, first_pair + M, dtype=np.int64) if np.ndim(first_pair) == 0 else first_pair
+    pair_arcs = (
+        np.arange(first_pair, first_pair + M, dtype=np.int64) if np.ndim(first_pair) == 0 else first_pair
+    )
     used = np.flatnonzero(flow.flows(pair_arcs) > 0)
     arc_of = np.full(E, -1, np.int64)
     arc_of[problem.arc_esc[used]] = used

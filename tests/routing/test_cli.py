@@ -1,0 +1,107 @@
+"""``handoff route`` end to end on the example scenario, and its errors on bad files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from reports.cli import app
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "route_example.yaml"
+ENDINGS = {"assigned", "deferred", "queued"}
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(app, ["route", *args])
+
+
+def route_json(path: Path) -> list[dict[str, Any]]:
+    result = invoke(str(path), "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list)
+    return rows
+
+
+def last_decision(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Escalation id -> its last decision (rows are in time order)."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if "escalation_id" in row:
+            out[row["escalation_id"]] = row
+    return out
+
+
+def test_route_example_shows_offers() -> None:
+    result = invoke(str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    assert "Routing decisions for route_example.yaml" in result.stdout
+    assert "offer" in result.stdout
+    assert "esc-1001" in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_route_example_json() -> None:
+    rows = route_json(EXAMPLE)
+    escalation_ids = {e["id"] for e in yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["escalations"]}
+    assert {row["escalation_id"] for row in rows if "escalation_id" in row} == escalation_ids
+    assert [row["at_s"] for row in rows] == sorted(row["at_s"] for row in rows)
+    assert rows[0]["at_s"] == 0
+    assert any(row["kind"] == "offer" for row in rows)
+
+
+def test_every_example_escalation_ends_assigned_deferred_or_queued() -> None:
+    last = last_decision(route_json(EXAMPLE))
+    assert len(last) == 7
+    assert {esc: row["kind"] for esc, row in last.items() if row["kind"] not in ENDINGS} == {}
+
+
+def test_example_legal_voice_call_is_deferred_to_a_callback() -> None:
+    rows = route_json(EXAMPLE)
+    esc_1004 = [row for row in rows if row.get("escalation_id") == "esc-1004"]
+    assert [row["kind"] for row in esc_1004] == ["deferred"]
+    assert esc_1004[0]["mode"] == "callback"
+
+
+def test_example_offer_declined_goes_to_someone_else() -> None:
+    rows = route_json(EXAMPLE)
+    offers = [
+        row["agent_id"] for row in rows if row.get("escalation_id") == "esc-1001" and row["kind"] == "offer"
+    ]
+    assert offers[0] == "ben"  # the scenario makes ben decline esc-1001
+    assert last_decision(rows)["esc-1001"]["kind"] == "assigned"
+    assert last_decision(rows)["esc-1001"]["agent_id"] != "ben"
+
+
+def test_bad_proficiency_exits_2_naming_the_field(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["agents"][3]["skills"]["billing"] = 7
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = invoke(str(path))
+    assert result.exit_code == 2
+    assert "agents[3].skills.billing: proficiency must be 1-5, got 7" in result.output
+    assert "got 7" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_missing_file_exits_2(tmp_path: Path, as_json: bool) -> None:
+    result = invoke(str(tmp_path / "nope.yaml"), *(["--json"] if as_json else []))
+    assert result.exit_code == 2
+    assert "file not found" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+def test_invalid_yaml_exits_2_naming_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("agents: []\nescalations: @\n", encoding="utf-8")
+    result = invoke(str(path))
+    assert result.exit_code == 2
+    assert "line 2: invalid YAML" in result.stderr

@@ -1,0 +1,210 @@
+"""The dispatcher driven by random event sequences beside a simple model.
+
+After every step: the dispatcher's own audit is clean, every escalation is in exactly the state the
+decisions said (nothing lost), no agent is over a cap, at most one active offer per escalation, and
+every offer went to an agent the reference model finds eligible at that moment.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from routing.decisions import (
+    AgentStatusChanged,
+    Assigned,
+    Decision,
+    Deferred,
+    Finished,
+    Offer,
+    OfferRevoked,
+    Queued,
+    Relaxed,
+)
+from routing.dispatcher import Dispatcher
+from routing.domain import Agent, AgentStatus, Channel, Escalation, EscalationState
+from tests.routing.strategies import agents, escalations, reference_eligible
+
+
+class DispatcherMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.d = Dispatcher()
+        self.now_s = 1_000.0
+        self.profiles: dict[str, Agent] = {}
+        self.status: dict[str, AgentStatus] = {}
+        self.specs: dict[str, Escalation] = {}
+        self.state: dict[str, EscalationState] = {}
+        self.offer: dict[str, tuple[str, str]] = {}  # offer id -> (escalation, agent)
+        self.holder: dict[str, str] = {}  # offered/assigned escalation -> agent
+        self.offered_to: dict[str, set[str]] = {}
+        self.n_arrived = 0
+
+    # ------------------------------------------------------------------ applying decisions
+    def apply(self, decisions: list[Decision]) -> None:
+        for d in decisions:
+            if isinstance(d, Offer):
+                self.check_offer(d)
+                self.offer[d.offer_id] = (d.escalation_id, d.agent_id)
+                self.holder[d.escalation_id] = d.agent_id
+                self.offered_to.setdefault(d.escalation_id, set()).add(d.agent_id)
+                self.state[d.escalation_id] = EscalationState.OFFERED
+            elif isinstance(d, Assigned):
+                self.state[d.escalation_id] = EscalationState.ASSIGNED
+            elif isinstance(d, Queued):
+                self.state[d.escalation_id] = EscalationState.QUEUED
+            elif isinstance(d, Deferred):
+                self.state[d.escalation_id] = EscalationState.DEFERRED
+            elif isinstance(d, Finished):
+                self.state[d.escalation_id] = d.state
+                self.holder.pop(d.escalation_id, None)
+            elif isinstance(d, OfferRevoked):
+                assert self.offer.pop(d.offer_id)[0] == d.escalation_id
+                self.holder.pop(d.escalation_id, None)
+                if self.state[d.escalation_id] is EscalationState.OFFERED:
+                    self.state[d.escalation_id] = EscalationState.QUEUED
+            elif isinstance(d, AgentStatusChanged):
+                self.status[d.agent_id] = d.status
+            else:
+                assert isinstance(d, Relaxed)
+
+    def load_of(self, agent_id: str) -> Counter[Channel]:
+        return Counter(
+            self.specs[e].channel
+            for e, a in self.holder.items()
+            if a == agent_id and self.state[e] in (EscalationState.OFFERED, EscalationState.ASSIGNED)
+        )
+
+    def check_offer(self, offer: Offer) -> None:
+        esc_id, agent_id = offer.escalation_id, offer.agent_id
+        assert self.state.get(esc_id) in (None, EscalationState.QUEUED, EscalationState.OFFERED)
+        assert agent_id not in self.offered_to.get(esc_id, set()), "re-offered to the same agent"
+        # Relaxation only loosens, so eligibility at the loosest level the wait allows is the
+        # weakest claim; the dispatcher may lag a level behind between ticks, never ahead.
+        waited = self.now_s - self.specs[esc_id].created_s
+        level = sum(1 for s in self.d.settings.relaxation if s.after_s <= waited)
+        assert reference_eligible(
+            self.profiles[agent_id],
+            self.specs[esc_id],
+            level,
+            self.d.settings,
+            status=self.status[agent_id],
+            on_shift=True,
+            load=self.load_of(agent_id),
+            offered_before=False,
+        ), f"{esc_id} offered to ineligible agent {agent_id}"
+
+    def advance(self, dt_s: float) -> None:
+        self.now_s += dt_s
+        for at_s, decision in self.d.advance_to(self.now_s):
+            saved, self.now_s = self.now_s, at_s
+            self.apply([decision])
+            self.now_s = saved
+
+    # ------------------------------------------------------------------ rules
+    @initialize(data=st.data(), n=st.integers(1, 5))
+    def roster(self, data: st.DataObject, n: int) -> None:
+        for i in range(n):
+            agent = data.draw(agents(f"a{i}"))
+            status = data.draw(
+                st.sampled_from([AgentStatus.AVAILABLE, AgentStatus.AVAILABLE, AgentStatus.AWAY])
+            )
+            self.profiles[agent.id] = agent
+            self.status[agent.id] = status
+            self.apply(self.d.add_agent(agent, self.now_s, status))
+
+    @rule(data=st.data(), dt_s=st.sampled_from([0.0, 1.0, 5.0]))
+    def arrive(self, data: st.DataObject, dt_s: float) -> None:
+        self.advance(dt_s)
+        esc = data.draw(escalations(f"e{self.n_arrived}", self.now_s))
+        self.n_arrived += 1
+        self.specs[esc.id] = esc
+        self.state[esc.id] = EscalationState.QUEUED
+        decisions = self.d.escalation_arrived(esc, self.now_s)
+        assert any(getattr(x, "escalation_id", None) == esc.id for x in decisions), "arrival left unanswered"
+        self.apply(decisions)
+
+    @precondition(lambda self: self.offer)
+    @rule(data=st.data(), accept=st.booleans())
+    def answer_offer(self, data: st.DataObject, accept: bool) -> None:
+        offer_id = data.draw(st.sampled_from(sorted(self.offer)))
+        esc_id, agent_id = self.offer.pop(offer_id)
+        if accept:
+            self.apply(self.d.offer_accepted(offer_id, self.now_s))
+            assert self.state[esc_id] is EscalationState.ASSIGNED
+        else:
+            self.holder.pop(esc_id)
+            self.state[esc_id] = EscalationState.QUEUED
+            self.apply(self.d.offer_declined(offer_id, self.now_s))
+            assert self.d.agent_of(esc_id) != agent_id
+
+    @precondition(lambda self: any(s is EscalationState.ASSIGNED for s in self.state.values()))
+    @rule(data=st.data(), dt_s=st.sampled_from([0.0, 30.0]))
+    def complete(self, data: st.DataObject, dt_s: float) -> None:
+        assigned = sorted(e for e, s in self.state.items() if s is EscalationState.ASSIGNED)
+        esc_id = data.draw(st.sampled_from(assigned))
+        self.apply(self.d.work_completed(esc_id, self.now_s))
+        assert self.state[esc_id] is EscalationState.COMPLETED
+        self.advance(dt_s)
+
+    @precondition(
+        lambda self: any(s in (EscalationState.QUEUED, EscalationState.OFFERED) for s in self.state.values())
+    )
+    @rule(data=st.data())
+    def abandon(self, data: st.DataObject) -> None:
+        waiting = sorted(
+            e for e, s in self.state.items() if s in (EscalationState.QUEUED, EscalationState.OFFERED)
+        )
+        esc_id = data.draw(st.sampled_from(waiting))
+        self.apply(self.d.escalation_abandoned(esc_id, self.now_s))
+        assert self.state[esc_id] is EscalationState.ABANDONED
+        assert all(e != esc_id for e, _ in self.offer.values()), "abandoned escalation kept its offer"
+
+    @rule(data=st.data())
+    def change_status(self, data: st.DataObject) -> None:
+        agent_id = data.draw(st.sampled_from(sorted(self.profiles)))
+        status = data.draw(st.sampled_from(list(AgentStatus)))
+        self.status[agent_id] = status
+        self.apply(self.d.set_agent_status(agent_id, status, self.now_s))
+
+    @rule(dt_s=st.sampled_from([3.0, 11.0, 21.0, 45.0]))
+    def time_passes(self, dt_s: float) -> None:
+        self.advance(dt_s)
+
+    # ------------------------------------------------------------------ invariants
+    @invariant()
+    def audit_is_clean(self) -> None:
+        assert self.d.violations() == []
+
+    @invariant()
+    def nothing_lost(self) -> None:
+        counts = self.d.counts()
+        assert sum(counts.values()) == self.n_arrived
+        for esc_id, state in self.state.items():
+            assert self.d.state_of(esc_id) is state, esc_id
+        assert Counter(self.state.values()) == Counter({s: n for s, n in counts.items() if n})
+
+    @invariant()
+    def caps_hold(self) -> None:
+        for agent_id, agent in self.profiles.items():
+            load = self.load_of(agent_id)
+            for channel, n in load.items():
+                assert n <= agent.channel_caps.get(channel, 0)
+            if agent.max_total is not None:
+                assert sum(load.values()) <= agent.max_total
+            assert {k.value: v for k, v in load.items() if v} == self.d.agent_load(agent_id)
+
+    @invariant()
+    def one_offer_per_escalation(self) -> None:
+        offers = self.d.active_offers()
+        assert len({o.escalation_id for o in offers}) == len(offers)
+        assert {o.offer_id for o in offers} == set(self.offer)
+
+
+TestDispatcherMachine = DispatcherMachine.TestCase
+TestDispatcherMachine.settings = hyp_settings(
+    TestDispatcherMachine.settings, stateful_step_count=30, max_examples=hyp_settings().max_examples
+)
