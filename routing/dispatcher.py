@@ -381,19 +381,18 @@ class Dispatcher:
         relaxed: list[_Esc] = []
         while self._timers and self._timers[0][0] <= now_s:
             _, _, kind, ref, token = heapq.heappop(self._timers)
+            if not self._timer_live(kind, ref, token):
+                continue
             if kind == _EXPIRE:
-                offer = self._offers.get(ref)
-                if offer is not None:
-                    out.extend(self.offer_expired(ref, now_s))
-            else:
-                esc = self._active.get(ref)
-                if esc is not None and esc.level == token - 1 and esc.state is not EscalationState.ASSIGNED:
-                    queued = esc.state is EscalationState.QUEUED
-                    if queued:
-                        self._unqueue(esc)
-                    self._relax(esc, out)
-                    if queued:
-                        relaxed.append(esc)
+                out.extend(self.offer_expired(ref, now_s))
+                continue
+            esc = self._active[ref]
+            queued = esc.state is EscalationState.QUEUED
+            if queued:
+                self._unqueue(esc)
+            self._relax(esc, token, out)
+            if queued:
+                relaxed.append(esc)
         self._route(relaxed, freed_rows, now_s, out)
         return out
 
@@ -416,34 +415,35 @@ class Dispatcher:
             self._check_deferrals(now_s, out)
         return freed
 
-    def _relax(self, esc: _Esc, out: list[Decision]) -> None:
-        """Advance one level; say so only when the requirement actually loosened."""
-        esc.level += 1
-        req = requirement_at(esc.spec, esc.level, self.settings)
-        if req != esc.req:
-            out.append(Relaxed(esc.spec.id, esc.level, self.settings.relaxation[esc.level - 1].describe()))
-        esc.req = req
+    def _relax(self, esc: _Esc, level: int, out: list[Decision]) -> None:
+        esc.level = level
+        esc.req = requirement_at(esc.spec, level, self.settings)
+        out.append(Relaxed(esc.spec.id, level, self.settings.relaxation[level - 1].describe()))
         self._schedule_relaxation(esc)
 
     def _schedule_relaxation(self, esc: _Esc) -> None:
+        """Wake up at the next step that actually loosens this escalation's requirement.
+
+        Steps that change nothing for it (dropping preferred skills it does not have) are skipped,
+        so a simulation does not tick for them.
+        """
         steps = self.settings.relaxation
-        if esc.level < len(steps):
-            due = esc.spec.created_s + steps[esc.level].after_s
-            heapq.heappush(self._timers, (due, next(self._seq), _RELAX, esc.spec.id, esc.level + 1))
+        for level in range(esc.level + 1, len(steps) + 1):
+            if requirement_at(esc.spec, level, self.settings) != esc.req:
+                due = esc.spec.created_s + steps[level - 1].after_s
+                heapq.heappush(self._timers, (due, next(self._seq), _RELAX, esc.spec.id, level))
+                return
+
+    def _timer_live(self, kind: int, ref: str, token: int) -> bool:
+        """An offer timer lives while its offer does; a relaxation timer while its escalation waits."""
+        if kind == _EXPIRE:
+            return ref in self._offers
+        esc = self._active.get(ref)
+        return esc is not None and esc.level < token and esc.state is not EscalationState.ASSIGNED
 
     def _drop_stale_timers(self) -> None:
         timers = self._timers
-        while timers:
-            _, _, kind, ref, token = timers[0]
-            if kind == _EXPIRE:
-                live = ref in self._offers
-            else:
-                esc = self._active.get(ref)
-                live = (
-                    esc is not None and esc.level == token - 1 and esc.state is not EscalationState.ASSIGNED
-                )
-            if live:
-                return
+        while timers and not self._timer_live(*timers[0][2:]):
             heapq.heappop(timers)
 
     # ================================================================================ routing
