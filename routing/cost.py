@@ -5,7 +5,7 @@
   escalations never changes with time; only new arrivals and relaxation change who goes first.
 * **Cost** of giving an escalation to an agent (lower is better) = weighted sum of five terms, each
   in [0, 1]: proficiency surplus, preferred-skill miss, tier distance (static, see
-  :func:`routing.eligibility.static_cost`), load and idle recency (live, here).
+  :mod:`routing.eligibility`), load and idle recency (live, here).
 
 The solver and the fast paths compare the same integer units (:func:`priority_units`,
 :func:`cost_units`), so they agree to the unit on which assignment is best.

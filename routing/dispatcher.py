@@ -33,6 +33,7 @@ from typing import Final
 import numpy as np
 
 from routing.cost import (
+    COST_SCALE,
     CostTerms,
     aging_per_s,
     base_priority,
@@ -496,20 +497,28 @@ class Dispatcher:
 
         Best = highest priority units, then least cost units: the solver's lexicographic objective.
         """
-        t = self._t
+        t, settings = self._t, self.settings
         while self._waiting and t.routable[row]:
             best: tuple[int, int, _Esc, StaticEligibility] | None = None
-            rows = np.array([row])
+            load, idle = live_cost_terms(t, np.array([row]), now_s, settings)
+            # same operation order as cost.total_cost, so the float and its rounding match the solver's
+            load_term, idle_term = (
+                settings.weights.load * float(load[0]),
+                settings.weights.idle * float(idle[0]),
+            )
+            free = [t.free_slots(row, c) > 0 for c in range(len(CHANNELS))]
             for req, group in self._waiting.items():
+                if not free[req.channel_col]:
+                    continue
                 entry = self._cache.get(req)
-                if not entry.mask[row] or t.free_slots(row, req.channel_col) <= 0:
+                if not entry.mask[row]:
                     continue
                 for _, _, esc_id in group:
                     esc = self._active[esc_id]
                     if row in esc.excluded:
                         continue
                     prio = priority_units(esc.key + self._aging * now_s)
-                    cost = int(self._costs(entry, rows, now_s)[0])
+                    cost = int(np.rint((float(entry.cost[row]) + load_term + idle_term) * COST_SCALE))
                     if best is None or (prio, -cost) > (best[0], -best[1]):
                         best = (prio, cost, esc, entry)
                     break  # the group is in priority order and shares this agent's cost

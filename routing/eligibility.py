@@ -15,10 +15,12 @@ requirements share one cache entry, which is what keeps the common decision chea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from routing.domain import CHANNEL_INDEX, Channel, Escalation
 from routing.roster import AVAILABLE, AgentTable, BoolArray, FloatArray
@@ -186,29 +188,43 @@ RULE_ORDER: tuple[str, ...] = (
 )
 
 
-# ---------------------------------------------------------------------------------------- cost
-def static_cost(t: AgentTable, req: Requirement, settings: RoutingSettings) -> tuple[FloatArray, ...]:
-    """Per-agent cost terms that depend only on profiles: (surplus, preferred miss, tier distance).
+#: What each static rule reads of a requirement: the key its mask is cached under. Requirements
+#: differ in many ways at once, but each rule sees only a few distinct keys, so a new combination
+#: costs a handful of array ANDs instead of re-running every rule over the roster.
+_RULE_KEYS: dict[str, Callable[[Requirement], Hashable]] = {
+    "channel": lambda r: r.channel,
+    "skills": _demanded,
+    "proficiency": _demanded,
+    "language": lambda r: r.language,
+    "tier": lambda r: (r.complexity_tier, r.max_agent_tier),
+    "customer_tier_policy": lambda r: r.policy_min_tier,
+    "region": lambda r: r.regions,
+}
 
-    Each term is in [0, 1]: mean proficiency above the minimum over the required skills (out of 4),
-    share of preferred skills below their level, and tiers above the complexity tier (out of 2).
-    """
-    n = t.n
-    surplus = np.zeros(n)
-    if req.skills:
-        for name, minimum in req.skills:
-            col = t.skills.get(name)
-            if col >= 0:
-                surplus += np.clip(t.proficiency[:n, col] - minimum, 0, None)
-        surplus /= (MAX_PROFICIENCY - 1) * len(req.skills)
-    miss = np.zeros(n)
-    if req.preferred:
-        for name, level in req.preferred:
-            col = t.skills.get(name)
-            miss += 1.0 if col < 0 else (t.proficiency[:n, col] < level)
-        miss /= len(req.preferred)
-    tier_distance = np.clip(t.tier[:n] - req.complexity_tier, 0, None) / (MAX_TIER - 1)
-    return surplus, miss, tier_distance
+
+# ---------------------------------------------------------------------------------------- cost
+def proficiency_surplus(t: AgentTable, skills: tuple[tuple[str, int], ...]) -> FloatArray:
+    """Mean proficiency above the minimum over the required skills, out of 4: in [0, 1]."""
+    surplus = np.zeros(t.n)
+    for name, minimum in skills:
+        col = t.skills.get(name)
+        if col >= 0:
+            surplus += np.maximum(t.proficiency[: t.n, col] - minimum, 0)
+    return surplus / ((MAX_PROFICIENCY - 1) * len(skills)) if skills else surplus
+
+
+def preferred_miss(t: AgentTable, preferred: tuple[tuple[str, int], ...]) -> FloatArray:
+    """Share of preferred skills the agent has below the preferred level: in [0, 1]."""
+    miss = np.zeros(t.n)
+    for name, level in preferred:
+        col = t.skills.get(name)
+        miss += 1.0 if col < 0 else (t.proficiency[: t.n, col] < level)
+    return miss / len(preferred) if preferred else miss
+
+
+def tier_distance(t: AgentTable, complexity_tier: int) -> FloatArray:
+    """Tiers above the complexity tier, out of 2: in [0, 1]."""
+    return np.maximum(t.tier[: t.n] - complexity_tier, 0) / (MAX_TIER - 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,33 +239,61 @@ class StaticEligibility:
     cost: FloatArray  # weighted sum of the three terms
 
 
+#: Memory budget of the cache, in bytes of arrays (masks and costs are one value per agent).
+CACHE_BUDGET_BYTES = 64 * 2**20
+
+
 class EligibilityCache:
-    """Static eligibility per :class:`Requirement`, rebuilt when the roster's profiles change."""
+    """Static eligibility per :class:`Requirement`, rebuilt when the roster's profiles change.
+
+    Two levels: per-rule masks and cost terms under the few keys each reads (``_parts``), and
+    their combination per whole requirement (``_entries``). Both are bounded by
+    :data:`CACHE_BUDGET_BYTES`; past it they are emptied and refill from use.
+    """
 
     def __init__(self, table: AgentTable, settings: RoutingSettings) -> None:
         self._table = table
         self._settings = settings
         self._version = -1
         self._entries: dict[Requirement, StaticEligibility] = {}
+        self._parts: dict[tuple[str, Hashable], npt.NDArray[Any]] = {}
+
+    def _part(
+        self, name: str, key: Hashable, compute: Callable[..., npt.NDArray[Any]], arg: Any
+    ) -> npt.NDArray[Any]:
+        """The array ``compute(table, arg)``, cached under ``(name, key)``."""
+        value = self._parts.get((name, key))
+        if value is None:
+            value = self._parts[(name, key)] = compute(self._table, arg)
+        return value
 
     def get(self, req: Requirement) -> StaticEligibility:
         t = self._table
         if t.version != self._version:
             self._entries.clear()
+            self._parts.clear()
             self._version = t.version
         entry = self._entries.get(req)
-        if entry is None:
-            masks = tuple((name, rule(t, req)) for name, rule in STATIC_RULES)
-            mask = np.logical_and.reduce([m for _, m in masks]) & t.present[: t.n]
-            surplus, miss, tier_distance = static_cost(t, req, self._settings)
-            w = self._settings.weights
-            cost = (
-                w.proficiency_surplus * surplus
-                + w.preferred_skill_miss * miss
-                + w.tier_distance * tier_distance
-            )
-            entry = StaticEligibility(masks, mask, surplus, miss, tier_distance, cost)
-            self._entries[req] = entry
+        if entry is not None:
+            return entry
+        limit = max(16, CACHE_BUDGET_BYTES // (48 * max(t.n, 1)))
+        if len(self._entries) >= limit:
+            self._entries.clear()
+        if len(self._parts) >= 4 * limit:
+            self._parts.clear()
+        masks = tuple(
+            (name, self._part(name, _RULE_KEYS[name](req), rule, req)) for name, rule in STATIC_RULES
+        )
+        mask = t.present[: t.n].copy()
+        for _, m in masks:
+            mask &= m
+        surplus = self._part("surplus", req.skills, proficiency_surplus, req.skills)
+        miss = self._part("preferred_miss", req.preferred, preferred_miss, req.preferred)
+        distance = self._part("tier_distance", req.complexity_tier, tier_distance, req.complexity_tier)
+        w = self._settings.weights
+        cost = w.proficiency_surplus * surplus + w.preferred_skill_miss * miss + w.tier_distance * distance
+        entry = StaticEligibility(masks, mask, surplus, miss, distance, cost)
+        self._entries[req] = entry
         return entry
 
 

@@ -12,7 +12,7 @@ zoneinfo arithmetic stays out of the per-decision path.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -35,13 +35,22 @@ def _epoch(day_midnight: datetime, minutes: int, tz: ZoneInfo) -> float:
 
 def work_intervals(
     shifts: tuple[WeeklyShift, ...], time_zone: str, around_s: float
-) -> list[tuple[float, float]]:
+) -> tuple[tuple[float, float], ...]:
     """Working intervals (shifts minus breaks) as merged, sorted ``[start_s, end_s)`` epoch pairs.
 
     Covers every shift starting from two days before ``around_s`` to eight days after it.
     """
+    today = datetime.fromtimestamp(around_s, zone(time_zone)).date()
+    return _intervals_around(shifts, time_zone, today.toordinal())
+
+
+@lru_cache(maxsize=8192)
+def _intervals_around(
+    shifts: tuple[WeeklyShift, ...], time_zone: str, today_ordinal: int
+) -> tuple[tuple[float, float], ...]:
+    """Memoised by local day: a whole team on the same shifts in one zone costs one computation."""
     tz = zone(time_zone)
-    today = datetime.fromtimestamp(around_s, tz).replace(tzinfo=None).date()
+    today = date.fromordinal(today_ordinal)
     raw: list[tuple[float, float]] = []
     for offset in range(-_WINDOW_DAYS_BACK, _WINDOW_DAYS_AHEAD + 1):
         day = today + timedelta(days=offset)
@@ -65,7 +74,7 @@ def work_intervals(
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    return merged
+    return tuple(merged)
 
 
 def shift_state(shifts: tuple[WeeklyShift, ...] | None, time_zone: str, now_s: float) -> tuple[bool, float]:

@@ -2,13 +2,15 @@
 
 Run as a script (it is not a pytest module)::
 
-    python tests/benchmarks/bench_router.py            # full run, about 1-2 minutes on 2 cores
+    python tests/benchmarks/bench_router.py            # full run, about 40-70 s on 2 cores
     python tests/benchmarks/bench_router.py --quick    # smoke run, well under 20 s
     python tests/benchmarks/bench_router.py --seed 7 --profile
 
 It prints tables of figures, then every floor with the measured value and PASS/MISS. Figures are
 wall-clock (``time.perf_counter_ns`` around each decision call) on whatever machine runs it, so
-expect noise on a shared machine; the floors have headroom for that, the tables do not.
+expect noise on a shared machine. Floors are judged on wall-clock; their lines also give the thread
+CPU time (``time.thread_time_ns``) so that time lost to other processes can be told apart, and the
+load average is printed at the start and the end.
 
 What is measured
 ----------------
