@@ -78,11 +78,6 @@ def requirement_at(escalation: Escalation, level: int, settings: RoutingSettings
     )
 
 
-def relaxation_levels(settings: RoutingSettings) -> int:
-    """Number of relaxation levels beyond the initial one."""
-    return len(settings.relaxation)
-
-
 # ------------------------------------------------------------------------------------- static rules
 def _demanded(req: Requirement) -> tuple[tuple[str, int], ...]:
     return req.skills + req.preferred if req.preferred_required else req.skills

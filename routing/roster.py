@@ -9,7 +9,6 @@ the eligibility cache; live state (status, load, shift, idle time) does not.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -217,9 +216,6 @@ class AgentTable:
 
     def rows_present(self) -> IntArray:
         return np.flatnonzero(self.present[: self._n])
-
-    def rows_of(self, ids: Iterable[str]) -> list[int]:
-        return [self.row[i] for i in ids]
 
 
 _COLUMNS = (

@@ -157,6 +157,7 @@ def test_higher_priority_gets_the_freed_agent_and_aging_prevents_starvation() ->
     d.escalation_arrived(esc("newest-vip", late, customer_tier=CustomerTier.VIP), late)
     # old-standard has waited 10 min (1 + 10 = 11) and now outranks a fresh VIP (4)
     assert d.waiting_ids() == ["new-vip", "old-standard", "newest-vip"]
+    assert d.priority_of("old-standard", late) == pytest.approx(11.0)
     [nxt] = only(d.work_completed("busy", late), Offer)
     assert nxt.escalation_id == "new-vip"
 
@@ -292,3 +293,4 @@ def test_profile_update_takes_effect_for_waiting_escalations() -> None:
     [offer] = d.add_agent(agent("a", {"billing": 3, "refunds": 2}), T0 + 5)
     assert isinstance(offer, Offer)
     assert offer.agent_id == "a"
+    assert d.agent_profile("a").skills == {"billing": 3, "refunds": 2}
