@@ -3,15 +3,19 @@ chain (routing <- simulator <- reports), so it may call every part of the produc
 
 from __future__ import annotations
 
+import json
+import math
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from routing.cli import run_route
 from routing.errors import InvalidInput
+from simulator.queueing import gross_agents, per_hour, queue_metrics, staff_for_target
 
 app = typer.Typer(
     name="handoff",
@@ -42,6 +46,115 @@ def route(
         run_route(file, as_json, console)
     except InvalidInput as exc:
         _fail(exc)
+
+
+def _usage(message: str) -> NoReturn:
+    """One-line error for a bad option; exit 2 like any usage error."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _erlang_problem(
+    arrivals_per_hour: float,
+    aht_s: float,
+    patience_s: float | None,
+    agents: int | None,
+    target_sl: float | None,
+    threshold_s: float,
+    shrinkage: float | None,
+    max_abandon: float | None,
+) -> str | None:
+    """The first bad option of ``handoff erlang``, as a message naming it, or None."""
+    if not (math.isfinite(arrivals_per_hour) and arrivals_per_hour >= 0):
+        return f"--arrivals-per-hour must be a number >= 0, got {arrivals_per_hour}"
+    if not (math.isfinite(aht_s) and aht_s > 0):
+        return f"--aht-s must be a number > 0, got {aht_s}"
+    if patience_s is not None and not patience_s > 0:
+        return f"--patience-s must be > 0 (leave it out for infinite patience), got {patience_s}"
+    if not (math.isfinite(threshold_s) and threshold_s >= 0):
+        return f"--threshold-s must be a number >= 0, got {threshold_s}"
+    if (agents is None) == (target_sl is None):
+        return "give exactly one of --agents (evaluate) or --target-sl (staff to a target)"
+    if agents is not None and agents < 1:
+        return f"--agents must be >= 1, got {agents}"
+    if target_sl is not None and not 0 < target_sl < 1:
+        return f"--target-sl must be between 0 and 1 (e.g. 0.8), got {target_sl}"
+    if shrinkage is not None and not 0 <= shrinkage < 1:
+        return f"--shrinkage must be in [0, 1) (e.g. 0.3), got {shrinkage}"
+    if max_abandon is not None and not 0 < max_abandon <= 1:
+        return f"--max-abandon must be in (0, 1] (e.g. 0.05), got {max_abandon}"
+    if max_abandon is not None and agents is not None:
+        return "--max-abandon applies only with --target-sl"
+    load = arrivals_per_hour * aht_s / 3600
+    if agents is not None and patience_s is None and load >= agents * (1 - 1e-12):
+        return (
+            f"--agents {agents} cannot keep up with an offered load of {load:g} erlangs: without "
+            "--patience-s (Erlang C) the queue grows forever; use more agents or give --patience-s"
+        )
+    return None
+
+
+@app.command()
+def erlang(
+    arrivals_per_hour: Annotated[float, typer.Option(help="Offered contacts per hour.")],
+    aht_s: Annotated[float, typer.Option(help="Mean handle time, seconds.")],
+    patience_s: Annotated[
+        float | None,
+        typer.Option(help="Mean patience before abandoning, seconds (Erlang A); omit for Erlang C."),
+    ] = None,
+    agents: Annotated[int | None, typer.Option(help="Agents on the queue: evaluate them.")] = None,
+    target_sl: Annotated[
+        float | None, typer.Option(help="Target service level (0-1): find the fewest agents.")
+    ] = None,
+    threshold_s: Annotated[float, typer.Option(help="Service-level threshold, seconds.")] = 30.0,
+    shrinkage: Annotated[
+        float | None, typer.Option(help="Share of paid time off the queue (0-1): adds agents_gross.")
+    ] = None,
+    max_abandon: Annotated[
+        float | None, typer.Option(help="With --target-sl: also cap the abandonment rate (0-1).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Exact Erlang C / Erlang A metrics for a staffing level, or the fewest agents for a target."""
+    problem = _erlang_problem(
+        arrivals_per_hour, aht_s, patience_s, agents, target_sl, threshold_s, shrinkage, max_abandon
+    )
+    if problem:
+        _usage(problem)
+    rate = per_hour(arrivals_per_hour)
+    try:
+        if agents is not None:
+            metrics = queue_metrics(rate, aht_s, agents, threshold_s, patience_s=patience_s)
+        else:
+            assert target_sl is not None
+            metrics = staff_for_target(
+                rate, aht_s, target_sl, threshold_s, patience_s=patience_s, max_abandon=max_abandon
+            )
+    except ValueError as exc:
+        _usage(str(exc))
+    out: dict[str, float | int] = {
+        "p_wait": metrics.p_wait,
+        "abandon_rate": metrics.abandon_rate,
+        "service_level": metrics.service_level,
+        "service_level_answered": metrics.service_level_answered,
+        "asa_s": metrics.asa_s,
+        "occupancy": metrics.occupancy,
+        "agents": metrics.agents,
+    }
+    if shrinkage is not None:
+        out["agents_gross"] = gross_agents(metrics.agents, shrinkage)
+    if as_json:
+        typer.echo(json.dumps(out))
+        return
+    model = "Erlang C" if patience_s is None else "Erlang A"
+    table = Table(
+        title=f"{model}, {arrivals_per_hour:g}/h", caption=f"AHT {aht_s:g} s, SL in {threshold_s:g} s"
+    )
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in out.items():
+        table.add_row(name, str(value) if isinstance(value, int) else f"{value:.6g}")
+    console.print(table)
 
 
 @app.callback()
