@@ -224,13 +224,14 @@ def _erlang_a_metrics(lam: float, mu: float, theta: float, agents: int, threshol
 
     wait_served = float(np.sum(q * served_given_k * np.cumsum(1.0 / stage)))
 
-    if threshold_s == 0:
+    x_over_theta = -math.expm1(-theta * threshold_s) / theta
+    if x_over_theta <= 0:  # threshold 0, or so small it underflows: nobody queued is served within it
         within = 0.0
     else:
-        # negative binomial pmf g_j, j = 0..K; P(S_k <= t) = P(N >= k + 1) = 1 - cdf_k
-        x_over_theta = -math.expm1(-theta * threshold_s) / theta
+        # negative binomial pmf g_j, j = 0..K; P(S_k <= t) = P(N >= k + 1) = 1 - cdf_k; summed in
+        # logs term by term so that a tiny threshold cannot underflow a product to log(0)
         log_g = -stage[0] * threshold_s + np.concatenate(
-            [[0.0], np.cumsum(np.log(stage[:-1] * x_over_theta / k1[:-1]))]
+            [[0.0], np.cumsum(np.log(stage[:-1]) + math.log(x_over_theta) - np.log(k1[:-1]))]
         )
         survival = np.clip(1.0 - np.cumsum(np.exp(log_g)), 0.0, 1.0)
         within = float(np.sum(q * served_given_k * survival))

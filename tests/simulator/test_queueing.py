@@ -202,3 +202,12 @@ def test_erlang_a_overload_is_finite(load: float, patience: float, n: int) -> No
     assert 0 <= m.abandon_rate <= 1
     assert 0 <= m.occupancy <= 1 + 1e-12
     assert math.isfinite(m.asa_s)
+
+
+@pytest.mark.parametrize("threshold_s", [5e-324, 1e-300, 1e-12])
+def test_a_vanishing_threshold_is_the_zero_threshold_limit(threshold_s: float) -> None:
+    """Found by hypothesis on CI: a subnormal threshold must not reach log(0)."""
+    tiny = queue_metrics(1 / AHT, AHT, 2, threshold_s, patience_s=2.0)
+    zero = queue_metrics(1 / AHT, AHT, 2, 0.0, patience_s=2.0)
+    assert tiny.service_level == pytest.approx(zero.service_level, abs=1e-9)
+    assert tiny.service_level == pytest.approx(1 - tiny.p_wait, abs=1e-9)
