@@ -11,7 +11,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from routing.decisions import Decision, Deferred, Explanation, Offer, Queued, decision_as_dict
+from routing.decisions import (
+    AgentStatusChanged,
+    Decision,
+    Deferred,
+    Explanation,
+    Offer,
+    OfferRevoked,
+    Queued,
+    Relaxed,
+    decision_as_dict,
+)
 from routing.dispatcher import Dispatcher
 from routing.schemas import RouteRequest, load_document, parse
 
@@ -91,6 +101,12 @@ def _detail(decision: Decision) -> str:
             else "no opening this week"
         )
         return f"{decision.mode.value}, next opening {when}: {decision.reason}"
+    if isinstance(decision, OfferRevoked):
+        return decision.reason
+    if isinstance(decision, Relaxed):
+        return decision.step
+    if isinstance(decision, AgentStatusChanged):
+        return f"{decision.status.value}: {decision.reason}"
     return ""
 
 

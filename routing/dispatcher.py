@@ -319,7 +319,10 @@ class Dispatcher:
     def offer_declined(self, offer_id: str, now_s: float) -> list[Decision]:
         """The agent said no: re-route the escalation to someone else (never back to them)."""
         offer = self._take_offer(offer_id)
-        return self._offer_failed(offer, now_s, missed=False)
+        declined = OfferRevoked(
+            offer_id, offer.esc.spec.id, self._t.ids[offer.agent_row], "declined by agent"
+        )
+        return [declined, *self._offer_failed(offer, now_s, missed=False)]
 
     def offer_expired(self, offer_id: str, now_s: float) -> list[Decision]:
         """Nobody answered in time: re-route, and mark the agent not-responding after enough misses."""

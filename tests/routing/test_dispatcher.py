@@ -101,7 +101,9 @@ def test_accept_assigns_and_reports_handoff_time() -> None:
 def test_decline_reroutes_to_someone_else_never_back() -> None:
     d = desk(agent("a"), agent("b"))
     [first] = d.escalation_arrived(esc("e1"), T0)
-    [second] = only(d.offer_declined(first.offer_id, T0 + 3), Offer)
+    out = d.offer_declined(first.offer_id, T0 + 3)
+    assert out[0] == OfferRevoked(first.offer_id, "e1", first.agent_id, "declined by agent")
+    [second] = only(out, Offer)
     assert second.agent_id != first.agent_id
     out = d.offer_declined(second.offer_id, T0 + 5)
     [queued] = only(out, Queued)

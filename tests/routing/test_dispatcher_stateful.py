@@ -131,14 +131,15 @@ class DispatcherMachine(RuleBasedStateMachine):
     @rule(data=st.data(), accept=st.booleans())
     def answer_offer(self, data: st.DataObject, accept: bool) -> None:
         offer_id = data.draw(st.sampled_from(sorted(self.offer)))
-        esc_id, agent_id = self.offer.pop(offer_id)
+        esc_id, agent_id = self.offer[offer_id]
         if accept:
+            del self.offer[offer_id]
             self.apply(self.d.offer_accepted(offer_id, self.now_s))
             assert self.state[esc_id] is EscalationState.ASSIGNED
         else:
-            self.holder.pop(esc_id)
-            self.state[esc_id] = EscalationState.QUEUED
-            self.apply(self.d.offer_declined(offer_id, self.now_s))
+            decisions = self.d.offer_declined(offer_id, self.now_s)
+            assert decisions[0] == OfferRevoked(offer_id, esc_id, agent_id, "declined by agent")
+            self.apply(decisions)  # the revocation returns it to the queue in the model
             assert self.d.agent_of(esc_id) != agent_id
 
     @precondition(lambda self: any(s is EscalationState.ASSIGNED for s in self.state.values()))
