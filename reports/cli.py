@@ -16,6 +16,7 @@ from rich.table import Table
 from routing.cli import run_route
 from routing.errors import InvalidInput
 from simulator.queueing import gross_agents, per_hour, queue_metrics, staff_for_target
+from simulator.scenario import load_scenario, scenario_json_schema
 
 app = typer.Typer(
     name="handoff",
@@ -30,7 +31,7 @@ err_console = Console(stderr=True)
 def _fail(exc: InvalidInput) -> None:
     err_console.print(f"[bold red]error:[/] {exc.source or 'input'} is not valid:")
     for problem in exc.problems:
-        err_console.print(f"  {problem}", markup=False, highlight=False)
+        err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -155,6 +156,34 @@ def erlang(
     for name, value in out.items():
         table.add_row(name, str(value) if isinstance(value, int) else f"{value:.6g}")
     console.print(table)
+
+
+scenario_app = typer.Typer(help="Validate scenario files and export their JSON Schema.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+
+
+@scenario_app.command("check")
+def scenario_check(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
+) -> None:
+    """Validate a scenario file; print a summary, or every problem with its place (exit 2)."""
+    try:
+        scenario = load_scenario(file)
+    except InvalidInput as exc:
+        _fail(exc)
+    agents = sum(g.count for g in scenario.roster)
+    console.print(
+        f"[green]ok[/] {file}: scenario {scenario.name!r}, {scenario.duration_h:g} h after "
+        f"{scenario.warmup_h:g} h warm-up in {scenario.interval_min}-min intervals, "
+        f"{len(scenario.demand)} demand segment(s), {len(scenario.roster)} group(s), {agents} agents",
+        highlight=False,
+    )
+
+
+@scenario_app.command("schema")
+def scenario_schema() -> None:
+    """Print the JSON Schema of scenario files (for editor completion)."""
+    typer.echo(scenario_json_schema())
 
 
 @app.callback()

@@ -164,6 +164,10 @@ def _always(value: Any) -> Any:
     return None if value in ("always", None) else value
 
 
+#: ``always`` (or nothing) means always on shift; otherwise a list of weekly shifts.
+Shifts = Annotated[list[ShiftIn] | None, BeforeValidator(_always)]
+
+
 class AgentIn(BaseModel):
     """An agent as the roster API and scenario files describe it."""
 
@@ -174,9 +178,7 @@ class AgentIn(BaseModel):
     tier: Tier = 1
     languages: list[NonEmpty] = Field(default_factory=lambda: ["en"], min_length=1)
     time_zone: TimeZoneName = "UTC"
-    shifts: Annotated[list[ShiftIn] | None, BeforeValidator(_always)] = Field(
-        None, description="'always' (default) or a list of weekly shifts in local time"
-    )
+    shifts: Shifts = Field(None, description="'always' (default) or a list of weekly shifts in local time")
     channels: dict[Channel, Annotated[int, Field(ge=0, le=100)]] = Field(
         default_factory=lambda: {Channel.CHAT: 1}, description="Concurrency cap per channel."
     )
@@ -314,7 +316,13 @@ def problems_from(exc: ValidationError) -> list[FieldProblem]:
                 msg = msg[len(prefix) :]
         if err["type"] not in ("missing", "extra_forbidden") and "input" in err:
             value = err["input"]
-            if not isinstance(value, dict | list) and repr(value) not in msg and f"got {value}" not in msg:
+            # our own messages already quote the value; pydantic's never do
+            quoted = (
+                f"got {value!r}" in msg
+                or f"got {value}" in msg
+                or (isinstance(value, str) and repr(value) in msg)
+            )
+            if not isinstance(value, dict | list) and not quoted:
                 msg = f"{msg}, got {value!r}"
         if err["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling)"

@@ -1,0 +1,240 @@
+"""Scenario files: what a workforce planner describes, validated once at the boundary.
+
+A scenario is YAML (or JSON) with a horizon, targets, demand segments, a roster of agent groups,
+offer behaviour and the routing settings -- the same :class:`routing.settings.RoutingSettings`
+the service runs. Every model forbids unknown fields; :func:`load_scenario` turns any problem into
+:class:`routing.errors.InvalidInput` naming the file, the path inside it and the bad value
+(``scenarios/x.yaml: roster[2].skills.billing: proficiency must be 1-5, got 7``).
+
+Demand volume comes in exactly one of three forms per segment: ``arrivals_per_hour`` (constant),
+``volume_per_interval`` (one count per ``interval_min`` interval, repeating if shorter than the
+horizon), or ``forecast_csv`` (a file of interval volumes). ``peaks`` multiply the rate over a
+window. Time of day is in the scenario's ``time_zone``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from routing.domain import Channel, CustomerTier
+from routing.errors import FieldProblem, InvalidInput
+from routing.schemas import NonEmpty, Proficiency, Shifts, Tier, TimeZoneName, load_document, parse
+from routing.settings import RoutingSettings
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+Seconds = Annotated[float, Field(ge=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class Distribution(BaseModel):
+    """A duration distribution, in seconds.
+
+    ``exponential`` and ``fixed`` need ``mean_s``; ``lognormal`` needs ``mean_s`` and ``cv``
+    (standard deviation / mean); ``empirical`` needs ``values_s`` (sampled uniformly).
+    """
+
+    model_config = _STRICT
+    distribution: Literal["exponential", "lognormal", "fixed", "empirical"]
+    mean_s: Annotated[float, Field(ge=0)] | None = None
+    cv: Annotated[float, Field(gt=0)] | None = None
+    values_s: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _parameters_fit(self) -> Distribution:
+        kind = self.distribution
+        if kind == "empirical":
+            if not self.values_s:
+                raise ValueError("an empirical distribution needs values_s (a non-empty list of seconds)")
+            if self.mean_s is not None or self.cv is not None:
+                raise ValueError("an empirical distribution takes values_s only, not mean_s or cv")
+            return self
+        if self.mean_s is None:
+            raise ValueError(f"a {kind} distribution needs mean_s")
+        if self.values_s is not None:
+            raise ValueError(f"values_s applies to empirical distributions, not {kind}")
+        if kind == "lognormal" and self.cv is None:
+            raise ValueError("a lognormal distribution needs cv (standard deviation / mean), e.g. 0.8")
+        if kind != "lognormal" and self.cv is not None:
+            raise ValueError(f"cv applies to lognormal distributions, not {kind}")
+        if kind in ("exponential", "lognormal") and self.mean_s <= 0:
+            raise ValueError(f"a {kind} distribution needs mean_s > 0, got {self.mean_s}")
+        return self
+
+    @property
+    def mean(self) -> float:
+        if self.values_s is not None:
+            return sum(self.values_s) / len(self.values_s)
+        assert self.mean_s is not None
+        return self.mean_s
+
+
+class Peak(BaseModel):
+    """Multiply a segment's rate by ``multiplier`` between two local times of day."""
+
+    model_config = _STRICT
+    start: time
+    end: time
+    multiplier: Annotated[float, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Peak:
+        if self.end <= self.start:
+            raise ValueError(f"a peak must end after it starts, got {self.start}-{self.end}")
+        return self
+
+
+class ServiceLevelTarget(BaseModel):
+    model_config = _STRICT
+    threshold_s: Annotated[float, Field(gt=0)] = 30.0
+    target: Annotated[float, Field(gt=0, le=1)] = 0.8
+    max_abandon_rate: Share | None = None
+    max_occupancy: Share | None = None
+    max_p95_handoff_s: Annotated[float, Field(gt=0)] | None = None
+
+
+class DemandSegment(BaseModel):
+    """One stream of escalations with the same needs."""
+
+    model_config = _STRICT
+    segment: NonEmpty
+    channel: Channel
+    skills: dict[NonEmpty, Proficiency] = Field(default_factory=dict, description="required skill: minimum")
+    preferred_skills: dict[NonEmpty, Proficiency] = Field(default_factory=dict)
+    complexity_tier: Tier = 1
+    arrivals_per_hour: Annotated[float, Field(ge=0)] | None = None
+    volume_per_interval: list[Annotated[float, Field(ge=0)]] | None = None
+    forecast_csv: Path | None = None
+    peaks: list[Peak] = Field(default_factory=list)
+    handle_time: Distribution
+    patience: Distribution | None = Field(None, description="omitted = infinitely patient")
+    customer_tiers: dict[CustomerTier, Share] = Field(default_factory=lambda: {CustomerTier.STANDARD: 1.0})
+    languages: dict[NonEmpty, Share] = Field(default_factory=lambda: {"en": 1.0})
+    customer_region: NonEmpty | None = None
+    urgency: Share = 0.0
+
+    @model_validator(mode="after")
+    def _one_volume_source(self) -> DemandSegment:
+        given = [
+            n
+            for n in ("arrivals_per_hour", "volume_per_interval", "forecast_csv")
+            if getattr(self, n) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of arrivals_per_hour, volume_per_interval or forecast_csv, "
+                f"got {', '.join(given) or 'none'}"
+            )
+        if self.volume_per_interval is not None and not self.volume_per_interval:
+            raise ValueError("volume_per_interval needs at least one interval")
+        return self
+
+    @field_validator("customer_tiers", "languages")
+    @classmethod
+    def _mix_sums_to_one(cls, mix: dict[Any, float]) -> dict[Any, float]:
+        total = sum(mix.values())
+        if not mix or abs(total - 1) > 1e-6:
+            raise ValueError(f"shares must sum to 1, got {total:g}")
+        return mix
+
+
+class AgentGroup(BaseModel):
+    """``count`` agents with the same profile and shifts."""
+
+    model_config = _STRICT
+    group: NonEmpty
+    count: Annotated[int, Field(ge=0, le=100_000)]
+    skills: dict[NonEmpty, Proficiency] = Field(min_length=1)
+    tier: Tier = 1
+    languages: list[NonEmpty] = Field(default_factory=lambda: ["en"], min_length=1)
+    channels: dict[Channel, Annotated[int, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: {Channel.CHAT: 1}
+    )
+    max_total: Annotated[int, Field(ge=1, le=100)] | None = None
+    time_zone: TimeZoneName = "UTC"
+    shifts: Shifts = Field(None, description="'always' (default) or weekly shifts in local time")
+    regions: list[NonEmpty] = Field(default_factory=list)
+    shrinkage: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.0, description="share of scheduled time off the queue (meetings, training, absence)"
+    )
+
+    @field_validator("channels")
+    @classmethod
+    def _some_channel(cls, value: dict[Channel, int]) -> dict[Channel, int]:
+        if not any(value.values()):
+            raise ValueError("a group needs a cap above 0 on at least one channel")
+        return value
+
+
+class OfferBehaviour(BaseModel):
+    """How agents answer offers in the simulation."""
+
+    model_config = _STRICT
+    accept_delay: Distribution = Field(default_factory=lambda: Distribution(distribution="fixed", mean_s=0))
+    decline_probability: Share = 0.0
+    timeout_s: Annotated[float, Field(gt=0)] = 20.0
+
+
+class Scenario(BaseModel):
+    """Everything a simulation run needs, from a planner's file."""
+
+    model_config = _STRICT
+    name: NonEmpty
+    description: str = ""
+    time_zone: TimeZoneName = "UTC"
+    start: datetime
+    duration_h: Annotated[float, Field(gt=0, le=24 * 31)]
+    warmup_h: Annotated[float, Field(ge=0, le=24 * 7)] = 0.0
+    interval_min: Literal[5, 10, 15, 30, 60] = 15
+    service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
+    demand: list[DemandSegment] = Field(min_length=1)
+    roster: list[AgentGroup] = Field(min_length=1)
+    offers: OfferBehaviour = Field(default_factory=OfferBehaviour)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Scenario:
+        for what, names in (
+            ("demand", [d.segment for d in self.demand]),
+            ("roster", [g.group for g in self.roster]),
+        ):
+            seen: dict[str, int] = {}
+            for i, name in enumerate(names):
+                if name in seen:
+                    key = "segment" if what == "demand" else "group"
+                    raise ValueError(f"{what}[{i}].{key}: {name!r} already used by {what}[{seen[name]}]")
+                seen[name] = i
+        return self
+
+    @property
+    def intervals(self) -> int:
+        """Intervals in warm-up plus horizon."""
+        return round((self.warmup_h + self.duration_h) * 60 / self.interval_min)
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and validate a scenario file; relative ``forecast_csv`` paths resolve next to it.
+
+    Raises :class:`InvalidInput` naming the file, the field and the value for any problem,
+    including a ``forecast_csv`` that does not exist.
+    """
+    scenario = parse(Scenario, load_document(path), source=str(path))
+    problems = []
+    for i, seg in enumerate(scenario.demand):
+        if seg.forecast_csv is not None:
+            csv_path = seg.forecast_csv if seg.forecast_csv.is_absolute() else path.parent / seg.forecast_csv
+            if not csv_path.is_file():
+                problems.append(FieldProblem(f"demand[{i}].forecast_csv", f"file not found: {csv_path}"))
+    if problems:
+        raise InvalidInput(problems, str(path))
+    return scenario
+
+
+def scenario_json_schema() -> str:
+    """JSON Schema of scenario files, for editor completion and validation."""
+    return json.dumps(Scenario.model_json_schema(), indent=2)

@@ -1,0 +1,136 @@
+"""Scenario files: the documented minimal form loads as written; every problem names its place."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from reports.cli import app
+from routing.errors import InvalidInput
+from simulator.scenario import Scenario, load_scenario, scenario_json_schema
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+ERLANG = SCENARIOS / "erlang_check.yaml"
+
+
+def base() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(ERLANG.read_text(encoding="utf-8"))
+    return data
+
+
+def problems_of(tmp_path: Path, data: dict[str, Any]) -> list[str]:
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(InvalidInput) as info:
+        load_scenario(path)
+    assert info.value.source == str(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_erlang_check_loads_as_written() -> None:
+    s = load_scenario(ERLANG)
+    assert s.name == "erlang-a-check"
+    assert (s.duration_h, s.warmup_h, s.interval_min) == (8, 1, 15)
+    assert s.intervals == 36
+    [seg] = s.demand
+    assert seg.arrivals_per_hour == 1000
+    assert seg.handle_time.mean == 150
+    assert seg.patience is not None
+    assert seg.patience.mean == 60
+    [group] = s.roster
+    assert group.count == 50
+    assert group.shifts is None  # always
+    assert s.offers.timeout_s == 20
+    assert s.service_level.threshold_s == 30
+
+
+def mutate(path: list[Any], value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(base())
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (["roster", 0, "skills", "general"], 7, "roster[0].skills.general: proficiency must be 1-5, got 7"),
+        (["roster", 0, "time_zone"], "Mars/Base", "roster[0].time_zone: unknown IANA time zone 'Mars/Base'"),
+        (["demand", 0, "channel"], "fax", "demand[0].channel: Input should be"),
+        (["demand", 0, "handle_time"], {"distribution": "lognormal", "mean_s": 150}, "needs cv"),
+        (["demand", 0, "handle_time"], {"distribution": "exponential"}, "needs mean_s"),
+        (["demand", 0, "handle_time"], {"distribution": "empirical", "values_s": []}, "needs values_s"),
+        (
+            ["demand", 0, "handle_time"],
+            {"distribution": "exponential", "mean_s": 0},
+            "needs mean_s > 0, got 0",
+        ),
+        (["demand", 0, "volume_per_interval"], [10, 20], "give exactly one of arrivals_per_hour"),
+        (["demand", 0, "customer_tiers"], {"standard": 0.5, "vip": 0.4}, "shares must sum to 1, got 0.9"),
+        (
+            ["demand", 0, "peaks"],
+            [{"start": "13:00", "end": "12:00", "multiplier": 3}],
+            "must end after it starts",
+        ),
+        (["roster", 0, "channels"], {"chat": 0}, "a cap above 0 on at least one channel"),
+        (["roster", 0, "shrinkage"], 1.0, "roster[0].shrinkage: Input should be less than 1"),
+        (["duration_h"], 0, "duration_h: Input should be greater than 0, got 0"),
+        (["interval_min"], 20, "interval_min: Input should be 5, 10, 15, 30 or 60"),
+        (["offers", "decline_probability"], 1.5, "offers.decline_probability: Input should be less than"),
+        (["colour"], "blue", "colour: unknown field"),
+    ],
+)
+def test_problem_names_place_and_value(tmp_path: Path, path: list[Any], value: Any, expected: str) -> None:
+    problems = problems_of(tmp_path, mutate(path, value))
+    assert any(p.startswith(expected) or expected in p for p in problems), problems
+
+
+def test_duplicate_group_names_point_at_the_second(tmp_path: Path) -> None:
+    data = base()
+    data["roster"].append(copy.deepcopy(data["roster"][0]))
+    assert problems_of(tmp_path, data) == ["roster[1].group: 'generalists' already used by roster[0]"]
+
+
+def test_missing_forecast_csv_is_named(tmp_path: Path) -> None:
+    data = base()
+    del data["demand"][0]["arrivals_per_hour"]
+    data["demand"][0]["forecast_csv"] = "nope.csv"
+    [problem] = problems_of(tmp_path, data)
+    assert problem.startswith("demand[0].forecast_csv: file not found")
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    data = mutate(["roster", 0, "count"], -1)
+    data["demand"][0]["skills"]["general"] = 0
+    problems = problems_of(tmp_path, data)
+    assert len(problems) == 2
+
+
+def test_schema_is_json_with_every_section() -> None:
+    schema = json.loads(scenario_json_schema())
+    assert set(Scenario.model_fields) <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+
+
+def test_cli_check_and_schema(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, ["scenario", "check", str(ERLANG)])
+    assert ok.exit_code == 0, ok.output
+    assert "erlang-a-check" in ok.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(mutate(["roster", 0, "skills", "general"], 7)), encoding="utf-8")
+    result = runner.invoke(app, ["scenario", "check", str(bad)])
+    assert result.exit_code == 2
+    assert "roster[0].skills.general: proficiency must be 1-5, got 7" in result.output
+    assert "Traceback" not in result.output
+    schema = runner.invoke(app, ["scenario", "schema"])
+    assert schema.exit_code == 0
+    assert json.loads(schema.stdout)["title"] == "Scenario"
