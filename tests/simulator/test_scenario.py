@@ -134,3 +134,33 @@ def test_cli_check_and_schema(tmp_path: Path) -> None:
     schema = runner.invoke(app, ["scenario", "schema"])
     assert schema.exit_code == 0
     assert json.loads(schema.stdout)["title"] == "Scenario"
+
+
+# route_example.yaml is a `handoff route` input, tested in tests/routing/test_cli.py
+SHIPPED = sorted(p for p in SCENARIOS.glob("*.yaml") if p.name != "route_example.yaml")
+
+
+def test_the_shipped_scenarios_are_found() -> None:
+    assert {p.name for p in SHIPPED} >= {"erlang_check.yaml", "ai_support_peak.yaml"}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_scenario_file_is_valid(path: Path) -> None:
+    load_scenario(path)
+
+
+def test_ai_support_peak_is_realistic() -> None:
+    s = load_scenario(SCENARIOS / "ai_support_peak.yaml")
+    assert s.duration_h == 24
+    assert {g.time_zone for g in s.roster} == {"Asia/Manila", "Europe/Dublin", "America/New_York"}
+    assert {d.channel.value for d in s.demand} == {"chat", "voice"}
+    skills = {k for d in s.demand for k in d.skills}
+    assert {"billing", "technical", "account_security", "legal"} <= skills
+    # night base and the 3x lunch peak, per segment
+    for seg in s.demand:
+        assert max(p.multiplier for p in seg.peaks) == 3.0
+    # ~1,200 escalations a day: base rates x (hours at each multiplier)
+    base = sum(seg.arrivals_per_hour or 0 for seg in s.demand)
+    hours = {1.0: 24 - 15, 2.0: 4, 3.0: 3, 2.2: 4, 1.5: 4}
+    daily = base * sum(m * h for m, h in hours.items())
+    assert 1_000 <= daily <= 1_400
