@@ -657,12 +657,9 @@ class Dispatcher:
 
     # ================================================================================ queue
     def _enqueue(self, esc: _Esc, now_s: float, out: list[Decision], *, announce: bool) -> None:
-        defer = self._deferral(esc.final_req, now_s)
-        if defer is not None:
-            mode, next_open, reason = defer
-            self._finish(esc, EscalationState.DEFERRED)
-            explanation = self._explain(esc, self._cache.get(esc.req), now_s) if self.explain else None
-            out.append(Deferred(esc.spec.id, mode, next_open, reason, explanation))
+        verdict = self._deferral(esc.final_req, now_s)
+        if verdict is not None:
+            self._defer(esc, verdict, now_s, out)
             return
         bisect.insort(self._waiting.setdefault(esc.req, []), esc.queue_entry)
         if announce:
@@ -717,9 +714,15 @@ class Dispatcher:
             verdict = verdicts[esc.final_req]
             if verdict is not None:
                 self._unqueue(esc)
-                self._finish(esc, EscalationState.DEFERRED)
-                explanation = self._explain(esc, self._cache.get(esc.req), now_s) if self.explain else None
-                out.append(Deferred(esc.spec.id, *verdict, explanation))
+                self._defer(esc, verdict, now_s, out)
+
+    def _defer(
+        self, esc: _Esc, verdict: tuple[DeferralMode, float | None, str], now_s: float, out: list[Decision]
+    ) -> None:
+        """Hand a (not queued) escalation to a callback or ticket, with its explanation."""
+        self._finish(esc, EscalationState.DEFERRED)
+        explanation = self._explain(esc, self._cache.get(esc.req), now_s) if self.explain else None
+        out.append(Deferred(esc.spec.id, *verdict, explanation))
 
     def _position_and_eta(self, esc: _Esc, now_s: float) -> tuple[int, float | None]:
         """1-based position among waiting escalations competing for the same agents, and an ETA.

@@ -168,6 +168,25 @@ def _always(value: Any) -> Any:
 Shifts = Annotated[list[ShiftIn] | None, BeforeValidator(_always)]
 
 
+def _some_channel(caps: dict[Channel, int]) -> dict[Channel, int]:
+    if not any(caps.values()):
+        raise ValueError("an agent needs a cap above 0 on at least one channel")
+    return caps
+
+
+#: Concurrency cap per channel (0-100), at least one above 0.
+ChannelCaps = Annotated[dict[Channel, Annotated[int, Field(ge=0, le=100)]], AfterValidator(_some_channel)]
+
+
+def check_unique(what: str, key: str, names: Sequence[str]) -> None:
+    """Raise ValueError naming the second use of a name: ``roster[3].group: 'x' already used by ...``."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            raise ValueError(f"{what}[{i}].{key}: {name!r} already used by {what}[{seen[name]}]")
+        seen[name] = i
+
+
 class AgentIn(BaseModel):
     """An agent as the roster API and scenario files describe it."""
 
@@ -179,19 +198,10 @@ class AgentIn(BaseModel):
     languages: list[NonEmpty] = Field(default_factory=lambda: ["en"], min_length=1)
     time_zone: TimeZoneName = "UTC"
     shifts: Shifts = Field(None, description="'always' (default) or a list of weekly shifts in local time")
-    channels: dict[Channel, Annotated[int, Field(ge=0, le=100)]] = Field(
-        default_factory=lambda: {Channel.CHAT: 1}, description="Concurrency cap per channel."
-    )
+    channels: ChannelCaps = Field(default_factory=lambda: {Channel.CHAT: 1}, description="Cap per channel.")
     max_total: Annotated[int, Field(ge=1, le=100)] | None = None
     regions: list[NonEmpty] = Field(default_factory=list)
     status: AgentStatus = AgentStatus.AVAILABLE
-
-    @field_validator("channels")
-    @classmethod
-    def _some_channel(cls, value: dict[Channel, int]) -> dict[Channel, int]:
-        if not any(value.values()):
-            raise ValueError("an agent needs a cap above 0 on at least one channel")
-        return value
 
     def to_domain(self) -> Agent:
         return Agent(
@@ -280,16 +290,8 @@ class RouteRequest(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> RouteRequest:
-        lists: tuple[tuple[str, list[str]], ...] = (
-            ("agents", [a.id for a in self.agents]),
-            ("escalations", [e.id for e in self.escalations]),
-        )
-        for what, ids in lists:
-            seen: dict[str, int] = {}
-            for i, item_id in enumerate(ids):
-                if item_id in seen:
-                    raise ValueError(f"{what}[{i}].id: {item_id!r} already used by {what}[{seen[item_id]}]")
-                seen[item_id] = i
+        check_unique("agents", "id", [a.id for a in self.agents])
+        check_unique("escalations", "id", [e.id for e in self.escalations])
         return self
 
 

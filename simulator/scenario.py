@@ -23,7 +23,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from routing.domain import Channel, CustomerTier
 from routing.errors import FieldProblem, InvalidInput
-from routing.schemas import NonEmpty, Proficiency, Shifts, Tier, TimeZoneName, load_document, parse
+from routing.schemas import (
+    ChannelCaps,
+    NonEmpty,
+    Proficiency,
+    Shifts,
+    Tier,
+    TimeZoneName,
+    check_unique,
+    load_document,
+    parse,
+)
 from routing.settings import RoutingSettings
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -152,9 +162,7 @@ class AgentGroup(BaseModel):
     skills: dict[NonEmpty, Proficiency] = Field(min_length=1)
     tier: Tier = 1
     languages: list[NonEmpty] = Field(default_factory=lambda: ["en"], min_length=1)
-    channels: dict[Channel, Annotated[int, Field(ge=0, le=100)]] = Field(
-        default_factory=lambda: {Channel.CHAT: 1}
-    )
+    channels: ChannelCaps = Field(default_factory=lambda: {Channel.CHAT: 1}, description="Cap per channel.")
     max_total: Annotated[int, Field(ge=1, le=100)] | None = None
     time_zone: TimeZoneName = "UTC"
     shifts: Shifts = Field(None, description="'always' (default) or weekly shifts in local time")
@@ -162,13 +170,6 @@ class AgentGroup(BaseModel):
     shrinkage: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0, description="share of scheduled time off the queue (meetings, training, absence)"
     )
-
-    @field_validator("channels")
-    @classmethod
-    def _some_channel(cls, value: dict[Channel, int]) -> dict[Channel, int]:
-        if not any(value.values()):
-            raise ValueError("a group needs a cap above 0 on at least one channel")
-        return value
 
 
 class OfferBehaviour(BaseModel):
@@ -199,16 +200,8 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Scenario:
-        for what, names in (
-            ("demand", [d.segment for d in self.demand]),
-            ("roster", [g.group for g in self.roster]),
-        ):
-            seen: dict[str, int] = {}
-            for i, name in enumerate(names):
-                if name in seen:
-                    key = "segment" if what == "demand" else "group"
-                    raise ValueError(f"{what}[{i}].{key}: {name!r} already used by {what}[{seen[name]}]")
-                seen[name] = i
+        check_unique("demand", "segment", [d.segment for d in self.demand])
+        check_unique("roster", "group", [g.group for g in self.roster])
         return self
 
     @property
