@@ -11,11 +11,15 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from reports.console_views import print_summary
 from routing.cli import run_route
 from routing.errors import InvalidInput
+from simulator.output import write_results
 from simulator.queueing import gross_agents, per_hour, queue_metrics, staff_for_target
+from simulator.replications import default_workers, run_replications
 from simulator.scenario import load_scenario, scenario_json_schema
 
 app = typer.Typer(
@@ -184,6 +188,51 @@ def scenario_check(
 def scenario_schema() -> None:
     """Print the JSON Schema of scenario files (for editor completion)."""
     typer.echo(scenario_json_schema())
+
+
+@app.command()
+def simulate(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
+    replications: Annotated[int, typer.Option("--replications", "-r", min=1, help="Independent runs.")] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of every random stream.")] = 1,
+    out: Annotated[
+        Path | None, typer.Option(help="Write summary.json, intervals.csv and records.csv here.")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes to run replications in (default: one per core).")
+    ] = None,
+    records: Annotated[bool, typer.Option(help="Write records.csv (one row per escalation).")] = True,
+) -> None:
+    """Simulate a scenario through the production router; print metrics with 95 % CIs."""
+    try:
+        scenario = load_scenario(file)
+    except InvalidInput as exc:
+        _fail(exc)
+    n_workers = workers or min(default_workers(), replications)
+    with Progress(
+        TextColumn("[bold]simulating[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(scenario.name, total=replications)
+        try:
+            result = run_replications(
+                scenario,
+                replications,
+                seed,
+                workers=n_workers,
+                keep_records=out is not None and records,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+        except InvalidInput as exc:  # a forecast or replay file read at run time
+            _fail(exc)
+    print_summary(result, console)
+    if out is not None:
+        paths = write_results(result, out)
+        console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
 
 
 @app.callback()

@@ -56,10 +56,11 @@ def live_cost_terms(
     Idle recency is ``exp(-idle_s / idle_scale_s)`` for an idle agent (1 just freed, towards 0 the
     longer they wait) and 1 for an agent already working, so the longest-idle agent wins ties.
     """
-    cap = np.maximum(t.cap_total[rows], 1)
-    load = t.load_total[rows] / cap
-    idle_s = np.maximum(now_s - t.idle_since_s[rows], 0.0)
-    idle = np.where(t.load_total[rows] > 0, 1.0, np.exp(-idle_s / settings.idle_scale_s))
+    busy = t.load_total[rows]
+    load = busy / np.maximum(t.cap_total[rows], 1)
+    # exp(-max(now - since, 0) / scale), written as min(since - now, 0): the same float, fewer steps
+    idle = np.exp(np.minimum(t.idle_since_s[rows] - now_s, 0.0) / settings.idle_scale_s)
+    idle[busy > 0] = 1.0
     return load, idle
 
 

@@ -109,7 +109,8 @@ class Queued:
 
     ``eta_s`` estimates the wait to an offer: (position) / (recent completion rate of the eligible
     agents on shift), falling back to their caps over the default handle time before any
-    completion is seen; ``None`` when no eligible agent is staffed.
+    completion is seen; ``None`` when no eligible agent is staffed. A dispatcher built with
+    ``queue_estimates=False`` (simulation) gives position 0 and ETA ``None``.
     """
 
     escalation_id: str

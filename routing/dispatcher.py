@@ -86,6 +86,7 @@ from routing.settings import RoutingSettings
 from routing.solver import AssignmentProblem, solve_assignment
 
 _EXPIRE: Final = 0
+_MAX_LADDERS: Final = 4096  # distinct routing profiles remembered; the cache restarts beyond it
 _RELAX: Final = 1
 
 
@@ -97,7 +98,7 @@ class _Esc:
     seq: int
     level: int
     req: Requirement
-    final_req: Requirement  # requirement once every relaxation step applies
+    ladder: _Ladder
     excluded: set[int] = field(default_factory=set)  # agent rows it was offered to before
     offer_id: str | None = None
     agent_row: int = -1
@@ -106,6 +107,36 @@ class _Esc:
     @property
     def queue_entry(self) -> tuple[float, int, str]:
         return (-self.key, self.seq, self.spec.id)
+
+    @property
+    def final_req(self) -> Requirement:
+        """The requirement once every relaxation step applies."""
+        return self.ladder.reqs[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class _Ladder:
+    """An escalation's requirement at every relaxation level, and where it next changes.
+
+    ``reqs[level]`` is :func:`requirement_at` for that level; ``next_change[level]`` is the first
+    higher level whose requirement differs (``None``: no further step loosens anything).
+    Escalations with the same routing-relevant fields share one ladder.
+    """
+
+    reqs: tuple[Requirement, ...]
+    next_change: tuple[int | None, ...]
+    base_priority: float
+
+    @staticmethod
+    def of(escalation: Escalation, settings: RoutingSettings) -> _Ladder:
+        reqs = tuple(
+            requirement_at(escalation, level, settings) for level in range(len(settings.relaxation) + 1)
+        )
+        next_change: list[int | None] = []
+        for level, req in enumerate(reqs):
+            later = (k for k in range(level + 1, len(reqs)) if reqs[k] != req)
+            next_change.append(next(later, None))
+        return _Ladder(reqs, tuple(next_change), base_priority(escalation, settings))
 
 
 @dataclass(slots=True)
@@ -123,8 +154,10 @@ class Dispatcher:
     ``explain`` builds an :class:`~routing.decisions.Explanation` for every routing decision (the
     service wants it; a simulator run at scale may turn it off). ``keep_finished`` keeps the final
     state of finished escalations for :meth:`state_of` (off in long simulations: counts are kept
-    either way). ``fast_paths=False`` sends every decision through the batch solver: slower, same
-    value; it exists to prove exactly that.
+    either way). ``queue_estimates`` computes each Queued decision's position and ETA (a
+    simulation that never reads them turns it off: position 0, ETA ``None``).
+    ``fast_paths=False`` sends every decision through the batch solver: slower, same value; it
+    exists to prove exactly that.
     """
 
     def __init__(
@@ -134,11 +167,13 @@ class Dispatcher:
         explain: bool = True,
         keep_finished: bool = True,
         fast_paths: bool = True,
+        queue_estimates: bool = True,
     ) -> None:
         self.settings = settings or RoutingSettings()
         self.explain = explain
         self.keep_finished = keep_finished
         self.fast_paths = fast_paths
+        self.queue_estimates = queue_estimates
         self._t = AgentTable()
         self._cache = EligibilityCache(self._t, self.settings)
         self._active: dict[str, _Esc] = {}
@@ -150,6 +185,11 @@ class Dispatcher:
         self._seq = itertools.count()
         self._aging = aging_per_s(self.settings)
         self._next_shift_change_s = math.inf
+        self._ladders: dict[tuple[object, ...], _Ladder] = {}
+        self._first_relaxation_s = (
+            self.settings.relaxation[0].after_s if self.settings.relaxation else math.inf
+        )
+        self._offer_timeout_s = {c: self.settings.offer_timeout_for(c) for c in CHANNELS}
 
     # ================================================================================ queries
     def state_of(self, escalation_id: str) -> EscalationState:
@@ -291,22 +331,30 @@ class Dispatcher:
         if escalation.id in self._active or escalation.id in self._finished:
             raise DuplicateEscalation(f"escalation {escalation.id!r} already arrived")
         settings = self.settings
-        waited = max(0.0, now_s - escalation.created_s)
-        level = sum(1 for step in settings.relaxation if step.after_s <= waited)
+        waited = now_s - escalation.created_s
+        level = (
+            0
+            if waited < self._first_relaxation_s
+            else sum(1 for step in settings.relaxation if step.after_s <= waited)
+        )
+        ladder = self._ladder(escalation)
         esc = _Esc(
             spec=escalation,
             state=EscalationState.QUEUED,
-            key=base_priority(escalation, settings) - self._aging * escalation.created_s,
+            key=ladder.base_priority - self._aging * escalation.created_s,
             seq=next(self._seq),
             level=level,
-            req=requirement_at(escalation, level, settings),
-            final_req=requirement_at(escalation, len(settings.relaxation), settings),
+            req=ladder.reqs[level],
+            ladder=ladder,
         )
         self._active[escalation.id] = esc
         self._counts[EscalationState.QUEUED] += 1
         self._schedule_relaxation(esc)
         out: list[Decision] = []
-        self._route([esc], [], now_s, out, announce=True)
+        if not self.fast_paths:
+            self._route([esc], [], now_s, out, announce=True)
+        elif not self._place(esc, now_s, out):  # fast path A, inlined from _route: the hot path
+            self._enqueue(esc, now_s, out, announce=True)
         return out
 
     def offer_accepted(self, offer_id: str, now_s: float) -> list[Decision]:
@@ -421,7 +469,7 @@ class Dispatcher:
 
     def _relax(self, esc: _Esc, level: int, out: list[Decision]) -> None:
         esc.level = level
-        esc.req = requirement_at(esc.spec, level, self.settings)
+        esc.req = esc.ladder.reqs[level]
         out.append(Relaxed(esc.spec.id, level, self.settings.relaxation[level - 1].describe()))
         self._schedule_relaxation(esc)
 
@@ -431,12 +479,35 @@ class Dispatcher:
         Steps that change nothing for it (dropping preferred skills it does not have) are skipped,
         so a simulation does not tick for them.
         """
-        steps = self.settings.relaxation
-        for level in range(esc.level + 1, len(steps) + 1):
-            if requirement_at(esc.spec, level, self.settings) != esc.req:
-                due = esc.spec.created_s + steps[level - 1].after_s
-                heapq.heappush(self._timers, (due, next(self._seq), _RELAX, esc.spec.id, level))
-                return
+        level = esc.ladder.next_change[esc.level]
+        if level is not None:
+            due = esc.spec.created_s + self.settings.relaxation[level - 1].after_s
+            heapq.heappush(self._timers, (due, next(self._seq), _RELAX, esc.spec.id, level))
+
+    def _ladder(self, escalation: Escalation) -> _Ladder:
+        """The escalation's requirement ladder, shared by escalations that route alike (memoised).
+
+        The key holds every field :func:`requirement_at` and :func:`base_priority` read; mappings
+        enter as item tuples in their own order, so equal keys always mean equal requirements (a
+        different order only costs a cache miss).
+        """
+        key = (
+            escalation.channel,
+            tuple(escalation.required_skills.items()),
+            tuple(escalation.preferred_skills.items()),
+            escalation.language,
+            escalation.complexity_tier,
+            escalation.customer_tier,
+            escalation.customer_region,
+            escalation.urgency,
+            escalation.trigger,
+        )
+        ladder = self._ladders.get(key)
+        if ladder is None:
+            if len(self._ladders) >= _MAX_LADDERS:
+                self._ladders.clear()
+            ladder = self._ladders[key] = _Ladder.of(escalation, self.settings)
+        return ladder
 
     def _timer_live(self, kind: int, ref: str, token: int) -> bool:
         """An offer timer lives while its offer does; a relaxation timer while its escalation waits."""
@@ -479,7 +550,7 @@ class Dispatcher:
         mask = entry.mask & t.free_mask(esc.req.channel_col)
         if esc.excluded:
             mask[list(esc.excluded)] = False
-        return np.flatnonzero(mask)
+        return mask.nonzero()[0]
 
     def _costs(self, entry: StaticEligibility, rows: IntArray, now_s: float) -> IntArray:
         load, idle = live_cost_terms(self._t, rows, now_s, self.settings)
@@ -491,8 +562,13 @@ class Dispatcher:
         rows = self._candidates(esc, entry)
         if rows.size == 0:
             return False
-        costs = self._costs(entry, rows, now_s)
-        self._make_offer(esc, int(rows[int(np.argmin(costs))]), now_s, out, entry)
+        if rows.size == 1:
+            best = 0
+        else:
+            # the float argmin rounds to the least cost unit too (rounding is monotone)
+            load, idle = live_cost_terms(self._t, rows, now_s, self.settings)
+            best = int(total_cost(entry.cost[rows], load, idle, self.settings).argmin())
+        self._make_offer(esc, int(rows[best]), now_s, out, entry)
         return True
 
     def _fill_agent(self, row: int, now_s: float, out: list[Decision]) -> None:
@@ -605,7 +681,7 @@ class Dispatcher:
         t.take_slot(row, channel)
         esc.attempts += 1
         offer_id = f"{esc.spec.id}#{esc.attempts}"
-        expires = now_s + self.settings.offer_timeout_for(esc.spec.channel)
+        expires = now_s + self._offer_timeout_s[esc.spec.channel]
         self._offers[offer_id] = _OfferState(offer_id, esc, row, channel, expires)
         esc.offer_id, esc.agent_row = offer_id, row
         esc.excluded.add(row)
@@ -663,7 +739,7 @@ class Dispatcher:
             return
         bisect.insort(self._waiting.setdefault(esc.req, []), esc.queue_entry)
         if announce:
-            position, eta_s = self._position_and_eta(esc, now_s)
+            position, eta_s = self._position_and_eta(esc, now_s) if self.queue_estimates else (0, None)
             entry = self._cache.get(esc.req)
             explanation = self._explain(esc, entry, now_s) if self.explain else None
             reason = (
@@ -799,6 +875,9 @@ class Dispatcher:
                 (t.load[: t.n] > t.cap[: t.n]).any(axis=1) | (t.load_total[: t.n] > t.cap_total[: t.n])
             )
             problems.append(f"agents over a cap: {[t.ids[i] for i in over]}")
+        n = t.n
+        if not np.array_equal(t.has_room[:n], t.routable[:n] & (t.load_total[:n] < t.cap_total[:n])):
+            problems.append("the agents-with-room index is out of step with status and load")
         offered = [o.esc.spec.id for o in self._offers.values()]
         if len(offered) != len(set(offered)):
             problems.append("an escalation has two active offers")
@@ -842,3 +921,146 @@ class Dispatcher:
         del self._active[esc.spec.id]
         if self.keep_finished:
             self._finished[esc.spec.id] = state
+
+    # ==== persistence: restore state from storage
+    # The routing service keeps its state in a database and rebuilds a dispatcher from the rows
+    # (after a restart, or when another instance changed them). These methods read and put back
+    # exactly the state an event leaves behind, without routing anything: stored state already
+    # satisfies the invariant, and tick() handles the time that passed since. On a fresh
+    # dispatcher, restore agents first, then escalations in arrival order.
+    def agent_snapshot(self, agent_id: str) -> AgentSnapshot:
+        """The live state of an agent that storage must keep (load follows from escalations)."""
+        row, t = self._row(agent_id), self._t
+        return AgentSnapshot(
+            status=AGENT_STATUSES[int(t.status[row])],
+            missed_offers=int(t.missed_offers[row]),
+            idle_since_s=float(t.idle_since_s[row]),
+            done_ewma=float(t.done_ewma[row]),
+            done_at_s=float(t.done_at_s[row]),
+        )
+
+    def escalation_snapshot(self, escalation_id: str) -> EscalationSnapshot:
+        """The routing state of an escalation that storage must keep; terminal ones carry only state."""
+        esc = self._active.get(escalation_id)
+        if esc is None:
+            return EscalationSnapshot(self.state_of(escalation_id))
+        offer = self._offers.get(esc.offer_id) if esc.offer_id else None
+        t = self._t
+        return EscalationSnapshot(
+            state=esc.state,
+            level=esc.level,
+            attempts=esc.attempts,
+            offered_to=tuple(sorted(t.ids[r] for r in esc.excluded)),
+            agent_id=t.ids[esc.agent_row] if esc.agent_row >= 0 else None,
+            offer_id=esc.offer_id,
+            offer_expires_at_s=offer.expires_at_s if offer else None,
+        )
+
+    def queue_estimate(self, escalation_id: str, now_s: float) -> tuple[int, float | None]:
+        """(1-based position, ETA in seconds or None) of a queued escalation, as Queued reports them.
+
+        Raises :class:`InvalidTransition` when the escalation is not queued.
+        """
+        esc = self._get(escalation_id)
+        if esc.state is not EscalationState.QUEUED:
+            raise InvalidTransition(f"escalation {escalation_id!r} is {esc.state.value}, not queued")
+        return self._position_and_eta(esc, now_s)
+
+    def restore_agent(self, agent: Agent, snapshot: AgentSnapshot, now_s: float) -> None:
+        """Put back an agent with its stored live state. Routes nothing.
+
+        Raises :class:`InvalidTransition` if the agent is already known.
+        """
+        if agent.id in self._t.row:
+            raise InvalidTransition(f"agent {agent.id!r} is already known; restore into a fresh dispatcher")
+        t = self._t
+        row = t.upsert(agent, now_s)
+        t.set_status(row, snapshot.status)
+        t.missed_offers[row] = snapshot.missed_offers
+        t.idle_since_s[row] = snapshot.idle_since_s
+        t.done_ewma[row] = snapshot.done_ewma
+        t.done_at_s[row] = snapshot.done_at_s
+        self._next_shift_change_s = min(self._next_shift_change_s, float(t.shift_until_s[row]))
+
+    def restore_escalation(self, escalation: Escalation, snapshot: EscalationSnapshot) -> None:
+        """Put back a queued, offered or assigned escalation as it was stored. Routes nothing.
+
+        An offered one gets its offer (``{id}#{attempts}``, same expiry) and holds the agent's slot;
+        an assigned one holds the slot. Agents in ``offered_to`` that are no longer known are
+        ignored. Raises :class:`DuplicateEscalation` for a known id, :class:`InvalidTransition` for
+        a terminal state, :class:`UnknownAgent` for an unknown holder, and ValueError when an
+        offered snapshot lacks its expiry.
+        """
+        from routing.cost import base_priority  # local: keeps this section self-contained
+
+        if escalation.id in self._active or escalation.id in self._finished:
+            raise DuplicateEscalation(f"escalation {escalation.id!r} already arrived")
+        state = snapshot.state
+        if state in TERMINAL_STATES:
+            raise InvalidTransition(f"escalation {escalation.id!r} is {state.value}; nothing to restore")
+        ladder = self._ladder(escalation)
+        level = min(max(snapshot.level, 0), len(ladder.reqs) - 1)
+        esc = _Esc(
+            spec=escalation,
+            state=state,
+            key=base_priority(escalation, self.settings) - self._aging * escalation.created_s,
+            seq=next(self._seq),
+            level=level,
+            req=ladder.reqs[level],
+            ladder=ladder,
+        )
+        esc.attempts = snapshot.attempts
+        esc.excluded = {self._t.row[a] for a in snapshot.offered_to if a in self._t.row}
+        if state is EscalationState.QUEUED:
+            bisect.insort(self._waiting.setdefault(esc.req, []), esc.queue_entry)
+        else:
+            if snapshot.agent_id is None:
+                raise ValueError(f"escalation {escalation.id!r} is {state.value} but names no agent")
+            row = self._row(snapshot.agent_id)
+            channel = CHANNEL_INDEX[escalation.channel]
+            self._t.take_slot(row, channel)
+            esc.agent_row = row
+            esc.excluded.add(row)
+            if state is EscalationState.OFFERED:
+                if snapshot.offer_expires_at_s is None:
+                    raise ValueError(f"offered escalation {escalation.id!r} has no offer expiry")
+                offer_id = f"{escalation.id}#{snapshot.attempts}"
+                expires = snapshot.offer_expires_at_s
+                self._offers[offer_id] = _OfferState(offer_id, esc, row, channel, expires)
+                esc.offer_id = offer_id
+                heapq.heappush(self._timers, (expires, next(self._seq), _EXPIRE, offer_id, 0))
+        self._active[escalation.id] = esc
+        self._counts[state] += 1
+        if state is not EscalationState.ASSIGNED:
+            self._schedule_relaxation(esc)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSnapshot:
+    """An agent's live routing state as storage keeps it (see :meth:`Dispatcher.restore_agent`)."""
+
+    status: AgentStatus
+    missed_offers: int = 0
+    idle_since_s: float = 0.0
+    done_ewma: float = 0.0
+    done_at_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationSnapshot:
+    """An escalation's routing state as storage keeps it (see :meth:`Dispatcher.restore_escalation`).
+
+    ``offered_to``: agents it was offered to (never offered again); ``agent_id``: the agent holding
+    it while offered or assigned; ``attempts``: offers made so far (the offer id's suffix).
+    """
+
+    state: EscalationState
+    level: int = 0
+    attempts: int = 0
+    offered_to: tuple[str, ...] = ()
+    agent_id: str | None = None
+    offer_id: str | None = None
+    offer_expires_at_s: float | None = None
+
+
+# ==== end of persistence section

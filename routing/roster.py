@@ -87,6 +87,8 @@ class AgentTable:
         self.missed_offers: IntArray = np.zeros(rows, np.int64)
         #: available, on shift and present: may receive an offer if capacity allows
         self.routable: BoolArray = np.zeros(rows, bool)
+        #: routable with room under the total cap (kept in step by every write of its inputs)
+        self.has_room: BoolArray = np.zeros(rows, bool)
 
     def _grow(self, rows: int, skills: int, langs: int, regions: int) -> None:
         old = {name: getattr(self, name) for name in _COLUMNS}
@@ -163,6 +165,7 @@ class AgentTable:
     def remove(self, i: int) -> None:
         self.present[i] = False
         self.routable[i] = False
+        self.has_room[i] = False
         self.version += 1
 
     # ----------------------------------------------------------------------------- live state
@@ -178,7 +181,9 @@ class AgentTable:
         self._update_routable(i)
 
     def _update_routable(self, i: int) -> None:
-        self.routable[i] = bool(self.present[i] and self.on_shift[i] and self.status[i] == AVAILABLE)
+        routable = bool(self.present[i] and self.on_shift[i] and self.status[i] == AVAILABLE)
+        self.routable[i] = routable
+        self.has_room[i] = routable and self.load_total[i] < self.cap_total[i]
 
     def free_slots(self, i: int, channel: int) -> int:
         """Offers agent ``i`` could still take on ``channel`` (0 if not routable)."""
@@ -189,19 +194,18 @@ class AgentTable:
     def free_mask(self, channel: int) -> BoolArray:
         """Rows routable now with at least one slot left on ``channel``."""
         n = self._n
-        return (
-            self.routable[:n]
-            & (self.load[:n, channel] < self.cap[:n, channel])
-            & (self.load_total[:n] < self.cap_total[:n])
-        )
+        return self.has_room[:n] & (self.load[:n, channel] < self.cap[:n, channel])
 
     def take_slot(self, i: int, channel: int) -> None:
         self.load[i, channel] += 1
         self.load_total[i] += 1
+        if self.load_total[i] >= self.cap_total[i]:
+            self.has_room[i] = False
 
     def release_slot(self, i: int, channel: int, now_s: float) -> None:
         self.load[i, channel] -= 1
         self.load_total[i] -= 1
+        self.has_room[i] = self.routable[i] and self.load_total[i] < self.cap_total[i]
         if self.load_total[i] == 0:
             self.idle_since_s[i] = now_s
 
@@ -237,4 +241,5 @@ _COLUMNS = (
     "done_at_s",
     "missed_offers",
     "routable",
+    "has_room",
 )

@@ -14,6 +14,7 @@ window. Time of day is in the scenario's ``time_zone``.
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime, time
 from pathlib import Path
@@ -108,6 +109,16 @@ class ServiceLevelTarget(BaseModel):
     max_p95_handoff_s: Annotated[float, Field(gt=0)] | None = None
 
 
+class ForecastFilter(BaseModel):
+    """Which rows of an interval forecast CSV make up a segment (``None`` = any). The media type
+    always matches the segment's channel."""
+
+    model_config = _STRICT
+    queue: NonEmpty | None = None
+    skill_set: NonEmpty | None = None
+    language: NonEmpty | None = None
+
+
 class DemandSegment(BaseModel):
     """One stream of escalations with the same needs."""
 
@@ -119,7 +130,10 @@ class DemandSegment(BaseModel):
     complexity_tier: Tier = 1
     arrivals_per_hour: Annotated[float, Field(ge=0)] | None = None
     volume_per_interval: list[Annotated[float, Field(ge=0)]] | None = None
-    forecast_csv: Path | None = None
+    forecast_csv: Path | None = Field(
+        None, description="interval volumes in the Genesys Cloud historical-import CSV layout"
+    )
+    forecast_filter: ForecastFilter | None = None
     peaks: list[Peak] = Field(default_factory=list)
     handle_time: Distribution
     patience: Distribution | None = Field(None, description="omitted = infinitely patient")
@@ -143,6 +157,15 @@ class DemandSegment(BaseModel):
         if self.volume_per_interval is not None and not self.volume_per_interval:
             raise ValueError("volume_per_interval needs at least one interval")
         return self
+
+    @field_validator("peaks")
+    @classmethod
+    def _peaks_apart(cls, peaks: list[Peak]) -> list[Peak]:
+        ordered = sorted(peaks, key=lambda p: p.start)
+        for a, b in itertools.pairwise(ordered):
+            if b.start < a.end:
+                raise ValueError(f"peaks must not overlap, got {a.start}-{a.end} and {b.start}-{b.end}")
+        return peaks
 
     @field_validator("customer_tiers", "languages")
     @classmethod
@@ -170,6 +193,9 @@ class AgentGroup(BaseModel):
     shrinkage: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0, description="share of scheduled time off the queue (meetings, training, absence)"
     )
+    away_episode_min: Annotated[float, Field(gt=0)] = Field(
+        30.0, description="mean length of one off-queue episode; shrinkage sets how often they come"
+    )
 
 
 class OfferBehaviour(BaseModel):
@@ -178,7 +204,23 @@ class OfferBehaviour(BaseModel):
     model_config = _STRICT
     accept_delay: Distribution = Field(default_factory=lambda: Distribution(distribution="fixed", mean_s=0))
     decline_probability: Share = 0.0
-    timeout_s: Annotated[float, Field(gt=0)] = 20.0
+    timeout_s: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="offer timeout for every channel; omitted = routing.offer_timeout_s"
+    )
+    not_responding_recovery_s: Annotated[float, Field(gt=0)] = Field(
+        60.0, description="how long an agent marked not-responding takes to become available again"
+    )
+
+
+class ReplaySource(BaseModel):
+    """Replay a log of real escalations (CSV, see :mod:`simulator.arrivals`) instead of, or beside,
+    generated demand. Times are replayed as logged; rows outside the scenario's horizon are counted
+    and reported, not replayed."""
+
+    model_config = _STRICT
+    log: Path
+    handle_time: Distribution = Field(description="for rows without handle_time_s")
+    patience: Distribution | None = Field(None, description="for rows without patience_s; omitted = patient")
 
 
 class Scenario(BaseModel):
@@ -193,7 +235,8 @@ class Scenario(BaseModel):
     warmup_h: Annotated[float, Field(ge=0, le=24 * 7)] = 0.0
     interval_min: Literal[5, 10, 15, 30, 60] = 15
     service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
-    demand: list[DemandSegment] = Field(min_length=1)
+    demand: list[DemandSegment] = Field(default_factory=list)
+    replay: ReplaySource | None = None
     roster: list[AgentGroup] = Field(min_length=1)
     offers: OfferBehaviour = Field(default_factory=OfferBehaviour)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
@@ -202,7 +245,26 @@ class Scenario(BaseModel):
     def _unique_names(self) -> Scenario:
         check_unique("demand", "segment", [d.segment for d in self.demand])
         check_unique("roster", "group", [g.group for g in self.roster])
+        if not self.demand and self.replay is None:
+            raise ValueError("give demand segments, a replay log, or both")
         return self
+
+    @property
+    def effective_routing(self) -> RoutingSettings:
+        """The routing settings the run uses: ``routing``, with ``offers.timeout_s`` (when given)
+        as the offer timeout of every channel."""
+        if self.offers.timeout_s is None:
+            return self.routing
+        timeout = self.offers.timeout_s
+        return self.routing.model_copy(update={"offer_timeout_s": {c: timeout for c in Channel}})
+
+    @property
+    def warmup_s(self) -> float:
+        return self.warmup_h * 3600.0
+
+    @property
+    def interval_s(self) -> float:
+        return self.interval_min * 60.0
 
     @property
     def intervals(self) -> int:
@@ -218,14 +280,28 @@ def load_scenario(path: Path) -> Scenario:
     """
     scenario = parse(Scenario, load_document(path), source=str(path))
     problems = []
+    demand = []
     for i, seg in enumerate(scenario.demand):
         if seg.forecast_csv is not None:
-            csv_path = seg.forecast_csv if seg.forecast_csv.is_absolute() else path.parent / seg.forecast_csv
+            csv_path = _beside(path, seg.forecast_csv)
             if not csv_path.is_file():
                 problems.append(FieldProblem(f"demand[{i}].forecast_csv", f"file not found: {csv_path}"))
+            seg = seg.model_copy(update={"forecast_csv": csv_path})
+        demand.append(seg)
+    replay = scenario.replay
+    if replay is not None:
+        log_path = _beside(path, replay.log)
+        if not log_path.is_file():
+            problems.append(FieldProblem("replay.log", f"file not found: {log_path}"))
+        replay = replay.model_copy(update={"log": log_path})
     if problems:
         raise InvalidInput(problems, str(path))
-    return scenario
+    return scenario.model_copy(update={"demand": demand, "replay": replay})
+
+
+def _beside(scenario_path: Path, path: Path) -> Path:
+    """``path`` as written in a scenario: relative paths resolve next to the scenario file."""
+    return path if path.is_absolute() else scenario_path.parent / path
 
 
 def scenario_json_schema() -> str:

@@ -1,0 +1,246 @@
+"""Metrics of one replication, from its records: overall, per interval, per segment.
+
+Definitions (the README repeats them; all after warm-up):
+
+* ``offered`` -- escalations that arrived (were handed to the router);
+* ``accepted`` -- of those, the ones an agent accepted (at any time, even after the horizon);
+* ``service_level`` = accepted within ``threshold_s`` / offered (abandoned and deferred count
+  against); ``service_level_answered`` = accepted within ``threshold_s`` / accepted;
+* ``abandon_rate`` = abandoned / offered; ``deferral_rate`` = deferred (callback or ticket) / offered;
+* ``p_wait`` = share of offered escalations not offered to an agent the moment they arrived;
+* ``asa_s`` = mean handoff time (created -> accepted) of accepted escalations; ``p50_handoff_s``,
+  ``p90_handoff_s``, ``p95_handoff_s`` are quantiles of the same;
+* ``occupancy`` = slot-seconds spent handling / staffed slot-seconds, where an agent's slots are
+  its total concurrency cap (``max_total``, or the sum of its channel caps) and staffed means on
+  shift and not away (shrinkage). With one slot per agent this is Erlang's busy share.
+
+**Attribution.** Per-interval counts, rates and handoff times belong to the interval in which the
+escalation *arrived* (an escalation arriving at 11:59 and accepted at 12:01 counts for 11:45-12:00).
+Occupancy and staffed agents are clock-time measures of the interval itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from routing.shifts import shift_state
+from simulator.model import ABANDONED, DEFERRED, WAITING, RunRecords
+from simulator.scenario import AgentGroup, Scenario
+
+FloatArray = NDArray[np.float64]
+
+#: Metrics of a set of escalations, in report order.
+METRICS: Final = (
+    "offered",
+    "accepted",
+    "abandoned",
+    "deferred",
+    "in_system",
+    "service_level",
+    "service_level_answered",
+    "abandon_rate",
+    "deferral_rate",
+    "p_wait",
+    "asa_s",
+    "p50_handoff_s",
+    "p90_handoff_s",
+    "p95_handoff_s",
+)
+#: Metrics that are shares of something: their confidence intervals are clipped to [0, 1].
+SHARES: Final = frozenset(
+    {"service_level", "service_level_answered", "abandon_rate", "deferral_rate", "p_wait", "occupancy"}
+)
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+def escalation_metrics(
+    records: RunRecords, threshold_s: float, idx: slice | NDArray[np.intp]
+) -> dict[str, float]:
+    """The :data:`METRICS` of the escalations ``idx`` (a slice or index array into the records)."""
+    outcome = records.outcome[idx]
+    handoff = records.accepted_s[idx] - records.arrivals.created_s[idx]
+    answered = handoff[~np.isnan(handoff)]
+    offered = float(outcome.size)
+    accepted = float(answered.size)
+    within = float(np.count_nonzero(answered <= threshold_s))
+    abandoned = float(np.count_nonzero(outcome == ABANDONED))
+    deferred = float(np.count_nonzero(outcome == DEFERRED))
+    if answered.size:
+        p50, p90, p95 = (float(q) for q in np.quantile(answered, (0.5, 0.9, 0.95)))
+        asa = float(answered.mean())
+    else:
+        p50 = p90 = p95 = asa = math.nan
+    return {
+        "offered": offered,
+        "accepted": accepted,
+        "abandoned": abandoned,
+        "deferred": deferred,
+        "in_system": float(np.count_nonzero(outcome == WAITING)),
+        "service_level": _ratio(within, offered),
+        "service_level_answered": _ratio(within, accepted),
+        "abandon_rate": _ratio(abandoned, offered),
+        "deferral_rate": _ratio(deferred, offered),
+        "p_wait": _ratio(offered - float(np.count_nonzero(records.offered_on_arrival[idx])), offered),
+        "asa_s": asa,
+        "p50_handoff_s": p50,
+        "p90_handoff_s": p90,
+        "p95_handoff_s": p95,
+    }
+
+
+# ------------------------------------------------------------------------------ clock-time sums
+def overlap_per_bin(
+    starts: FloatArray, ends: FloatArray, edges: FloatArray, weights: FloatArray | None = None
+) -> FloatArray:
+    """Sum over spans ``[starts[i], ends[i])`` of (weight x) their overlap with each bin of ``edges``.
+
+    Exact and vectorised: with F(t) = sum_i w_i * |[a_i, b_i) n (-inf, t)|, bin k holds
+    F(edges[k+1]) - F(edges[k]), and F at every edge comes from sorted starts and ends and their
+    prefix sums. Times are best given relative to the first edge (smaller numbers, exact sums).
+    """
+    w = np.ones_like(starts) if weights is None else np.asarray(weights, dtype=np.float64)
+    keep = ends > starts
+    a, b, w = starts[keep], ends[keep], w[keep]
+    return np.diff(_covered_before(a, w, edges) - _covered_before(b, w, edges))
+
+
+def _covered_before(points: FloatArray, w: FloatArray, edges: FloatArray) -> FloatArray:
+    """sum_i w_i * max(0, edge - points_i) at each edge."""
+    order = np.argsort(points, kind="stable")
+    p, ww = points[order], w[order]
+    cw = np.concatenate(([0.0], np.cumsum(ww)))
+    cwp = np.concatenate(([0.0], np.cumsum(ww * p)))
+    k = np.searchsorted(p, edges, side="left")
+    return cw[k] * edges - cwp[k]
+
+
+def on_shift_spans(group: AgentGroup, from_s: float, to_s: float) -> tuple[FloatArray, FloatArray]:
+    """The group's working spans (shifts minus breaks, its own time zone) within ``[from_s, to_s)``."""
+    shifts = None if group.shifts is None else tuple(s.to_domain() for s in group.shifts)
+    starts: list[float] = []
+    ends: list[float] = []
+    t = from_s
+    while t < to_s:
+        on, until = shift_state(shifts, group.time_zone, t)
+        until = min(until, to_s)
+        if on:
+            starts.append(t)
+            ends.append(until)
+        if until <= t:
+            break
+        t = until
+    return np.asarray(starts, dtype=np.float64), np.asarray(ends, dtype=np.float64)
+
+
+def slots_per_agent(group: AgentGroup) -> int:
+    """An agent's total concurrency: ``max_total``, or the sum of its channel caps."""
+    total = sum(group.channels.values())
+    return min(total, group.max_total) if group.max_total is not None else total
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Staffing:
+    """Clock-time staffing per group (rows) and interval (columns), in seconds."""
+
+    staffed_agent_s: FloatArray  # agents on shift and not away, times seconds
+    staffed_slot_s: FloatArray  # the same in concurrency slots
+    busy_slot_s: FloatArray  # slot-seconds handling accepted escalations
+
+
+def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> Staffing:
+    """Staffed and busy time per group over the bins of ``edges_s`` (epoch seconds)."""
+    origin = float(edges_s[0])
+    rel_edges = edges_s - origin
+    groups = len(records.group_names)
+    staffed = np.zeros((groups, rel_edges.size - 1))
+    slots = np.zeros_like(staffed)
+    busy = np.zeros_like(staffed)
+    accepted = ~np.isnan(records.accepted_s)
+    work_end = np.where(np.isnan(records.finished_s), records.stopped_s, records.finished_s)
+    for g, (group, count) in enumerate(zip(scenario.roster, records.group_counts, strict=True)):
+        per_agent = slots_per_agent(group)
+        on_a, on_b = on_shift_spans(group, float(edges_s[0]), float(edges_s[-1]))
+        on = overlap_per_bin(on_a - origin, on_b - origin, rel_edges) * count
+        mine = records.away_group == g
+        away = np.zeros_like(on)
+        for a, b in zip(on_a.tolist(), on_b.tolist(), strict=True):  # away time only counts on shift
+            lo = np.maximum(records.away_start_s[mine], a)
+            hi = np.minimum(records.away_end_s[mine], b)
+            away += overlap_per_bin(lo - origin, hi - origin, rel_edges)
+        staffed[g] = on - away
+        slots[g] = staffed[g] * per_agent
+        served = accepted & (records.agent_group == g)
+        busy[g] = overlap_per_bin(records.accepted_s[served] - origin, work_end[served] - origin, rel_edges)
+    return Staffing(staffed, slots, busy)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RunSummary:
+    """One replication's results, small enough to send between processes.
+
+    ``overall``: :data:`METRICS` plus ``occupancy`` after warm-up. ``intervals``: each metric per
+    post-warm-up interval (arrays), plus ``staffed_<group>`` (average agents staffed) and
+    ``occupancy``. ``segments``: :data:`METRICS` per demand segment.
+    """
+
+    overall: dict[str, float]
+    intervals: dict[str, FloatArray]
+    segments: dict[str, dict[str, float]]
+    interval_start_s: FloatArray
+    events: int
+    wall_s: float
+    escalations: int
+    outside_horizon: int
+
+
+def summarise(records: RunRecords, scenario: Scenario) -> RunSummary:
+    """Overall, per-interval and per-segment metrics of one replication (after warm-up)."""
+    threshold = scenario.service_level.threshold_s
+    warm = records.start_s + scenario.warmup_s
+    interval_s = scenario.interval_s
+    first = round(scenario.warmup_s / interval_s)
+    edges = np.asarray(records.start_s + np.arange(first, scenario.intervals + 1) * interval_s, np.float64)
+    created = records.arrivals.created_s
+    bounds = np.searchsorted(created, edges, side="left")
+
+    overall = escalation_metrics(records, threshold, slice(int(bounds[0]), len(created)))
+    columns: dict[str, list[float]] = {m: [] for m in METRICS}
+    for k in range(edges.size - 1):
+        row = escalation_metrics(records, threshold, slice(int(bounds[k]), int(bounds[k + 1])))
+        for m in METRICS:
+            columns[m].append(row[m])
+    intervals = {m: np.asarray(v) for m, v in columns.items()}
+
+    staff = staffing(records, scenario, edges)
+    slot_s = staff.staffed_slot_s.sum(axis=0)
+    busy_s = staff.busy_slot_s.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        intervals["occupancy"] = np.where(slot_s > 0, busy_s / slot_s, np.nan)
+    for g, name in enumerate(records.group_names):
+        intervals[f"staffed_{name}"] = staff.staffed_agent_s[g] / interval_s
+    overall["occupancy"] = _ratio(float(busy_s.sum()), float(slot_s.sum()))
+
+    post = np.flatnonzero(created >= warm)
+    segment_of = records.arrivals.segment[post]
+    segments = {
+        name: escalation_metrics(records, threshold, post[segment_of == s])
+        for s, name in enumerate(records.arrivals.segments)
+    }
+    return RunSummary(
+        overall=overall,
+        intervals=intervals,
+        segments=segments,
+        interval_start_s=edges[:-1],
+        events=records.events,
+        wall_s=records.wall_s,
+        escalations=len(created),
+        outside_horizon=records.arrivals.outside_horizon,
+    )

@@ -1,0 +1,216 @@
+"""Replications: R independent runs of a scenario, summarised as means with 95 % confidence intervals.
+
+Replication ``r`` draws every random number from ``SeedSequence(seed).spawn(R)[r]``
+(:mod:`simulator.streams`), so results depend on the seed and nothing else: the same seed gives
+bit-identical results whether the runs go in one process or in ``workers`` processes, in any
+order. Each metric's interval is Student's t over the replication means:
+``mean +- t(0.975, R-1) * sd / sqrt(R)`` (no interval with one replication).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from simulator.metrics import METRICS, SHARES, RunSummary, summarise
+from simulator.model import RunRecords, simulate
+from simulator.scenario import Scenario
+from simulator.streams import replication_seeds
+
+FloatArray = NDArray[np.float64]
+
+#: Overall metrics in ``summary.json`` (the report reads these).
+SUMMARY_METRICS = (*METRICS, "occupancy")
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """A mean over replications and its 95 % confidence interval (``None`` when R < 2 or no data)."""
+
+    mean: float
+    ci95: tuple[float, float] | None
+    n: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "mean": _finite_or_none(self.mean),
+            "ci95": None if self.ci95 is None else [_finite_or_none(v) for v in self.ci95],
+        }
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def estimate(values: Sequence[float] | FloatArray, *, share: bool = False) -> Estimate:
+    """Mean and Student-t 95 % interval of per-replication values; NaNs (no data) are left out.
+
+    Every metric here is non-negative, so the interval is clipped at 0, and at 1 for a ``share``
+    (a t interval knows nothing of bounds; a planner should not read a negative abandon rate).
+    """
+    arr = np.asarray(values, dtype=np.float64)
+    arr = arr[~np.isnan(arr)]
+    n = int(arr.size)
+    if n == 0:
+        return Estimate(math.nan, None, 0)
+    mean = float(arr.mean())
+    if n < 2:
+        return Estimate(mean, None, n)
+    half = float(stats.t.ppf(0.975, n - 1) * arr.std(ddof=1) / math.sqrt(n))
+    return Estimate(mean, (max(0.0, mean - half), min(1.0, mean + half) if share else mean + half), n)
+
+
+def estimate_columns(rows: FloatArray, *, share: bool = False) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Column-wise :func:`estimate` of a (replications x intervals) array: (mean, low, high)."""
+    mean = np.full(rows.shape[1], np.nan)
+    low = np.full(rows.shape[1], np.nan)
+    high = np.full(rows.shape[1], np.nan)
+    for k in range(rows.shape[1]):
+        e = estimate(rows[:, k], share=share)
+        mean[k] = e.mean
+        if e.ci95 is not None:
+            low[k], high[k] = e.ci95
+    return mean, low, high
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Replications:
+    """The runs of one scenario (summaries always; records when kept), in replication order."""
+
+    scenario: Scenario
+    seed: int
+    counts: dict[str, int]
+    runs: tuple[RunSummary, ...]
+    records: tuple[RunRecords, ...] | None
+
+    @property
+    def interval_start_s(self) -> FloatArray:
+        return self.runs[0].interval_start_s
+
+    def overall(self, metric: str) -> Estimate:
+        return estimate([run.overall[metric] for run in self.runs], share=metric in SHARES)
+
+    def per_interval(self, metric: str) -> FloatArray:
+        """(replications x intervals) values of an interval metric."""
+        return np.vstack([run.intervals[metric] for run in self.runs])
+
+    def segment(self, segment: str, metric: str) -> Estimate:
+        return estimate([run.segments[segment][metric] for run in self.runs], share=metric in SHARES)
+
+    def summary(self) -> dict[str, Any]:
+        """The ``summary.json`` document."""
+        runs = self.runs
+        return {
+            "scenario": self.scenario.name,
+            "replications": len(runs),
+            "seed": self.seed,
+            "metrics": {m: self.overall(m).as_dict() for m in SUMMARY_METRICS},
+            "segments": {
+                name: {m: self.segment(name, m).as_dict() for m in METRICS} for name in runs[0].segments
+            },
+            "roster": self.counts,
+            "service_level_target": {
+                "threshold_s": self.scenario.service_level.threshold_s,
+                "target": self.scenario.service_level.target,
+            },
+            "horizon": {
+                "warmup_h": self.scenario.warmup_h,
+                "duration_h": self.scenario.duration_h,
+                "interval_min": self.scenario.interval_min,
+                "intervals": int(self.interval_start_s.size),
+            },
+            "run": {
+                "escalations_per_replication": _finite_or_none(float(np.mean([r.escalations for r in runs]))),
+                "replayed_rows_outside_horizon": runs[0].outside_horizon,
+                "events": int(sum(r.events for r in runs)),
+                "simulated_wall_s": round(sum(r.wall_s for r in runs), 3),
+            },
+            "attribution": "per-interval escalation metrics belong to the interval the escalation arrived in",
+        }
+
+
+def _one(
+    scenario: Scenario, seed: int, replication: int, replications: int, counts: dict[str, int], keep: bool
+) -> tuple[int, RunSummary, RunRecords | None]:
+    seq = replication_seeds(seed, replications)[replication]
+    records = simulate(scenario, seq, counts)
+    return replication, summarise(records, scenario), records if keep else None
+
+
+def default_workers() -> int:
+    """One worker per core the process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not every platform has it
+        return max(1, os.cpu_count() or 1)
+
+
+def run_replications(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    *,
+    workers: int = 1,
+    counts: dict[str, int] | None = None,
+    keep_records: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> Replications:
+    """Run ``replications`` independent replications of ``scenario``.
+
+    ``workers`` > 1 runs them in that many processes (same results as one process). ``counts``
+    overrides agents per group (the replication seeds stay the same: common random numbers across
+    staffing candidates). ``progress`` is called with the number of runs finished so far.
+
+    Raise a ValueError for ``replications`` < 1, ``workers`` < 1, a negative seed, or ``counts``
+    naming an unknown group.
+    """
+    if workers < 1:
+        raise ValueError(f"workers(={workers}) must be >= 1")
+    replication_seeds(seed, replications)  # validates seed and replications
+    counts = dict(counts or {})
+    unknown = sorted(set(counts) - {g.group for g in scenario.roster})
+    if unknown:
+        raise ValueError(f"counts names unknown group(s): {', '.join(unknown)}")
+    full_counts = {g.group: counts.get(g.group, g.count) for g in scenario.roster}
+    results: list[tuple[RunSummary, RunRecords | None] | None] = [None] * replications
+    done = 0
+    if workers == 1 or replications == 1:
+        for r in range(replications):
+            _, summary, records = _one(scenario, seed, r, replications, counts, keep_records)
+            results[r] = (summary, records)
+            done += 1
+            if progress:
+                progress(done)
+    else:
+        # spawn, not fork: a clean interpreter per worker, the same on every platform
+        with ProcessPoolExecutor(
+            max_workers=min(workers, replications), mp_context=get_context("spawn")
+        ) as pool:
+            futures = [
+                pool.submit(_one, scenario, seed, r, replications, counts, keep_records)
+                for r in range(replications)
+            ]
+            for future in as_completed(futures):
+                r, summary, records = future.result()
+                results[r] = (summary, records)
+                done += 1
+                if progress:
+                    progress(done)
+    finished = [res for res in results if res is not None]
+    kept = tuple(rec for _, rec in finished if rec is not None)
+    return Replications(
+        scenario=scenario,
+        seed=seed,
+        counts=full_counts,
+        runs=tuple(summary for summary, _ in finished),
+        records=kept if keep_records else None,
+    )
