@@ -57,7 +57,7 @@ def live_cost_terms(
     longer they wait) and 1 for an agent already working, so the longest-idle agent wins ties.
     """
     busy = t.load_total[rows]
-    load = busy / np.maximum(t.cap_total[rows], 1)
+    load = busy / t.cap_div[rows]
     # exp(-max(now - since, 0) / scale), written as min(since - now, 0): the same float, fewer steps
     idle = np.exp(np.minimum(t.idle_since_s[rows] - now_s, 0.0) / settings.idle_scale_s)
     idle[busy > 0] = 1.0

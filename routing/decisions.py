@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from routing._frozen import fast_init
 from routing.cost import CostTerms
 from routing.domain import AgentStatus, DeferralMode, EscalationState
 from routing.eligibility import first_failures
@@ -91,6 +92,7 @@ class Explanation:
         )
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Offer:
     """Reserve a slot of ``agent_id`` for the escalation; the agent accepts before ``expires_at_s``."""
@@ -103,6 +105,7 @@ class Offer:
     kind: str = "offer"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Queued:
     """Nobody fits now. ``position`` is 1-based among those competing for the same agents.
@@ -121,6 +124,7 @@ class Queued:
     kind: str = "queued"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Relaxed:
     """Waiting crossed a threshold; requirements loosened to ``level`` (1-based step)."""
@@ -131,6 +135,7 @@ class Relaxed:
     kind: str = "relaxed"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Deferred:
     """No eligible agent is on shift now or within the horizon: callback or ticket instead."""
@@ -143,6 +148,7 @@ class Deferred:
     kind: str = "deferred"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Assigned:
     """The agent accepted: the escalation is theirs. ``handoff_s`` = created -> accepted."""
@@ -154,6 +160,7 @@ class Assigned:
     kind: str = "assigned"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OfferRevoked:
     """An offer withdrawn before acceptance (customer left, agent logged out, ...)."""
@@ -165,6 +172,7 @@ class OfferRevoked:
     kind: str = "offer_revoked"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class AgentStatusChanged:
     """The dispatcher changed an agent's status (e.g. to not-responding after missed offers)."""
@@ -175,6 +183,7 @@ class AgentStatusChanged:
     kind: str = "agent_status_changed"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Finished:
     """The escalation reached a terminal state (completed or abandoned)."""

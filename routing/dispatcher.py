@@ -178,7 +178,7 @@ class Dispatcher:
         self._cache = EligibilityCache(self._t, self.settings)
         self._active: dict[str, _Esc] = {}
         self._finished: dict[str, EscalationState] = {}
-        self._counts: Counter[EscalationState] = Counter()
+        self._counts: dict[EscalationState, int] = dict.fromkeys(EscalationState, 0)
         self._waiting: dict[Requirement, list[tuple[float, int, str]]] = {}
         self._offers: dict[str, _OfferState] = {}
         self._timers: list[tuple[float, int, int, str, int]] = []
@@ -585,7 +585,9 @@ class Dispatcher:
                 settings.weights.load * float(load[0]),
                 settings.weights.idle * float(idle[0]),
             )
-            free = [t.free_slots(row, c) > 0 for c in range(len(CHANNELS))]
+            if not t.has_room[row]:
+                return
+            free = (t.load[row] < t.cap[row]).tolist()
             for req, group in self._waiting.items():
                 if not free[req.channel_col]:
                     continue

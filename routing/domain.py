@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from routing._frozen import fast_init
+
 
 class Channel(StrEnum):
     """The medium of a conversation. Each agent has a concurrency cap per channel."""
@@ -105,6 +107,7 @@ class WeeklyShift:
     breaks: tuple[tuple[int, int], ...] = ()
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Escalation:
     """One conversation handed from the AI assistant to a human: what routing needs of it.

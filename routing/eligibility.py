@@ -16,7 +16,7 @@ requirements share one cache entry, which is what keeps the common decision chea
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,10 +43,32 @@ class Requirement:
     max_agent_tier: int
     policy_min_tier: int
     regions: frozenset[str] | None  # agent regions allowed; None = any
+    channel_col: int = field(init=False, compare=False, repr=False)
+    _hash: int = field(init=False, compare=False, repr=False)
 
-    @property
-    def channel_col(self) -> int:
-        return CHANNEL_INDEX[self.channel]
+    def __post_init__(self) -> None:
+        # Requirements key the queue and the eligibility cache on every routing event: hash once.
+        object.__setattr__(self, "channel_col", CHANNEL_INDEX[self.channel])
+        object.__setattr__(
+            self,
+            "_hash",
+            hash(
+                (
+                    self.channel,
+                    self.skills,
+                    self.preferred,
+                    self.preferred_required,
+                    self.language,
+                    self.complexity_tier,
+                    self.max_agent_tier,
+                    self.policy_min_tier,
+                    self.regions,
+                )
+            ),
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 def requirement_at(escalation: Escalation, level: int, settings: RoutingSettings) -> Requirement:

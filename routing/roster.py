@@ -76,6 +76,8 @@ class AgentTable:
         self.any_region: BoolArray = np.zeros(rows, bool)
         self.cap: IntArray = np.zeros((rows, c), np.int64)
         self.cap_total: IntArray = np.zeros(rows, np.int64)
+        #: max(cap_total, 1) as a float: the load term's divisor
+        self.cap_div: FloatArray = np.ones(rows)
         self.load: IntArray = np.zeros((rows, c), np.int64)
         self.load_total: IntArray = np.zeros(rows, np.int64)
         self.status: IntArray = np.full(rows, OFFLINE, np.int64)
@@ -158,6 +160,7 @@ class AgentTable:
         for channel, cap in agent.channel_caps.items():
             self.cap[i, CHANNEL_INDEX[channel]] = cap
         self.cap_total[i] = agent.max_total if agent.max_total is not None else int(self.cap[i].sum())
+        self.cap_div[i] = max(int(self.cap_total[i]), 1)
         self.refresh_shift(i, now_s)
         self.version += 1
         return i
@@ -231,6 +234,7 @@ _COLUMNS = (
     "any_region",
     "cap",
     "cap_total",
+    "cap_div",
     "load",
     "load_total",
     "status",

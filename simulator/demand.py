@@ -211,27 +211,47 @@ class _Builder:
         self.columns.append((created_s, kinds, handle_s, patience_s, accept_delay_s, declines))
 
     def build(self, outside_horizon: int) -> Arrivals:
-        if self.columns:
-            created, kinds, handle, patience, delay, declines = (
-                np.concatenate([c[j] for c in self.columns]) for j in range(6)
-            )
-        else:
-            created = handle = patience = delay = np.empty(0)
-            kinds, declines = np.empty(0, np.int32), np.empty(0, bool)
-        order = np.argsort(created, kind="stable")
+        """Merge the segments' columns in arrival order, one column at a time (peak memory:
+        one extra column, not a second copy of everything)."""
+        columns = [list(c) for c in self.columns]
+        self.columns = []
+        if not columns:
+            empty = np.empty(0)
+            columns = [[empty, np.empty(0, np.int32), empty, empty, empty, np.empty(0, bool)]]
+        created = columns[0][0] if len(columns) == 1 else np.concatenate([c[0] for c in columns])
+        order = None if _ascending(created) else np.argsort(created, kind="stable")
+        arrays: list[Any] = []
+        for j in range(6):
+            parts = [c[j] for c in columns]
+            col = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            arrays.append(col if order is None else col[order])
+            for c in columns:
+                c[j] = None  # drop each source column as soon as it is merged
+            del parts, col
         return Arrivals(
-            created_s=created[order],
-            kind=kinds[order].astype(np.int32),
-            handle_s=handle[order],
-            patience_s=patience[order],
-            accept_delay_s=delay[order],
-            declines=declines[order].astype(bool),
+            created_s=arrays[0],
+            kind=arrays[1].astype(np.int32, copy=False),
+            handle_s=arrays[2],
+            patience_s=arrays[3],
+            accept_delay_s=arrays[4],
+            declines=arrays[5].astype(bool, copy=False),
             segments=tuple(self.segments),
             templates=tuple(self.templates),
             kind_segment=np.asarray(self.kind_segment, dtype=np.int16),
             kind_channel=np.asarray(self.kind_channel, dtype=np.int8),
             outside_horizon=outside_horizon,
         )
+
+
+def _ascending(values: FloatArray) -> bool:
+    return bool(values.size < 2 or (values[1:] >= values[:-1]).all())
+
+
+def _mix(rng: np.random.Generator, shares: list[float], n: int) -> NDArray[np.int8]:
+    """``n`` draws of an index with the given shares (a single option draws nothing)."""
+    if len(shares) == 1:
+        return np.zeros(n, np.int8)
+    return rng.choice(len(shares), size=n, p=shares).astype(np.int8)
 
 
 def _first_offers(
@@ -258,8 +278,8 @@ def generate_demand(scenario: Scenario, replication: np.random.SeedSequence) -> 
         attrs = stream(replication, "attributes", s)
         tiers = list(seg.customer_tiers)
         languages = list(seg.languages)
-        tier_idx = attrs.choice(len(tiers), size=n, p=[seg.customer_tiers[t] for t in tiers])
-        lang_idx = attrs.choice(len(languages), size=n, p=[seg.languages[x] for x in languages])
+        tier_idx = _mix(attrs, [seg.customer_tiers[t] for t in tiers], n)
+        lang_idx = _mix(attrs, [seg.languages[x] for x in languages], n)
         kind_of = np.empty((len(tiers), len(languages)), dtype=np.int32)
         for ti, tier in enumerate(tiers):
             for li, lang in enumerate(languages):

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy.special import stdtrit  # Student t quantile; lighter than scipy.stats
 
 from simulator.metrics import METRICS, SHARES, RunSummary, summarise
 from simulator.model import RunRecords, simulate
@@ -65,7 +65,7 @@ def estimate(values: Sequence[float] | FloatArray, *, share: bool = False) -> Es
     mean = float(arr.mean())
     if n < 2:
         return Estimate(mean, None, n)
-    half = float(stats.t.ppf(0.975, n - 1) * arr.std(ddof=1) / math.sqrt(n))
+    half = float(stdtrit(n - 1, 0.975) * arr.std(ddof=1) / math.sqrt(n))
     return Estimate(mean, (max(0.0, mean - half), min(1.0, mean + half) if share else mean + half), n)
 
 
