@@ -577,7 +577,8 @@ class Dispatcher:
         Best = highest priority units, then least cost units: the solver's lexicographic objective.
         """
         t, settings = self._t, self.settings
-        while self._waiting and t.routable[row]:
+        aging, cache = self._aging * now_s, self._cache
+        while self._waiting and t.has_room[row]:
             best: tuple[int, int, _Esc, StaticEligibility] | None = None
             load, idle = live_cost_terms(t, np.array([row]), now_s, settings)
             # same operation order as cost.total_cost, so the float and its rounding match the solver's
@@ -585,22 +586,21 @@ class Dispatcher:
                 settings.weights.load * float(load[0]),
                 settings.weights.idle * float(idle[0]),
             )
-            if not t.has_room[row]:
-                return
             free = (t.load[row] < t.cap[row]).tolist()
             for req, group in self._waiting.items():
                 if not free[req.channel_col]:
                     continue
-                entry = self._cache.get(req)
+                entry = cache.get(req)
                 if not entry.mask[row]:
                     continue
                 for _, _, esc_id in group:
                     esc = self._active[esc_id]
                     if row in esc.excluded:
                         continue
-                    prio = priority_units(esc.key + self._aging * now_s)
-                    cost = int(np.rint((float(entry.cost[row]) + load_term + idle_term) * COST_SCALE))
-                    if best is None or (prio, -cost) > (best[0], -best[1]):
+                    prio = priority_units(esc.key + aging)
+                    # round() halves to even like np.rint in cost_units
+                    cost = round((float(entry.cost[row]) + load_term + idle_term) * COST_SCALE)
+                    if best is None or prio > best[0] or (prio == best[0] and cost < best[1]):
                         best = (prio, cost, esc, entry)
                     break  # the group is in priority order and shares this agent's cost
             if best is None:
