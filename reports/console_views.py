@@ -73,8 +73,9 @@ def print_summary(result: Replications, console: Console) -> None:
         )
 
     segments = Table(title="per segment", title_justify="left")
-    for col in ("segment", "offered", "service level", "abandoned", "deferred", "ASA", "p95 handoff"):
-        segments.add_column(col, justify="left" if col == "segment" else "right")
+    segments.add_column("segment", no_wrap=True)
+    for col in ("offered", "SL", "abandoned", "deferred", "ASA", "p95 handoff"):
+        segments.add_column(col, justify="right")
     for name in result.runs[0].segments:
         segments.add_row(
             name,
