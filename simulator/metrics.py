@@ -148,17 +148,41 @@ def slots_per_agent(group: AgentGroup) -> int:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Staffing:
-    """Clock-time staffing per group (rows) and interval (columns), in seconds."""
+    """Clock-time staffing per group (rows) and interval (columns), in seconds.
 
-    staffed_agent_s: FloatArray  # agents on shift and not away, times seconds
-    staffed_slot_s: FloatArray  # the same in concurrency slots
-    busy_slot_s: FloatArray  # slot-seconds handling accepted escalations
+    ``staffed_agent_s``: agents on shift and not away, times seconds (the agents a planner sees on
+    the queue). ``staffed_slot_s``: the same in concurrency slots, plus the slot-seconds of work an
+    agent finishes while away or after the shift ended (that agent is at work, so the slot counts
+    as staffed; without it occupancy could exceed 1). ``busy_slot_s``: slot-seconds handling.
+    """
+
+    staffed_agent_s: FloatArray
+    staffed_slot_s: FloatArray
+    busy_slot_s: FloatArray
+
+
+def _intersect(
+    a0: FloatArray, a1: FloatArray, b0: FloatArray, b1: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Pairwise intersections of spans ``[a0, a1)`` with spans ``[b0, b1)`` (empty ones dropped)."""
+    lo = np.maximum(a0[:, None], b0[None, :]).ravel()
+    hi = np.minimum(a1[:, None], b1[None, :]).ravel()
+    keep = hi > lo
+    return lo[keep], hi[keep]
 
 
 def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> Staffing:
-    """Staffed and busy time per group over the bins of ``edges_s`` (epoch seconds)."""
+    """Staffed and busy time per group over the bins of ``edges_s`` (epoch seconds).
+
+    Exact per agent: staffed = the group's shifts (minus breaks) minus the agent's away episodes;
+    busy = from acceptance to completion (or to the end of the run).
+    """
     origin = float(edges_s[0])
     rel_edges = edges_s - origin
+
+    def per_bin(a: FloatArray, b: FloatArray) -> FloatArray:
+        return overlap_per_bin(a - origin, b - origin, rel_edges)
+
     groups = len(records.group_names)
     staffed = np.zeros((groups, rel_edges.size - 1))
     slots = np.zeros_like(staffed)
@@ -167,18 +191,25 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
     work_end = np.where(np.isnan(records.finished_s), records.stopped_s, records.finished_s)
     for g, (group, count) in enumerate(zip(scenario.roster, records.group_counts, strict=True)):
         per_agent = slots_per_agent(group)
-        on_a, on_b = on_shift_spans(group, float(edges_s[0]), float(edges_s[-1]))
-        on = overlap_per_bin(on_a - origin, on_b - origin, rel_edges) * count
-        mine = records.away_group == g
+        on_a, on_b = on_shift_spans(group, float(edges_s[0]), max(float(edges_s[-1]), records.stopped_s))
+        on = per_bin(on_a, on_b) * count
         away = np.zeros_like(on)
-        for a, b in zip(on_a.tolist(), on_b.tolist(), strict=True):  # away time only counts on shift
-            lo = np.maximum(records.away_start_s[mine], a)
-            hi = np.minimum(records.away_end_s[mine], b)
-            away += overlap_per_bin(lo - origin, hi - origin, rel_edges)
+        outside = np.zeros_like(on)  # busy slot-seconds outside the agent's staffed time
+        for agent in np.flatnonzero(records.agent_groups == g).tolist():
+            mine = records.away_agent == agent
+            away_a, away_b = _intersect(records.away_start_s[mine], records.away_end_s[mine], on_a, on_b)
+            away += per_bin(away_a, away_b)
+            work = accepted & (records.agent == agent)
+            w0, w1 = records.accepted_s[work], work_end[work]
+            if w0.size == 0:
+                continue
+            # busy inside staffed = busy n shifts - busy n (away n shifts); the rest is outside
+            inside = per_bin(*_intersect(w0, w1, on_a, on_b)) - per_bin(*_intersect(w0, w1, away_a, away_b))
+            outside += per_bin(w0, w1) - inside
         staffed[g] = on - away
-        slots[g] = staffed[g] * per_agent
+        slots[g] = staffed[g] * per_agent + outside
         served = accepted & (records.agent_group == g)
-        busy[g] = overlap_per_bin(records.accepted_s[served] - origin, work_end[served] - origin, rel_edges)
+        busy[g] = per_bin(records.accepted_s[served], work_end[served])
     return Staffing(staffed, slots, busy)
 
 

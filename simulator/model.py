@@ -83,12 +83,14 @@ class RunRecords:
 
     Per escalation ``i`` (same order as ``arrivals``): ``first_offer_s``, ``accepted_s`` and
     ``finished_s`` (epoch seconds, NaN if it never happened; finished = completed, abandoned or
-    deferred), ``outcome`` (code into :data:`OUTCOMES`), ``agent_group`` (index into
-    ``group_names``, -1 if never accepted), ``offers`` made, and ``offered_on_arrival`` (an agent
-    was offered it the moment it arrived: the complement of P(wait)).
+    deferred), ``outcome`` (code into :data:`OUTCOMES`), ``agent`` (number of the agent who
+    accepted it, -1 if none) and its ``agent_group`` (index into ``group_names``), ``offers`` made,
+    and ``offered_on_arrival`` (an agent was offered it the moment it arrived: the complement of
+    P(wait)).
 
-    Staffing: ``group_counts`` agents per group; ``away_group``/``away_start_s``/``away_end_s`` the
-    off-queue episodes (shrinkage), clipped to the run.
+    Staffing: ``group_counts`` agents per group, agents numbered group by group (``agent_groups``
+    maps an agent number to its group); ``away_agent``/``away_start_s``/``away_end_s`` the
+    off-queue episodes (shrinkage), the last one ended when the run stopped.
     """
 
     arrivals: Arrivals
@@ -96,12 +98,14 @@ class RunRecords:
     accepted_s: FloatArray
     finished_s: FloatArray
     outcome: NDArray[np.int8]
+    agent: NDArray[np.int32]
     agent_group: NDArray[np.int16]
     offers: NDArray[np.int16]
     offered_on_arrival: NDArray[np.bool_]
     group_names: tuple[str, ...]
     group_counts: tuple[int, ...]
-    away_group: NDArray[np.int16]
+    agent_groups: NDArray[np.int16]
+    away_agent: NDArray[np.int32]
     away_start_s: FloatArray
     away_end_s: FloatArray
     start_s: float
@@ -146,6 +150,7 @@ class Model:
         self.accepted_s = np.full(n, np.nan)
         self.finished_s = np.full(n, np.nan)
         self.outcome = np.zeros(n, np.int8)
+        self.agent = np.full(n, -1, np.int32)
         self.agent_group = np.full(n, -1, np.int16)
         self.offers = np.zeros(n, np.int16)
         self.offered_on_arrival = np.zeros(n, bool)
@@ -174,6 +179,7 @@ class Model:
         self.group_names = tuple(g.group for g in scenario.roster)
         self.group_counts = tuple(counts.get(g.group, g.count) for g in scenario.roster)
         self._group_of: dict[str, int] = {}
+        self._agent_no: dict[str, int] = {}
         self._away: dict[str, bool] = {}
         self._not_responding: dict[str, bool] = {}
         self._away_log: list[tuple[int, float, float]] = []
@@ -181,6 +187,7 @@ class Model:
         for g, (group, count) in enumerate(zip(scenario.roster, self.group_counts, strict=True)):
             for k, agent in enumerate(group_agents(group, count)):
                 self._group_of[agent.id] = g
+                self._agent_no[agent.id] = len(self._agent_no)
                 self.dispatcher.add_agent(agent, self.start_s, AgentStatus.AVAILABLE)
                 if group.shrinkage > 0:
                     self._start_shrinkage(agent.id, group, stream(replication, "shrinkage", g, k))
@@ -198,20 +205,23 @@ class Model:
             env.step()
         stopped = env.now
         for agent_id, since in self._away_since.items():
-            self._away_log.append((self._group_of[agent_id], since, stopped))
+            self._away_log.append((self._agent_no[agent_id], since, stopped))
         away = np.asarray(self._away_log, dtype=np.float64).reshape(-1, 3)
+        agent_groups = np.asarray(list(self._group_of.values()), dtype=np.int16)
         return RunRecords(
             arrivals=self.arrivals,
             first_offer_s=self.first_offer_s,
             accepted_s=self.accepted_s,
             finished_s=self.finished_s,
             outcome=self.outcome,
+            agent=self.agent,
             agent_group=self.agent_group,
             offers=self.offers,
             offered_on_arrival=self.offered_on_arrival,
             group_names=self.group_names,
             group_counts=self.group_counts,
-            away_group=away[:, 0].astype(np.int16),
+            agent_groups=agent_groups,
+            away_agent=away[:, 0].astype(np.int32),
             away_start_s=away[:, 1],
             away_end_s=away[:, 2],
             start_s=self.start_s,
@@ -321,6 +331,7 @@ class Model:
                 i = int(decision.escalation_id)
                 self.accepted_s[i] = now
                 self.outcome[i] = ASSIGNED
+                self.agent[i] = self._agent_no[decision.agent_id]
                 self.agent_group[i] = self._group_of[decision.agent_id]
                 self.waiting -= 1
                 self.env.timeout(self._handle(i), value=i).callbacks.append(self._on_done)
@@ -405,7 +416,7 @@ class Model:
             now = self.env.now
             if self._away.get(agent_id):
                 self._away[agent_id] = False
-                self._away_log.append((self._group_of[agent_id], self._away_since.pop(agent_id), now))
+                self._away_log.append((self._agent_no[agent_id], self._away_since.pop(agent_id), now))
                 spell = rng.exponential(on_mean_s)
             else:
                 self._away[agent_id] = True

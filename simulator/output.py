@@ -85,6 +85,7 @@ RECORD_COLUMNS = (
     "handoff_s",
     "outcome",
     "agent_group",
+    "agent",
     "offers",
     "offered_on_arrival",
     "handle_s",
@@ -109,6 +110,13 @@ def write_records(result: Replications, path: Path) -> int:
             segment = arr.kind_segment.tolist()
             channel = arr.kind_channel.tolist()
             groups = ("", *rec.group_names)
+            agent_ids = [
+                f"{name}#{k}"
+                for name, count in zip(rec.group_names, rec.group_counts, strict=True)
+                for k in range(count)
+            ]
+            agent_ids.append("")  # index -1: never accepted
+            agent = rec.agent.tolist()
 
             def rel(values: np.ndarray, origin: float = origin) -> list[str]:
                 return [_cell(v, 3) for v in (values - origin).tolist()]
@@ -142,6 +150,7 @@ def write_records(result: Replications, path: Path) -> int:
                         handoff[i],
                         OUTCOMES[outcome[i]],
                         groups[agent_group[i] + 1],
+                        agent_ids[agent[i]],
                         offers[i],
                         int(on_arrival[i]),
                         handle[i],

@@ -276,7 +276,8 @@ def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario file; relative ``forecast_csv`` paths resolve next to it.
 
     Raises :class:`InvalidInput` naming the file, the field and the value for any problem,
-    including a ``forecast_csv`` that does not exist.
+    including a ``forecast_csv`` or replay log that does not exist, or a bad row in one (then the
+    error names that data file and the row's line).
     """
     scenario = parse(Scenario, load_document(path), source=str(path))
     problems = []
@@ -296,6 +297,15 @@ def load_scenario(path: Path) -> Scenario:
         replay = replay.model_copy(update={"log": log_path})
     if problems:
         raise InvalidInput(problems, str(path))
+    # read the data files now, so a bad row is reported by `scenario check`, not mid-run
+    from simulator.arrivals import load_escalation_log
+    from simulator.forecast import load_interval_forecast
+
+    for seg in demand:
+        if seg.forecast_csv is not None:
+            load_interval_forecast(seg.forecast_csv)
+    if replay is not None:
+        load_escalation_log(replay.log)
     return scenario.model_copy(update={"demand": demand, "replay": replay})
 
 

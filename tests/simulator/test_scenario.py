@@ -12,8 +12,13 @@ import yaml
 from typer.testing import CliRunner
 
 from reports.cli import app
+from routing.domain import CHANNEL_INDEX
 from routing.errors import InvalidInput
+from simulator.demand import segment_rates_per_s
+from simulator.forecast import load_interval_forecast
+from simulator.model import simulate
 from simulator.scenario import Scenario, load_scenario, scenario_json_schema
+from simulator.streams import replication_seeds
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 ERLANG = SCENARIOS / "erlang_check.yaml"
@@ -164,3 +169,27 @@ def test_ai_support_peak_is_realistic() -> None:
     hours = {1.0: 24 - 15, 2.0: 4, 3.0: 3, 2.2: 4, 1.5: 4}
     daily = base * sum(m * h for m, h in hours.items())
     assert 1_000 <= daily <= 1_400
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_scenario_simulates(path: Path) -> None:
+    """Two hours of each shipped scenario run end to end, and every escalation has an outcome."""
+    scenario = load_scenario(path)
+    short = scenario.model_copy(update={"duration_h": min(scenario.duration_h, 2.0), "warmup_h": 0.0})
+    records = simulate(short, replication_seeds(1, 1)[0])
+    assert len(records.arrivals) > 0
+    assert records.outcome.size == len(records.arrivals)
+
+
+def test_forecast_segments_take_their_queue_and_media_from_the_csv() -> None:
+    """forecast_example.yaml: each segment's volume over the horizon is its rows' Offered total."""
+    scenario = load_scenario(SCENARIOS / "forecast_example.yaml")
+    forecast = load_interval_forecast(SCENARIOS / "genesys_forecast_example.csv")
+    for seg in scenario.demand:
+        assert seg.forecast_filter is not None
+        rows = (forecast.queue == seg.forecast_filter.queue) & (
+            forecast.channel == CHANNEL_INDEX[seg.channel]
+        )
+        volume = segment_rates_per_s(seg, scenario) * scenario.interval_s
+        assert volume.sum() == pytest.approx(float(forecast.offered[rows].sum()))
+        assert volume.max() > 2 * volume[: 4 * 2].mean()  # the lunch peak against the early morning

@@ -186,7 +186,8 @@ def test_multi_skill_lands_between_pooled_and_separated_erlang() -> None:
     separated = queue_metrics(rate / 3600, aht, 25, 20, patience)
     sl = result.overall("service_level")
     abandon = result.overall("abandon_rate")
-    assert sl.ci95 is not None and abandon.ci95 is not None
+    assert sl.ci95 is not None
+    assert abandon.ci95 is not None
     assert separated.service_level < sl.mean < pooled.service_level
     assert sl.ci95[0] > separated.service_level
     assert pooled.abandon_rate < abandon.mean < separated.abandon_rate
