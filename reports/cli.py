@@ -33,7 +33,9 @@ err_console = Console(stderr=True)
 
 
 def _fail(exc: InvalidInput) -> None:
-    err_console.print(f"[bold red]error:[/] {exc.source or 'input'} is not valid:")
+    err_console.print(
+        f"[bold red]error:[/] {exc.source or 'input'} is not valid:", soft_wrap=True, highlight=False
+    )
     for problem in exc.problems:
         err_console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
@@ -233,6 +235,22 @@ def simulate(
     if out is not None:
         paths = write_results(result, out)
         console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL (default: HANDOFF_DATABASE_URL or sqlite:///handoff.db)."),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the routing service (HTTP API; settings from HANDOFF_* variables)."""
+    from routing.service.cli import serve as run_service  # imported here: the CLI starts fast
+
+    run_service(host, port, database_url, log_level)
 
 
 @app.callback()

@@ -242,7 +242,7 @@ def summarise(records: RunRecords, scenario: Scenario) -> RunSummary:
     created = records.arrivals.created_s
     bounds = np.searchsorted(created, edges, side="left")
 
-    overall = escalation_metrics(records, threshold, slice(int(bounds[0]), len(created)))
+    overall = escalation_metrics(records, threshold, slice(int(np.searchsorted(created, warm)), len(created)))
     columns: dict[str, list[float]] = {m: [] for m in METRICS}
     for k in range(edges.size - 1):
         row = escalation_metrics(records, threshold, slice(int(bounds[k]), int(bounds[k + 1])))

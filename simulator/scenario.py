@@ -36,6 +36,7 @@ from routing.schemas import (
     parse,
 )
 from routing.settings import RoutingSettings
+from simulator.scheduling import ShiftPlan
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -240,6 +241,11 @@ class Scenario(BaseModel):
     roster: list[AgentGroup] = Field(min_length=1)
     offers: OfferBehaviour = Field(default_factory=OfferBehaviour)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    shift_plans: list[ShiftPlan] = Field(
+        default_factory=list,
+        description="shifts `handoff plan` may publish, per roster group (its group of the same "
+        "profile); groups without one get full-time 8.5 h and part-time 4 h shifts every 30 min",
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> Scenario:
@@ -247,6 +253,20 @@ class Scenario(BaseModel):
         check_unique("roster", "group", [g.group for g in self.roster])
         if not self.demand and self.replay is None:
             raise ValueError("give demand segments, a replay log, or both")
+        for name in ("warmup_h", "duration_h"):
+            intervals = getattr(self, name) * 60 / self.interval_min
+            if abs(intervals - round(intervals)) > 1e-9:
+                raise ValueError(
+                    f"{name} must be a whole number of {self.interval_min}-min intervals, "
+                    f"got {getattr(self, name):g} h"
+                )
+        groups = {g.group for g in self.roster}
+        for i, plan in enumerate(self.shift_plans):
+            if plan.group not in groups:
+                raise ValueError(
+                    f"shift_plans[{i}].group: no roster group named {plan.group!r} "
+                    f"(groups: {', '.join(sorted(groups))})"
+                )
         return self
 
     @property
