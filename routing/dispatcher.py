@@ -439,7 +439,8 @@ class Dispatcher:
                 out.extend(self.offer_expired(ref, now_s))
                 continue
             esc = self._active[ref]
-            queued = esc.state is EscalationState.QUEUED
+            # a tick spanning two thresholds relaxes an escalation twice: take it out of the queue once
+            queued = esc.state is EscalationState.QUEUED and not any(e is esc for e in relaxed)
             if queued:
                 self._unqueue(esc)
             self._relax(esc, token, out)

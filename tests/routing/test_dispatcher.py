@@ -296,3 +296,14 @@ def test_profile_update_takes_effect_for_waiting_escalations() -> None:
     assert isinstance(offer, Offer)
     assert offer.agent_id == "a"
     assert d.agent_profile("a").skills == {"billing": 3, "refunds": 2}
+
+
+def test_one_tick_across_two_relaxation_thresholds_relaxes_twice() -> None:
+    """A tick that jumps past several steps applies each, and the escalation is queued once."""
+    d = Dispatcher()
+    d.add_agent(Agent("a", {"billing": 1}), 0.0, AgentStatus.AVAILABLE)
+    d.escalation_arrived(Escalation("e", 0.0, Channel.CHAT, {"billing": 2}, preferred_skills={"billing": 3}), 0.0)
+    decisions = d.tick(100.0)
+    assert [x.level for x in decisions if isinstance(x, Relaxed)] == [1, 2, 3]
+    assert any(isinstance(x, Offer) and x.agent_id == "a" for x in decisions)
+    assert d.violations() == []

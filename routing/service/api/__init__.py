@@ -1,0 +1,1 @@
+"""The HTTP layer: routers (one module per resource), authentication, problem+json errors."""

@@ -1,0 +1,22 @@
+"""Shared dependencies of the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from routing.service.core import RoutingService
+from routing.service.schemas import ID_PATTERN, OFFER_ID_PATTERN
+
+
+async def _service(request: Request) -> RoutingService:  # async: no thread-pool hop
+    service: RoutingService = request.app.state.service
+    return service
+
+
+Service = Annotated[RoutingService, Depends(_service)]
+
+#: ids in URL paths follow the id rule, so a malformed one is a 422 naming the parameter, never a 500
+PathId = Annotated[str, Path(pattern=ID_PATTERN, max_length=128)]
+PathOfferId = Annotated[str, Path(pattern=OFFER_ID_PATTERN, max_length=140)]

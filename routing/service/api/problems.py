@@ -1,0 +1,175 @@
+"""RFC 9457 problem+json for every error, and the only place errors become HTTP statuses.
+
+=============================  ======  ==========================================
+error                          status  when
+=============================  ======  ==========================================
+RequestValidationError         422     body/header/query/path invalid (each field named)
+IdempotencyKeyMissing          400     POST /v1/escalations without Idempotency-Key
+IdempotencyKeyReused           422     same key, different body
+InvalidInput                   422     the core rejected the input
+Unauthenticated                401     no or unknown API key
+Forbidden                      403     the key lacks the scope
+UnknownEntity                  404     no such id for this tenant
+RequestInFlight                409     same key still being processed (Retry-After)
+Conflict                       409     state forbids it (duplicate id, offer no longer active, ...)
+DataError (database)           422     a value storage cannot hold (safety net)
+OperationalError (database)    503     storage unavailable (Retry-After)
+anything else                  500     a bug; logged without request data
+=============================  ======  ==========================================
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from routing.errors import Conflict, InvalidInput, RoutingError, UnknownEntity
+from routing.service.errors import IdempotencyKeyMissing, IdempotencyKeyReused, RequestInFlight
+from routing.service.schemas import Problem
+
+log = logging.getLogger("handoff.service")
+PROBLEM_JSON = "application/problem+json"
+
+
+class Unauthenticated(Exception):
+    """No API key, or one nobody issued."""
+
+
+class Forbidden(Exception):
+    """The API key lacks the scope the operation needs."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        super().__init__(f"this API key lacks the {scope!r} scope")
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    request: Request | None = None,
+    errors: Sequence[tuple[str, str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    type_: str = "about:blank",
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if request is not None:
+        body["instance"] = request.url.path
+    if errors:
+        body["errors"] = [{"field": f, "problem": p} for f, p in errors]
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers) if headers else None
+    )
+
+
+def _field(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _validation_errors(exc: RequestValidationError) -> list[tuple[str, str]]:
+    errors = []
+    for err in exc.errors():
+        msg = str(err.get("msg", "invalid"))
+        for prefix in ("Value error, ", "Assertion failed, "):
+            msg = msg.removeprefix(prefix)
+        if err.get("type") == "extra_forbidden":
+            msg = "unknown field (check the spelling)"
+        errors.append((_field(err.get("loc", ())), msg))  # never echo the input: it may hold PII
+    return errors
+
+
+def install(app: FastAPI) -> None:
+    """Register the exception handlers on ``app``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _validation_errors(exc)
+        detail = "; ".join(f"{f}: {p}" for f, p in errors[:5])
+        return problem(422, "Invalid request", detail, request=request, errors=errors)
+
+    @app.exception_handler(RoutingError)
+    async def _routing_error(request: Request, exc: RoutingError) -> JSONResponse:
+        if isinstance(exc, IdempotencyKeyMissing):
+            errors = [(p.location, p.problem) for p in exc.problems]
+            return problem(400, "Idempotency-Key required", str(exc), request=request, errors=errors)
+        if isinstance(exc, InvalidInput):
+            errors = [(p.location, p.problem) for p in exc.problems]
+            return problem(422, "Invalid input", str(exc), request=request, errors=errors)
+        if isinstance(exc, IdempotencyKeyReused):
+            return problem(
+                422,
+                "Idempotency-Key reused",
+                str(exc),
+                request=request,
+                errors=[("header.Idempotency-Key", "already used with a different request body")],
+            )
+        if isinstance(exc, UnknownEntity):
+            return problem(404, "Not found", str(exc), request=request)
+        if isinstance(exc, RequestInFlight):
+            return problem(
+                409, "Request in progress", str(exc), request=request, headers={"Retry-After": "1"}
+            )
+        if isinstance(exc, Conflict):
+            return problem(409, "Conflict", str(exc), request=request)
+        log.error("unmapped routing error %s", type(exc).__name__)
+        return problem(500, "Internal error", request=request)
+
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
+        return problem(
+            401, "Unauthenticated", str(exc), request=request, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
+        return problem(403, "Forbidden", str(exc), request=request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), request=request, headers=exc.headers)
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # a safety net: the models reject what storage cannot hold before it gets here
+        return problem(422, "Invalid request", "a value cannot be stored as given", request=request)
+
+    @app.exception_handler(OperationalError)
+    async def _storage(request: Request, exc: OperationalError) -> JSONResponse:
+        log.error("storage unavailable: %s", type(exc.orig).__name__ if exc.orig else "unknown")
+        return problem(503, "Storage unavailable", request=request, headers={"Retry-After": "1"})
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.error("internal error %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return problem(500, "Internal error", request=request)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problem responses a route may give."""
+    titles = {
+        400: "Bad request (body not parseable, or Idempotency-Key missing)",
+        401: "No or unknown API key",
+        403: "Missing scope",
+        404: "Not found",
+        409: "Conflict",
+        422: "Invalid request",
+        503: "Storage unavailable",
+    }
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {
+        s: {"model": Problem, "description": titles[s], "content": {PROBLEM_JSON: {"schema": schema}}}
+        for s in statuses
+    }

@@ -1,0 +1,99 @@
+"""Assembly of the service: settings -> storage (migrated) -> core -> FastAPI app + tick loop.
+
+:func:`create_app` is the one place the parts meet. Tests pass a :class:`~routing.service.clock.ManualClock`
+and ``tick_interval_s=0`` and tick by hand; ``handoff serve`` uses :func:`app_from_env`.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from routing.service import tenants
+from routing.service.api import agents, escalations, health, offers, problems, queues
+from routing.service.api.auth import KeyCache
+from routing.service.clock import Clock, SystemClock
+from routing.service.core import RoutingService
+from routing.service.metrics import Metrics
+from routing.service.settings import ServiceSettings
+from routing.service.storage.database import Database
+
+log = logging.getLogger("handoff.service")
+
+
+class TickLoop:
+    """A daemon thread that ticks every tenant with something due, every ``interval_s``."""
+
+    def __init__(self, service: RoutingService, interval_s: float) -> None:
+        self.service = service
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="handoff-tick", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.service.tick_due()
+            except Exception as exc:  # keep ticking: the next round retries from storage
+                log.error("tick failed: %s", type(exc).__name__)
+
+
+def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """The ASGI app. Storage is opened and migrated when the app starts (lifespan)."""
+    settings = settings or ServiceSettings()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        db.migrate()
+        if settings.bootstrap_tenant and settings.bootstrap_api_key:
+            tenants.provision(
+                db,
+                settings.bootstrap_tenant,
+                api_key=settings.bootstrap_api_key.get_secret_value(),
+                now_s=clock.now_s(),
+            )
+        elif not tenants.any_tenant(db):
+            key = tenants.provision(db, "default", now_s=clock.now_s())
+            print(f"handoff: created tenant 'default'; its API key (shown once): {key}", file=sys.stderr)
+        service = RoutingService(db, settings.routing, clock, Metrics())
+        app.state.service = service
+        app.state.keys = KeyCache()
+        loop = TickLoop(service, settings.tick_interval_s) if settings.tick_interval_s > 0 else None
+        if loop:
+            loop.start()
+        try:
+            yield
+        finally:
+            if loop:
+                loop.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="handoff routing service",
+        version="1",
+        summary="Routes AI-to-human support escalations to the right agent, now, with the full context.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    for module in (escalations, agents, offers, queues, health):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn (``--factory``): settings from ``HANDOFF_*`` variables."""
+    return create_app(ServiceSettings())

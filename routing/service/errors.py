@@ -1,0 +1,39 @@
+"""Errors the service core raises, beside the routing core's own (:mod:`routing.errors`)::
+
+    RoutingError
+    ├── InvalidInput
+    │   └── IdempotencyKeyMissing     POST /v1/escalations without an Idempotency-Key
+    ├── IdempotencyKeyReused          same key, different request body
+    ├── UnknownEntity
+    │   └── UnknownTenant
+    └── Conflict
+        ├── DuplicateAgent            creating an agent id that exists
+        └── RequestInFlight           the same Idempotency-Key is being processed right now
+
+Only :mod:`routing.service.api.problems` turns them into HTTP responses.
+"""
+
+from __future__ import annotations
+
+from routing.errors import Conflict, FieldProblem, InvalidInput, RoutingError, UnknownEntity
+
+
+class IdempotencyKeyMissing(InvalidInput):
+    def __init__(self) -> None:
+        super().__init__([FieldProblem("header.Idempotency-Key", "required on this request")])
+
+
+class IdempotencyKeyReused(RoutingError):
+    """The key was used before with a different request body."""
+
+
+class UnknownTenant(UnknownEntity):
+    kind = "tenant"
+
+
+class DuplicateAgent(Conflict):
+    pass
+
+
+class RequestInFlight(Conflict):
+    """A request with the same Idempotency-Key has not finished yet; retry later."""

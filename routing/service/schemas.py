@@ -1,0 +1,234 @@
+"""Request and response bodies of the HTTP API (Pydantic v2, OpenAPI 3.1).
+
+Requests reuse the routing boundary models (:class:`~routing.schemas.AgentIn`,
+:class:`~routing.schemas.EscalationIn` with its :class:`~routing.schemas.ContextPacket`), with ids
+restricted to characters that are safe in a URL path. Instants are ISO 8601 with offset
+(``*_at``); durations are seconds (``*_s``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from routing.domain import AgentStatus, DeferralMode, EscalationState
+from routing.schemas import AgentIn, ContextPacket, EscalationIn
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+OFFER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}~[0-9]{1,9}$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=128)]
+
+_OUT = ConfigDict(extra="forbid")
+
+
+def at(epoch_s: float | None) -> datetime | None:
+    """Epoch seconds as an aware UTC datetime."""
+    return None if epoch_s is None else datetime.fromtimestamp(epoch_s, UTC)
+
+
+def nul_at(value: Any, where: str = "") -> str | None:
+    """Where a NUL character hides in ``value`` (strings, keys, nested lists and dicts), or None.
+
+    Storage (PostgreSQL text) cannot hold NUL, so it is rejected at the boundary as bad input.
+    """
+    if isinstance(value, str):
+        return where or "value" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and "\x00" in key:
+                return f"{where} (key)" if where else "(key)"
+            found = nul_at(item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = nul_at(item, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
+class _NoNul(BaseModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        where = nul_at(data)
+        if where:
+            raise ValueError(f"{where}: NUL characters are not allowed")
+        return data
+
+
+class EscalationCreate(_NoNul, EscalationIn):
+    """An escalation from the AI platform, with its context packet."""
+
+    id: Id
+
+
+class AgentUpsert(_NoNul, AgentIn):
+    """An agent's profile: skills, tier, languages, time zone, shifts, channel caps.
+
+    ``status`` applies when the agent is created; later changes go through the status endpoint.
+    """
+
+    id: Id
+
+
+class StatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: AgentStatus
+
+
+class CompletionIn(_NoNul):
+    """Outcome feedback, so escalation patterns can be reviewed."""
+
+    model_config = ConfigDict(extra="forbid")
+    resolved: bool
+    ai_failure_reason: Annotated[str, Field(max_length=2000)] | None = Field(
+        None, description="Why the AI assistant could not resolve it."
+    )
+    return_to_ai_allowed: bool = Field(False, description="Could this conversation go back to the AI?")
+    notes: Annotated[str, Field(max_length=5000)] = ""
+
+
+class DecisionOut(BaseModel):
+    """What happens to the escalation now: offered to an agent, queued, or deferred."""
+
+    model_config = _OUT
+    outcome: Literal["offered", "queued", "deferred"]
+    offer_id: str | None = None
+    agent_id: str | None = None
+    expires_at: datetime | None = None
+    position: int | None = None
+    eta_s: float | None = None
+    mode: DeferralMode | None = None
+    next_open_at: datetime | None = None
+    reason: str | None = None
+    explanation: dict[str, Any] | None = None
+
+
+class EscalationCreated(BaseModel):
+    model_config = _OUT
+    escalation_id: str
+    state: EscalationState
+    decision: DecisionOut
+
+
+class HistoryEntry(BaseModel):
+    model_config = _OUT
+    seq: int
+    at: datetime
+    kind: str
+    agent_id: str | None = None
+    offer_id: str | None = None
+    detail: dict[str, Any]
+
+
+class EscalationView(BaseModel):
+    model_config = _OUT
+    id: str
+    state: EscalationState
+    created_at: datetime
+    agent_id: str | None
+    offer_id: str | None
+    offer_expires_at: datetime | None
+    relaxation_level: int
+    offers_made: int
+    handoff_s: float | None
+    outcome: dict[str, Any] | None
+    escalation: dict[str, Any] = Field(description="The escalation as received, without the context.")
+    context: ContextPacket
+    history: list[HistoryEntry] = Field(description="Every decision with its explanation, in order.")
+
+
+class AgentView(BaseModel):
+    model_config = _OUT
+    id: str
+    profile: dict[str, Any]
+    status: AgentStatus
+    load: dict[str, int] = Field(description="Slots in use per channel (pending offers included).")
+    missed_offers: int
+
+
+class OfferAccepted(BaseModel):
+    """The accepted escalation and everything the agent needs: the full context packet."""
+
+    model_config = _OUT
+    offer_id: str
+    escalation_id: str
+    agent_id: str
+    handoff_s: float
+    escalation: dict[str, Any]
+    context: ContextPacket
+
+
+class OfferDeclined(BaseModel):
+    model_config = _OUT
+    offer_id: str
+    escalation_id: str
+    state: EscalationState
+    next_decision: DecisionOut | None = Field(description="Where the escalation went instead.")
+
+
+class Completed(BaseModel):
+    model_config = _OUT
+    escalation_id: str
+    state: EscalationState
+    outcome: CompletionIn
+
+
+class QueueSegment(BaseModel):
+    model_config = _OUT
+    channel: str
+    required_skills: list[str]
+    depth: int
+    oldest_wait_s: float
+    eta_s: float | None = Field(description="Estimated wait of the last in line; null: nobody staffed.")
+
+
+class QueuesView(BaseModel):
+    model_config = _OUT
+    depth: int
+    oldest_wait_s: float | None
+    segments: list[QueueSegment]
+
+
+class AuditEntry(BaseModel):
+    model_config = _OUT
+    seq: int
+    at: datetime
+    kind: str
+    escalation_id: str | None
+    agent_id: str | None
+    offer_id: str | None
+    detail: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    model_config = _OUT
+    events: list[AuditEntry]
+    next_after_seq: int | None = Field(description="Pass as after_seq for the next page; null at the end.")
+
+
+class FieldError(BaseModel):
+    model_config = _OUT
+    field: str
+    problem: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class Health(BaseModel):
+    model_config = _OUT
+    status: str

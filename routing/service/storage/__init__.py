@@ -1,0 +1,2 @@
+"""Durable state of the routing service: tables (:mod:`.models`), migrations (Alembic, in
+``migrations/``), connections and locks (:mod:`.database`) and queries (:mod:`.repository`)."""

@@ -1,0 +1,142 @@
+"""Connections, transactions and the per-tenant lock.
+
+Every event of a tenant runs in :meth:`Database.tenant_transaction`, which holds the tenant's lock
+until commit:
+
+* PostgreSQL: ``SELECT ... FOR UPDATE`` on the tenant's row. Two service instances thus never apply
+  two events of one tenant at once, so neither can offer an agent slot or an escalation that the
+  other just took: the second waits, sees the bumped ``version``, and rebuilds from the rows.
+* SQLite: ``BEGIN IMMEDIATE`` (SQLite has one writer at a time anyway), WAL journal.
+
+Inside one process a :class:`threading.Lock` per tenant (per database for SQLite) queues threads
+before they reach the database, so they wait in order instead of polling a busy database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, Table, bindparam, create_engine, event, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from routing.service.storage.models import Tenant
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK_ID = 0x68616E64  # "hand": PostgreSQL advisory lock held while migrating
+
+
+_TENANTS = cast(Table, Tenant.__table__)
+#: the tenant lock: FOR UPDATE on PostgreSQL (SQLite ignores it; BEGIN IMMEDIATE serialises there)
+_LOCK_TENANT = select(_TENANTS.c.version).where(_TENANTS.c.id == bindparam("t")).with_for_update()
+
+
+class TenantNotFound(LookupError):
+    """The tenant row does not exist."""
+
+
+class AdvisoryLockBusy(RuntimeError):
+    """Another transaction holds the advisory lock asked for."""
+
+
+class Database:
+    """The service's database. ``url`` is a SQLAlchemy URL (``sqlite:///file`` or PostgreSQL)."""
+
+    def __init__(self, url: str, *, sqlite_synchronous: str = "FULL") -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url, sqlite_synchronous, "BEGIN")
+            self._write_engine = _sqlite_engine(url, sqlite_synchronous, "BEGIN IMMEDIATE")
+        else:
+            self.engine = create_engine(url, pool_size=8, max_overflow=32, pool_pre_ping=True)
+            self._write_engine = self.engine
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self._write_engine, expire_on_commit=False)
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration (safe when several instances start at once)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self._write_engine.begin() as conn:
+            if not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        self._write_engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (committed data as of its first statement)."""
+        with self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction without a tenant lock (tenant and key administration)."""
+        with self._local_lock("*"), self._write() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def tenant_transaction(
+        self, tenant_id: str, advisory_key: str | None = None
+    ) -> Iterator[tuple[Session, int]]:
+        """A write transaction holding the tenant's lock; yields (session, stored version).
+
+        With ``advisory_key`` (PostgreSQL), first take a transaction-scoped advisory lock on it
+        without waiting: raise :class:`AdvisoryLockBusy` if another transaction holds it (this is
+        how a request still in flight on another instance is told apart from one that finished).
+        Commits when the block ends normally, rolls back on an exception. Raises
+        :class:`TenantNotFound` if the tenant does not exist.
+        """
+        with self._local_lock(tenant_id), self._write() as session, session.begin():
+            if advisory_key is not None and not self.is_sqlite:
+                got = session.execute(
+                    text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": advisory_key}
+                ).scalar_one()
+                if not got:
+                    raise AdvisoryLockBusy(advisory_key)
+            version = session.connection().execute(_LOCK_TENANT, {"t": tenant_id}).scalar_one_or_none()
+            if version is None:
+                raise TenantNotFound(tenant_id)
+            yield session, version
+
+    def _local_lock(self, tenant_id: str) -> threading.Lock:
+        name = "*" if self.is_sqlite else tenant_id  # SQLite: one writer per database
+        with self._locks_guard:
+            lock = self._locks.get(name)
+            if lock is None:
+                lock = self._locks[name] = threading.Lock()
+            return lock
+
+
+def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
+    """A SQLite engine in WAL mode whose transactions start with ``begin`` (pysqlite's own
+    transaction handling is turned off so that BEGIN IMMEDIATE is possible)."""
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine

@@ -1,0 +1,109 @@
+"""The tables. The database is the source of truth; dispatchers in memory are caches of it.
+
+* ``tenants``: one row per customer of the service; ``version`` counts committed events and is the
+  row every event of the tenant locks (so events of one tenant are serialised across instances).
+* ``api_keys``: SHA-256 of each key (keys are 256-bit random tokens, so a fast hash is enough)
+  and its scopes.
+* ``agents`` and ``escalations``: profiles, context packets and the routing state the dispatcher
+  needs to be rebuilt (:class:`~routing.dispatcher.AgentSnapshot`,
+  :class:`~routing.dispatcher.EscalationSnapshot`).
+* ``audit_events``: append-only (database triggers reject UPDATE and DELETE); every decision
+  with its explanation, and every request that changed something.
+* ``idempotency_keys``: the stored response of each ``Idempotency-Key`` per tenant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+#: INTEGER PRIMARY KEY is SQLite's rowid (auto-increment); BIGINT on PostgreSQL
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    next_wakeup_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_s: Mapped[float] = mapped_column(Float)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    scopes: Mapped[str] = mapped_column(String(200))  # space-separated
+    created_s: Mapped[float] = mapped_column(Float)
+
+
+class AgentRow(Base):
+    __tablename__ = "agents"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)  # order of creation: the dispatcher's row order
+    profile: Mapped[dict[str, Any]] = mapped_column(Json)
+    status: Mapped[str] = mapped_column(String(32))
+    missed_offers: Mapped[int] = mapped_column(Integer, default=0)
+    idle_since_s: Mapped[float] = mapped_column(Float)
+    done_ewma: Mapped[float] = mapped_column(Float, default=0.0)
+    done_at_s: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_s: Mapped[float] = mapped_column(Float)
+
+
+class EscalationRow(Base):
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_tenant_state", "tenant_id", "state"),)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)  # arrival order within the tenant
+    spec: Mapped[dict[str, Any]] = mapped_column(Json)  # EscalationIn without the context packet
+    context: Mapped[dict[str, Any]] = mapped_column(Json)
+    state: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    offered_to: Mapped[list[str]] = mapped_column(Json)
+    agent_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    offer_id: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    offer_expires_at_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_s: Mapped[float] = mapped_column(Float)
+    arrived_s: Mapped[float] = mapped_column(Float)
+    assigned_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    handoff_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    finished_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_tenant_escalation", "tenant_id", "escalation_id"),)
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    at_s: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(64))
+    escalation_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    agent_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    offer_id: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(Json)
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_s: Mapped[float] = mapped_column(Float)
+
+
+__all__ = ["AgentRow", "ApiKey", "AuditEvent", "Base", "EscalationRow", "IdempotencyKey", "Tenant"]

@@ -1,0 +1,279 @@
+"""Queries and row conversions. Every function takes the session and the tenant it acts for: no
+query here ever reads or writes another tenant's rows."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from routing.decisions import Decision, decision_as_dict
+from routing.dispatcher import AgentSnapshot, EscalationSnapshot
+from routing.domain import AgentStatus, EscalationState
+from routing.service.storage.models import (
+    AgentRow,
+    ApiKey,
+    AuditEvent,
+    EscalationRow,
+    IdempotencyKey,
+    Tenant,
+)
+
+# the tables behind the models, for Core statements on the hot path
+TENANTS = cast(Table, Tenant.__table__)
+AGENTS = cast(Table, AgentRow.__table__)
+ESCALATIONS = cast(Table, EscalationRow.__table__)
+AUDIT = cast(Table, AuditEvent.__table__)
+IDEMPOTENCY = cast(Table, IdempotencyKey.__table__)
+
+# hot-path statements built once (bind parameters only): saves building and hashing them per call
+_BUMP_VERSION = (
+    update(TENANTS)
+    .where(TENANTS.c.id == bindparam("t"))
+    .values(version=bindparam("version"), next_wakeup_s=bindparam("wake"))
+)
+_UPDATE_AGENT = (
+    update(AGENTS)
+    .where(AGENTS.c.tenant_id == bindparam("t"), AGENTS.c.id == bindparam("a"))
+    .values(
+        status=bindparam("status"),
+        missed_offers=bindparam("missed"),
+        idle_since_s=bindparam("idle"),
+        done_ewma=bindparam("ewma"),
+        done_at_s=bindparam("done_at"),
+        updated_s=bindparam("now"),
+    )
+)
+_ESCALATION_EXISTS = select(ESCALATIONS.c.id).where(
+    ESCALATIONS.c.tenant_id == bindparam("t"), ESCALATIONS.c.id == bindparam("e")
+)
+_IDEMPOTENCY = select(IDEMPOTENCY.c.fingerprint, IDEMPOTENCY.c.status_code, IDEMPOTENCY.c.response).where(
+    IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k")
+)
+
+ACTIVE_STATES = (EscalationState.QUEUED.value, EscalationState.OFFERED.value, EscalationState.ASSIGNED.value)
+
+
+# ------------------------------------------------------------------------------------ tenants, keys
+def hash_key(api_key: str) -> str:
+    """SHA-256 hex of an API key: what is stored and looked up (never the key itself)."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def new_api_key() -> str:
+    """A fresh random key: ``hk_`` + 256 bits, URL-safe."""
+    return "hk_" + secrets.token_urlsafe(32)
+
+
+def ensure_tenant(session: Session, tenant_id: str, name: str, now_s: float) -> None:
+    if session.get(Tenant, tenant_id) is None:
+        session.add(Tenant(id=tenant_id, name=name, version=0, next_wakeup_s=None, created_s=now_s))
+        session.flush()
+
+
+def add_api_key(session: Session, tenant_id: str, api_key: str, scopes: Iterable[str], now_s: float) -> None:
+    key_hash = hash_key(api_key)
+    if session.get(ApiKey, key_hash) is None:
+        session.add(ApiKey(key_hash=key_hash, tenant_id=tenant_id, scopes=" ".join(scopes), created_s=now_s))
+
+
+def find_key(session: Session, api_key: str) -> tuple[str, frozenset[str]] | None:
+    row = session.get(ApiKey, hash_key(api_key))
+    return None if row is None else (row.tenant_id, frozenset(row.scopes.split()))
+
+
+def bump_version(session: Session, tenant_id: str, version: int, next_wakeup_s: float | None) -> None:
+    session.connection().execute(_BUMP_VERSION, {"t": tenant_id, "version": version, "wake": next_wakeup_s})
+
+
+def tenants_due(session: Session, now_s: float) -> list[str]:
+    """Tenants whose dispatcher has something to do at ``now_s`` (offer expiry, relaxation, ...)."""
+    return list(session.scalars(select(Tenant.id).where(Tenant.next_wakeup_s <= now_s)))
+
+
+# ------------------------------------------------------------------------------------ agents
+def agents(session: Session, tenant_id: str) -> Sequence[AgentRow]:
+    return session.scalars(
+        select(AgentRow).where(AgentRow.tenant_id == tenant_id).order_by(AgentRow.seq)
+    ).all()
+
+
+def agent(session: Session, tenant_id: str, agent_id: str) -> AgentRow | None:
+    return session.get(AgentRow, (tenant_id, agent_id))
+
+
+def next_agent_seq(session: Session, tenant_id: str) -> int:
+    top = session.scalar(select(func.max(AgentRow.seq)).where(AgentRow.tenant_id == tenant_id))
+    return 0 if top is None else top + 1
+
+
+def agent_snapshot(row: AgentRow) -> AgentSnapshot:
+    return AgentSnapshot(
+        status=AgentStatus(row.status),
+        missed_offers=row.missed_offers,
+        idle_since_s=row.idle_since_s,
+        done_ewma=row.done_ewma,
+        done_at_s=row.done_at_s,
+    )
+
+
+def update_agent(session: Session, tenant_id: str, agent_id: str, snap: AgentSnapshot, now_s: float) -> None:
+    """Store an agent's live routing state (one UPDATE; no-op for an id not stored)."""
+    params = {
+        "t": tenant_id,
+        "a": agent_id,
+        "status": snap.status.value,
+        "missed": snap.missed_offers,
+        "idle": snap.idle_since_s,
+        "ewma": snap.done_ewma,
+        "done_at": snap.done_at_s,
+        "now": now_s,
+    }
+    session.connection().execute(_UPDATE_AGENT, params)
+
+
+# ------------------------------------------------------------------------------------ escalations
+def escalation(session: Session, tenant_id: str, escalation_id: str) -> EscalationRow | None:
+    return session.get(EscalationRow, (tenant_id, escalation_id))
+
+
+def active_escalations(session: Session, tenant_id: str) -> Sequence[EscalationRow]:
+    return session.scalars(
+        select(EscalationRow)
+        .where(EscalationRow.tenant_id == tenant_id, EscalationRow.state.in_(ACTIVE_STATES))
+        .order_by(EscalationRow.seq)
+    ).all()
+
+
+def escalation_exists(session: Session, tenant_id: str, escalation_id: str) -> bool:
+    found = session.connection().execute(_ESCALATION_EXISTS, {"t": tenant_id, "e": escalation_id})
+    return found.first() is not None
+
+
+def escalation_values(snap: EscalationSnapshot) -> dict[str, Any]:
+    """An escalation snapshot as column values."""
+    return {
+        "state": snap.state.value,
+        "level": snap.level,
+        "attempts": snap.attempts,
+        "offered_to": list(snap.offered_to),
+        "agent_id": snap.agent_id,
+        "offer_id": snap.offer_id,
+        "offer_expires_at_s": snap.offer_expires_at_s,
+    }
+
+
+def insert_escalation(session: Session, values: dict[str, Any]) -> None:
+    row = {"level": 0, "attempts": 0, "offered_to": [], **values}
+    session.connection().execute(ESCALATIONS.insert(), [row])
+
+
+def update_escalation(session: Session, tenant_id: str, escalation_id: str, values: dict[str, Any]) -> None:
+    t = ESCALATIONS
+    session.connection().execute(
+        update(t).where(t.c.tenant_id == tenant_id, t.c.id == escalation_id).values(**values)
+    )
+
+
+def escalation_snapshot(row: EscalationRow) -> EscalationSnapshot:
+    return EscalationSnapshot(
+        state=EscalationState(row.state),
+        level=row.level,
+        attempts=row.attempts,
+        offered_to=tuple(row.offered_to),
+        agent_id=row.agent_id,
+        offer_id=row.offer_id,
+        offer_expires_at_s=row.offer_expires_at_s,
+    )
+
+
+# ------------------------------------------------------------------------------------ audit
+def decision_detail(d: Decision) -> dict[str, Any]:
+    """A decision as audit JSON; offer ids as the API shows them ('~' for the core's '#')."""
+    detail = decision_as_dict(d)
+    if detail.get("offer_id"):
+        detail["offer_id"] = detail["offer_id"].replace("#", "~")
+    return detail
+
+
+def audit_many(session: Session, tenant_id: str, at_s: float, details: Sequence[dict[str, Any]]) -> None:
+    """Append decisions (as :func:`decision_detail` dicts) in one statement."""
+    if not details:
+        return
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "at_s": at_s,
+            "kind": detail["kind"],
+            "escalation_id": detail.get("escalation_id"),
+            "agent_id": detail.get("agent_id"),
+            "offer_id": detail.get("offer_id"),
+            "detail": detail,
+        }
+        for detail in details
+    ]
+    session.connection().execute(AUDIT.insert(), rows)
+
+
+def audit(
+    session: Session,
+    tenant_id: str,
+    at_s: float,
+    kind: str,
+    detail: dict[str, Any],
+    *,
+    escalation_id: str | None = None,
+    agent_id: str | None = None,
+    offer_id: str | None = None,
+) -> None:
+    """Append one audit event (the table only ever grows)."""
+    row = {
+        "tenant_id": tenant_id,
+        "at_s": at_s,
+        "kind": kind,
+        "escalation_id": escalation_id,
+        "agent_id": agent_id,
+        "offer_id": offer_id,
+        "detail": detail,
+    }
+    session.connection().execute(AUDIT.insert(), [row])
+
+
+def audit_trail(
+    session: Session, tenant_id: str, escalation_id: str | None, after_seq: int, limit: int
+) -> Sequence[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.tenant_id == tenant_id, AuditEvent.seq > after_seq)
+    if escalation_id is not None:
+        query = query.where(AuditEvent.escalation_id == escalation_id)
+    return session.scalars(query.order_by(AuditEvent.seq).limit(limit)).all()
+
+
+# ------------------------------------------------------------------------------------ idempotency
+def idempotency_record(session: Session, tenant_id: str, key: str) -> tuple[str, int, dict[str, Any]] | None:
+    """(fingerprint, status code, response body) stored for the key, or None."""
+    row = session.connection().execute(_IDEMPOTENCY, {"t": tenant_id, "k": key}).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def store_idempotency(
+    session: Session,
+    tenant_id: str,
+    key: str,
+    fingerprint: str,
+    status_code: int,
+    response: dict[str, Any],
+    now_s: float,
+) -> None:
+    row = {
+        "tenant_id": tenant_id,
+        "key": key,
+        "fingerprint": fingerprint,
+        "status_code": status_code,
+        "response": response,
+        "created_s": now_s,
+    }
+    session.connection().execute(IDEMPOTENCY.insert(), [row])
