@@ -14,10 +14,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reports.console_views import print_summary
+from reports.capacity_report import write_report
+from reports.console_views import print_plan, print_summary
 from routing.cli import run_route
 from routing.errors import InvalidInput
 from simulator.output import write_results
+from simulator.planning import PlanOptions, SearchSettings, plan_capacity
 from simulator.queueing import gross_agents, per_hour, queue_metrics, staff_for_target
 from simulator.replications import default_workers, run_replications
 from simulator.scenario import load_scenario, scenario_json_schema
@@ -251,6 +253,54 @@ def serve(
     from routing.service.cli import serve as run_service  # imported here: the CLI starts fast
 
     run_service(host, port, database_url, log_level)
+
+
+@app.command()
+def plan(
+    file: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
+    out: Annotated[
+        Path, typer.Option(help="Directory for report.html, charts, tables and plan.json.")
+    ] = Path("report"),
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=2, help="Replications of each verification run.")
+    ] = 10,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of every random stream.")] = 1,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes for the verification runs (default: one per core).")
+    ] = None,
+    compare: Annotated[
+        Path | None, typer.Option(help="Another scenario to simulate and compare in the report.")
+    ] = None,
+    search_hours: Annotated[
+        float, typer.Option(min=0.5, help="Simulated hours per staffing candidate in the search.")
+    ] = 2.0,
+    shift_time_limit_s: Annotated[
+        float, typer.Option(min=1, help="CP-SAT time limit for choosing shifts, in seconds.")
+    ] = 20.0,
+) -> None:
+    """Size staffing per interval, choose shifts (CP-SAT), verify them by simulation, and write the
+    capacity report."""
+    try:
+        scenario = load_scenario(file)
+        other = load_scenario(compare) if compare is not None else None
+    except InvalidInput as exc:
+        _fail(exc)
+    options = PlanOptions(
+        replications=replications,
+        seed=seed,
+        workers=workers or min(default_workers(), replications),
+        search=SearchSettings(horizon_h=search_hours),
+        shift_time_limit_s=shift_time_limit_s,
+        compare=other,
+    )
+    with err_console.status("planning", spinner="dots") as status:
+        try:
+            result = plan_capacity(scenario, options, progress=lambda msg: status.update(f"planning: {msg}"))
+        except ValueError as exc:
+            _usage(str(exc))
+    print_plan(result, console)
+    paths = write_report(result, out)
+    console.print(f"report: {out / 'report.html'} ({len(paths)} files in {out})", highlight=False)
 
 
 @app.callback()

@@ -7,6 +7,7 @@ import math
 from rich.console import Console
 from rich.table import Table
 
+from simulator.plan_result import CapacityPlan
 from simulator.replications import Estimate, Replications
 
 #: (metric, label, kind) in the order a planner reads them.
@@ -87,3 +88,31 @@ def print_summary(result: Replications, console: Console) -> None:
             format_value(result.segment(name, "p95_handoff_s").mean, "seconds"),
         )
     console.print(segments)
+
+
+def print_plan(plan: CapacityPlan, console: Console) -> None:
+    """The headline of a capacity plan: the verdict, headcount per group, and what still misses."""
+    sc = plan.scenario
+    goal = f"{100 * sc.service_level.target:.0f} % within {sc.service_level.threshold_s:g} s"
+    verified = plan.recommended or plan.current
+    sl = verified.overall("service_level")
+    mean, ci = format_estimate(sl, "share")
+    if plan.meets_target:
+        console.print(
+            f"[bold green]The recommended roster meets {goal} in every interval[/] (overall {mean}, {ci})."
+        )
+    else:
+        intervals = len({m.interval_start_s for m in plan.misses})
+        console.print(
+            f"[bold yellow]The recommended roster misses a target in {intervals} interval(s)[/] "
+            f"(overall service level {mean}, {ci}; {goal}); the report names them."
+        )
+    table = Table(title="headcount per group", title_justify="left")
+    for col in ("group", "current", "recommended", "change"):
+        table.add_column(col, justify="left" if col == "group" else "right")
+    for name, now in plan.current_headcount.items():
+        rec = plan.recommended_headcount.get(name, 0)
+        table.add_row(name, str(now), str(rec), f"{rec - now:+d}")
+    console.print(table)
+    for note in plan.notes:
+        console.print(f"- {note}", highlight=False)

@@ -1041,3 +1041,10 @@ def _status(data: _Data, counts: IntArray, outcomes: Sequence[_Outcome], weighte
     if any(not o.found for o in outcomes):
         return ScheduleStatus.TIME_LIMIT
     return ScheduleStatus.FEASIBLE
+
+
+def plan_can_cover(plan: ShiftPlan, at_s: float) -> bool:
+    """Whether some shift the plan allows would have an agent on duty at ``at_s`` (epoch seconds),
+    breaks aside: the staffing search only staffs a group in intervals its shifts can reach."""
+    lo = math.floor(at_s)
+    return any(_local_starts(t, plan.time_zone, lo, lo + 1) for t in plan.templates)

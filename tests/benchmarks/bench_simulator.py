@@ -216,10 +216,14 @@ def main() -> None:
     rounds = args.rounds or (1 if args.quick else 2)
     multi_hours = 2.0 if args.quick else 20.0
     rss_escalations = 100_000 if args.quick else 1_000_000
-    print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
-          f"load average {os.getloadavg()[0]:.2f}")
-    print(f"M/M/{AGENTS}+M: {RATE_PER_H:g}/h, AHT {AHT_S:g} s, patience {PATIENCE_S:g} s, "
-          f"~{escalations:,} escalations, {rounds} interleaved round(s), best round kept\n")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"M/M/{AGENTS}+M: {RATE_PER_H:g}/h, AHT {AHT_S:g} s, patience {PATIENCE_S:g} s, "
+        f"~{escalations:,} escalations, {rounds} interleaved round(s), best round kept\n"
+    )
 
     scenario = mm50_scenario(escalations)
     best: dict[str, tuple[int, float, dict[str, Any]]] = {}
@@ -241,12 +245,16 @@ def main() -> None:
 
     n_multi, wall_multi, extra = run_handoff(multi_skill_scenario(multi_hours), args.seed)
     multi_rate = n_multi / wall_multi
-    print(f"\nmulti-skill (20 skills, 1,000 agents, 3 tiers): {n_multi:,} escalations in "
-          f"{wall_multi:.2f} s = {multi_rate:,.0f} esc/s, abandon {100 * extra['abandon_rate']:.2f}%")
+    print(
+        f"\nmulti-skill (20 skills, 1,000 agents, 3 tiers): {n_multi:,} escalations in "
+        f"{wall_multi:.2f} s = {multi_rate:,.0f} esc/s, abandon {100 * extra['abandon_rate']:.2f}%"
+    )
 
     n_rss, wall_rss, peak_mb = measure_rss(rss_escalations)
-    print(f"peak RSS simulating {n_rss:,} escalations (records kept): {peak_mb:.0f} MB "
-          f"({wall_rss:.1f} s, {n_rss / wall_rss:,.0f} esc/s)")
+    print(
+        f"peak RSS simulating {n_rss:,} escalations (records kept): {peak_mb:.0f} MB "
+        f"({wall_rss:.1f} s, {n_rss / wall_rss:,.0f} esc/s)"
+    )
 
     print("\nfloors")
     checks = [("handoff / plain SimPy >= 0.5", rate["handoff"] / rate["plain SimPy"], 0.5, True)]

@@ -302,7 +302,9 @@ def test_one_tick_across_two_relaxation_thresholds_relaxes_twice() -> None:
     """A tick that jumps past several steps applies each, and the escalation is queued once."""
     d = Dispatcher()
     d.add_agent(Agent("a", {"billing": 1}), 0.0, AgentStatus.AVAILABLE)
-    d.escalation_arrived(Escalation("e", 0.0, Channel.CHAT, {"billing": 2}, preferred_skills={"billing": 3}), 0.0)
+    d.escalation_arrived(
+        Escalation("e", 0.0, Channel.CHAT, {"billing": 2}, preferred_skills={"billing": 3}), 0.0
+    )
     decisions = d.tick(100.0)
     assert [x.level for x in decisions if isinstance(x, Relaxed)] == [1, 2, 3]
     assert any(isinstance(x, Offer) and x.agent_id == "a" for x in decisions)

@@ -1,0 +1,84 @@
+"""What capacity planning produces: the data a capacity report is drawn from.
+
+:func:`simulator.planning.plan_capacity` fills a :class:`CapacityPlan`; ``reports`` reads it (and
+never simulates). All per-interval arrays are on the scenario's post-warm-up interval grid
+(``interval_start_s``, epoch seconds, one entry per interval).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.replications import Replications
+from simulator.scenario import Scenario
+from simulator.scheduling import ScheduleResult
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalMiss:
+    """An interval where the re-simulated recommended roster still misses a target."""
+
+    interval_start_s: float
+    metric: str  # "service_level", "abandon_rate", "occupancy" or "p95_handoff_s"
+    value: float  # mean over replications
+    target: float
+    shortfall: float  # how far on the wrong side of the target (same unit as the metric)
+    ci95: tuple[float, float] | None = None  # of the mean over replications
+
+    @property
+    def clear(self) -> bool:
+        """The whole 95 % interval is on the wrong side of the target (not just noise)."""
+        if self.ci95 is None:
+            return False
+        lo, hi = self.ci95
+        return hi < self.target if self.metric == "service_level" else lo > self.target
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CapacityPlan:
+    """Everything a capacity report shows, for one scenario.
+
+    * ``workload_erlangs``: offered load per demand segment and interval (arrival rate x mean
+      handle time); ``offered_per_interval``: expected escalations per interval, all segments.
+    * ``required``: fewest agents on queue per group and interval that meet the targets (the
+      staffing search's answer); ``lower_bound``: the max-flow / workload bound per group.
+    * ``scheduled_current`` / ``scheduled_recommended``: agents on queue per group and interval
+      under the current roster and under the recommended shifts (shifts, breaks and shrinkage).
+    * ``current`` / ``recommended``: replications of the current roster and of the recommended
+      one (the closed loop), records kept for handoff-time distributions; ``compare``: another
+      scenario's replications when the planner asked for a comparison.
+    * ``misses``: intervals where the recommended roster still misses a target, with by how much.
+    * ``notes``: plain-language findings (uncoverable skills, bottlenecks, search stops).
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    interval_start_s: FloatArray
+    workload_erlangs: dict[str, FloatArray]
+    offered_per_interval: FloatArray
+    required: dict[str, IntArray]
+    lower_bound: dict[str, IntArray]
+    scheduled_current: dict[str, FloatArray]
+    scheduled_recommended: dict[str, FloatArray]
+    current_headcount: dict[str, int]
+    recommended_headcount: dict[str, int]
+    schedule: ScheduleResult | None
+    current: Replications
+    recommended: Replications | None
+    compare: Replications | None = None
+    misses: tuple[IntervalMiss, ...] = ()
+    notes: tuple[str, ...] = ()
+    method: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def meets_target(self) -> bool:
+        """The recommended roster (or the current one, when nothing was recommended) meets every
+        target in every interval."""
+        return not self.misses

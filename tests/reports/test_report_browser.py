@@ -1,0 +1,151 @@
+"""The capacity report as a person sees it: report.html rendered in headless Chromium.
+
+Debian's ``chromium`` and ``chromium-driver`` packages, driven by selenium. ``.ci/ensure_chromium.sh``
+installs them; CI runs it first. Without them the test skips on a laptop but FAILS in CI
+(``CI`` set), so a broken CI image cannot pass silently. The screenshot lands in the test's tmp
+dir and is copied to ``$HANDOFF_SCREENSHOT_DIR`` (default: the system temp dir), path printed at
+the end of the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.reports.conftest import LOOK_AT
+
+
+def _need(what: str) -> None:
+    message = f"{what} (run .ci/ensure_chromium.sh: it installs Debian's chromium and chromium-driver)"
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"CI is set but {message}")
+    pytest.skip(message)
+
+
+def _chromium() -> tuple[str, str]:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None:
+        _need("chromium is not installed" if browser is None else "chromedriver is not installed")
+    assert browser is not None
+    assert driver is not None
+    return browser, driver
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    binary, driver_path = _chromium()
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _need("selenium is not installed (pip install -e '.[test]')")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1200,900",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # an explicit driver path: selenium never looks for (or downloads) a driver itself
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+IMAGES = """
+return Array.from(document.images).map(img => ({
+  alt: img.alt, complete: img.complete, width: img.naturalWidth, height: img.naturalHeight,
+  shown: img.getBoundingClientRect().width
+}));
+"""
+SVGS = """
+return Array.from(document.querySelectorAll('svg')).map(s => {
+  const r = s.getBoundingClientRect(); return {width: r.width, height: r.height};
+});
+"""
+
+
+def test_report_renders_in_chromium(browser: Any, report: dict[str, Path], tmp_path: Path) -> None:
+    html = report["report.html"]
+    browser.get(html.as_uri())
+    assert browser.execute_script("return document.readyState") == "complete"
+    assert browser.title.startswith("Capacity report: ")
+
+    images = browser.execute_script(IMAGES)
+    assert len(images) == 6
+    for img in images:
+        assert img["complete"], img["alt"]
+        assert img["width"] > 0, img["alt"]
+        assert img["shown"] > 500, img["alt"]  # laid out at (nearly) the page width
+    for svg in browser.execute_script(SVGS):  # inline SVG, if any, must have a size
+        assert svg["width"] > 0
+        assert svg["height"] > 0
+
+    sections = browser.execute_script(
+        "return Array.from(document.querySelectorAll('h2')).map(h => h.innerText)"
+    )
+    assert [s.split(".")[0] for s in sections] == [str(i) for i in range(1, 10)]
+
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert severe == []
+
+    # the whole page in one picture: make the window as tall as the document
+    height = int(browser.execute_script("return document.documentElement.scrollHeight"))
+    browser.set_window_size(1200, min(height + 100, 16000))
+    shot = tmp_path / "report-screenshot.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 50_000
+    keep_dir = Path(os.environ.get("HANDOFF_SCREENSHOT_DIR", tempfile.gettempdir()))
+    keep_dir.mkdir(parents=True, exist_ok=True)
+    kept = keep_dir / "handoff-report-screenshot.png"
+    shutil.copyfile(shot, kept)
+    LOOK_AT.append(f"capacity report screenshot (headless Chromium): {kept}")
+    print(f"screenshot: {kept}")
+
+    # and on paper: Chromium's own print to PDF, A4, with the print stylesheet
+    pdf = browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True, "printBackground": True})
+    import base64
+
+    data = base64.b64decode(pdf["data"])
+    assert data[:5] == b"%PDF-"
+    (tmp_path / "report.pdf").write_bytes(data)
+    shutil.copyfile(tmp_path / "report.pdf", keep_dir / "handoff-report.pdf")
+    LOOK_AT.append(f"capacity report printed to PDF (A4): {keep_dir / 'handoff-report.pdf'}")
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"),
+    [("", pytest.skip.Exception), ("false", pytest.skip.Exception), ("true", pytest.fail.Exception)],
+)
+def test_missing_chromium_skips_on_a_laptop_and_fails_in_ci(
+    monkeypatch: pytest.MonkeyPatch, ci: str, outcome: type[BaseException]
+) -> None:
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(outcome, match=r"chromium is not installed \(run \.ci/ensure_chromium\.sh"):
+        _chromium()
+
+
+def test_ci_installs_chromium_before_the_tests() -> None:
+    root = Path(__file__).resolve().parents[2]
+    script = root / ".ci" / "ensure_chromium.sh"
+    assert os.access(script, os.X_OK)
+    assert "apt-get install" in script.read_text(encoding="utf-8")
+    run = (root / ".ci" / "run").read_text(encoding="utf-8")
+    assert ".ci/ensure_chromium.sh" in run
+    assert run.index(".ci/ensure_chromium.sh") < run.index("python -m pytest")
