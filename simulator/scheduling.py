@@ -61,16 +61,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Annotated, Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
-from ortools.sat.python import cp_model
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy.optimize import linprog
 
 from routing.schemas import NonEmpty, TimeZoneName, _parse_days, check_unique
 from routing.shifts import zone
+
+if TYPE_CHECKING:  # CP-SAT and scipy.optimize load on first use: scenario files import this module
+    from ortools.sat.python import cp_model
 
 __all__ = [
     "BreakRule",
@@ -728,6 +729,8 @@ def _rounded_lp_counts(data: _Data, g: int) -> IntArray | None:
         if least > 0:
             rows.append(-member[None, :].astype(np.float64))
             rhs.append(np.array([-float(least)]))
+    from scipy.optimize import linprog
+
     res = linprog(
         data.cost[cands].astype(np.float64),
         A_ub=np.vstack(rows),
@@ -859,6 +862,8 @@ class _Budget:
 
 
 def _solve(model: cp_model.CpModel, time_limit_s: float, workers: int, seed: int) -> tuple[Any, Any]:
+    from ortools.sat.python import cp_model
+
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = workers
@@ -877,6 +882,8 @@ def _solve_group(
     penalty: int | None,
 ) -> _Outcome:
     """data -> variables -> constraints -> objective -> solve -> result, for group ``g``."""
+    from ortools.sat.python import cp_model
+
     # data
     cands = data.by_group[g]
     start = {int(c): int(baseline[c]) for c in cands}
