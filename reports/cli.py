@@ -22,6 +22,7 @@ from simulator.output import write_results
 from simulator.planning import PlanOptions, SearchSettings, plan_capacity
 from simulator.queueing import gross_agents, per_hour, queue_metrics, staff_for_target
 from simulator.replications import default_workers, run_replications
+from simulator.scaleout import replication_pool
 from simulator.scenario import load_scenario, scenario_json_schema
 
 app = typer.Typer(
@@ -206,6 +207,14 @@ def simulate(
         int | None, typer.Option(min=1, help="Processes to run replications in (default: one per core).")
     ] = None,
     records: Annotated[bool, typer.Option(help="Write records.csv (one row per escalation).")] = True,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            "--dask-scheduler",
+            help="Run replications on Dask: 'local' or a scheduler address (summaries only, no records.csv).",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario through the production router; print metrics with 95 % CIs."""
     try:
@@ -223,16 +232,20 @@ def simulate(
     ) as bar:
         task = bar.add_task(scenario.name, total=replications)
         try:
-            result = run_replications(
-                scenario,
-                replications,
-                seed,
-                workers=n_workers,
-                keep_records=out is not None and records,
-                progress=lambda done: bar.update(task, completed=done),
-            )
+            with replication_pool(n_workers, dask) as pool:
+                result = run_replications(
+                    scenario,
+                    replications,
+                    seed,
+                    workers=n_workers,
+                    keep_records=out is not None and records,
+                    progress=lambda done: bar.update(task, completed=done),
+                    pool=pool,
+                )
         except InvalidInput as exc:  # a forecast or replay file read at run time
             _fail(exc)
+        except RuntimeError as exc:
+            _usage(str(exc))
     print_summary(result, console)
     if out is not None:
         paths = write_results(result, out)
@@ -277,6 +290,18 @@ def plan(
     shift_time_limit_s: Annotated[
         float, typer.Option(min=1, help="CP-SAT time limit for choosing shifts, in seconds.")
     ] = 20.0,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            "--dask-scheduler",
+            help="Run the search's simulations on Dask: 'local' (a LocalCluster of --workers) or a "
+            "scheduler address such as tcp://host:8786.",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress or summary; print the report path.")
+    ] = False,
 ) -> None:
     """Size staffing per interval, choose shifts (CP-SAT), verify them by simulation, and write the
     capacity report."""
@@ -292,14 +317,32 @@ def plan(
         search=SearchSettings(horizon_h=search_hours),
         shift_time_limit_s=shift_time_limit_s,
         compare=other,
+        dask=dask,
     )
-    with err_console.status("planning", spinner="dots") as status:
+    with Progress(
+        TextColumn("[bold]planning[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task(scenario.name, total=None)
+
+        def show(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total)
+
         try:
-            result = plan_capacity(scenario, options, progress=lambda msg: status.update(f"planning: {msg}"))
-        except ValueError as exc:
+            result = plan_capacity(scenario, options, progress=show)
+        except (ValueError, RuntimeError) as exc:
             _usage(str(exc))
-    print_plan(result, console)
+    if not quiet:
+        print_plan(result, console)
     paths = write_report(result, out)
+    if quiet:
+        typer.echo(out / "report.html")
+        return
     console.print(f"report: {out / 'report.html'} ({len(paths)} files in {out})", highlight=False)
 
 

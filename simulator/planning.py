@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -48,6 +49,7 @@ from simulator.metrics import SHARES, slots_per_agent
 from simulator.plan_result import CapacityPlan, IntervalMiss
 from simulator.queueing import staff_for_target
 from simulator.replications import Replications, estimate_columns, run_replications
+from simulator.scaleout import ReplicationPool, replication_pool
 from simulator.scenario import AgentGroup, DemandSegment, Scenario
 from simulator.scheduling import (
     BreakRule,
@@ -239,7 +241,9 @@ class _LevelSearch:
         serves: dict[str, set[str]],
         seed: int,
         settings: SearchSettings,
+        pool: ReplicationPool | None = None,
     ) -> None:
+        self.pool = pool
         self.groups = groups
         self.segment_names = [s.segment for s in segments]
         self.serves = serves  # group name -> segments it can serve
@@ -271,7 +275,9 @@ class _LevelSearch:
         named = {g.name: n for g, n in zip(self.groups, counts, strict=True)}
         reps = self.settings.replications
         while True:
-            result = run_replications(self.base, reps, self.seed, counts=named, keep_records=False)
+            result = run_replications(
+                self.base, reps, self.seed, counts=named, keep_records=False, pool=self.pool
+            )
             shortfall, failing, unsure = _shortfalls(result, self.base, self.segment_names)
             if not unsure or reps >= self.settings.max_replications:
                 break
@@ -442,15 +448,31 @@ class PlanOptions:
     search: SearchSettings = field(default_factory=SearchSettings)
     shift_time_limit_s: float = 20.0
     compare: Scenario | None = None
+    dask: str | None = None  # "local" or a scheduler address: the search runs there
+
+
+Progress = Callable[[str, int, int], None]
 
 
 def plan_capacity(
-    scenario: Scenario, options: PlanOptions | None = None, progress: Callable[[str], None] | None = None
+    scenario: Scenario, options: PlanOptions | None = None, progress: Progress | None = None
 ) -> CapacityPlan:
     """Size staffing per interval, choose shifts, and verify them by simulation (see the module
-    docstring). ``progress`` is called with a short description of each stage."""
+    docstring). ``progress(stage, done, total)`` is called as each stage starts (``done`` stages
+    finished of ``total``, which is known once the demand levels are)."""
     options = options or PlanOptions()
-    say = progress or (lambda _msg: None)
+    report = progress or (lambda _stage, _done, _total: None)
+    with ExitStack() as stack:
+        return _plan(scenario, options, report, stack)
+
+
+def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: ExitStack) -> CapacityPlan:
+    steps = {"done": 0, "total": 4 + (options.compare is not None)}
+
+    def say(stage: str) -> None:
+        report(stage, steps["done"], steps["total"])
+        steps["done"] += 1
+
     if not scenario.demand:
         raise ValueError("capacity planning needs demand segments (a replayed log alone has no forecast)")
     groups = staffing_groups(scenario)
@@ -485,6 +507,7 @@ def plan_capacity(
     # 2. staffing search per level and pool, with the groups each interval's shifts can reach
     plans = shift_plans_for(scenario, groups)
     level_of, levels = demand_levels(scenario, availability(scenario, groups, plans))
+    steps["total"] += len(levels) * len(pools.pools)
     required_levels = np.zeros((len(levels), len(groups)), np.int64)
     group_index = {g.name: k for k, g in enumerate(groups)}
     serves: dict[str, set[str]] = {g.name: set() for g in groups}
@@ -492,6 +515,7 @@ def plan_capacity(
         for name in names:
             serves[name].add(kind.segment)
     evaluations = 0
+    search_pool = stack.enter_context(replication_pool(options.workers, options.dask))
     uncovered: dict[str, int] = {}  # segment -> intervals with demand but no group on shift to serve it
     for lv, level in enumerate(levels):
         rates = level.rates_per_h
@@ -510,6 +534,7 @@ def plan_capacity(
                 if s.segment in pool.segments and rates[s.segment] > 0
             ]
             if not segs:
+                steps["done"] += 1
                 continue
             pool_groups = [groups[group_index[n]] for n in pool.groups if n in level.available]
             reachable: set[str] = set()
@@ -521,9 +546,12 @@ def plan_capacity(
                     uncovered[demand.segment] = uncovered.get(demand.segment, 0) + n_intervals
             segs = [demand for demand in segs if demand.segment in reachable]
             if not segs:
+                steps["done"] += 1
                 continue
             say(f"staffing level {lv + 1}/{len(levels)}: {', '.join(s.segment for s in segs)}")
-            search = _LevelSearch(scenario, segs, pool_groups, serves, options.seed, options.search)
+            search = _LevelSearch(
+                scenario, segs, pool_groups, serves, options.seed, options.search, search_pool
+            )
             start = _start_counts(scenario, segs, rates, pool_groups, bounds, level_of, lv)
             counts, outcome = search.search(start)
             evaluations += search.evaluations
@@ -557,22 +585,26 @@ def plan_capacity(
     recommended_groups = recommended_roster(schedule, groups)
 
     # 4. close the loop: the current and the recommended roster in the full scenario, same seeds
+    local = None if search_pool is None or search_pool.remote else search_pool  # records stay local
     say("simulating the current roster")
-    current = run_replications(scenario, options.replications, options.seed, workers=options.workers)
+    current = run_replications(
+        scenario, options.replications, options.seed, workers=options.workers, pool=local
+    )
     recommended: Replications | None = None
     if recommended_groups:
         say("simulating the recommended roster")
         rec_scenario = scenario.model_copy(update={"roster": recommended_groups})
         recommended = run_replications(
-            rec_scenario, options.replications, options.seed, workers=options.workers
+            rec_scenario, options.replications, options.seed, workers=options.workers, pool=local
         )
     compare = None
     if options.compare is not None:
         say(f"simulating {options.compare.name}")
         compare = run_replications(
-            options.compare, options.replications, options.seed, workers=options.workers
+            options.compare, options.replications, options.seed, workers=options.workers, pool=local
         )
 
+    report("done", steps["total"], steps["total"])
     verified = recommended or current
     misses = interval_misses(verified, scenario)
     member_of = {m: g.name for g in groups for m in g.members}

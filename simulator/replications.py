@@ -23,6 +23,7 @@ from scipy.special import stdtrit  # Student t quantile; lighter than scipy.stat
 
 from simulator.metrics import METRICS, SHARES, RunSummary, summarise
 from simulator.model import RunRecords, simulate
+from simulator.scaleout import ReplicationPool
 from simulator.scenario import Scenario
 from simulator.streams import replication_seeds
 
@@ -138,12 +139,19 @@ class Replications:
         }
 
 
-def _one(
-    scenario: Scenario, seed: int, replication: int, replications: int, counts: dict[str, int], keep: bool
+def run_replication(
+    scenario: Scenario,
+    seed: int,
+    replication: int,
+    replications: int,
+    counts: dict[str, int] | None = None,
+    keep_records: bool = False,
 ) -> tuple[int, RunSummary, RunRecords | None]:
+    """Replication ``replication`` of ``replications`` from ``seed``: a pure function (same
+    arguments, same result, wherever it runs). Returns (index, summary, records if kept)."""
     seq = replication_seeds(seed, replications)[replication]
     records = simulate(scenario, seq, counts)
-    return replication, summarise(records, scenario), records if keep else None
+    return replication, summarise(records, scenario), records if keep_records else None
 
 
 def default_workers() -> int:
@@ -163,12 +171,15 @@ def run_replications(
     counts: dict[str, int] | None = None,
     keep_records: bool = True,
     progress: Callable[[int], None] | None = None,
+    pool: ReplicationPool | None = None,
 ) -> Replications:
     """Run ``replications`` independent replications of ``scenario``.
 
     ``workers`` > 1 runs them in that many processes (same results as one process). ``counts``
     overrides agents per group (the replication seeds stay the same: common random numbers across
     staffing candidates). ``progress`` is called with the number of runs finished so far.
+    ``pool`` (:mod:`simulator.scaleout`) runs them there instead; a remote (Dask) pool returns no
+    records.
 
     Raise a ValueError for ``replications`` < 1, ``workers`` < 1, a negative seed, or ``counts``
     naming an unknown group.
@@ -183,9 +194,21 @@ def run_replications(
     full_counts = {g.group: counts.get(g.group, g.count) for g in scenario.roster}
     results: list[tuple[RunSummary, RunRecords | None] | None] = [None] * replications
     done = 0
-    if workers == 1 or replications == 1:
+    if pool is not None:
+        keep_records = keep_records and not pool.remote
+        futures_ = [
+            pool.submit(run_replication, scenario, seed, r, replications, counts, keep_records)
+            for r in range(replications)
+        ]
+        for future_ in futures_:
+            r, summary, records = future_.result()
+            results[r] = (summary, records)
+            done += 1
+            if progress:
+                progress(done)
+    elif workers == 1 or replications == 1:
         for r in range(replications):
-            _, summary, records = _one(scenario, seed, r, replications, counts, keep_records)
+            _, summary, records = run_replication(scenario, seed, r, replications, counts, keep_records)
             results[r] = (summary, records)
             done += 1
             if progress:
@@ -194,9 +217,9 @@ def run_replications(
         # spawn, not fork: a clean interpreter per worker, the same on every platform
         with ProcessPoolExecutor(
             max_workers=min(workers, replications), mp_context=get_context("spawn")
-        ) as pool:
+        ) as executor:
             futures = [
-                pool.submit(_one, scenario, seed, r, replications, counts, keep_records)
+                executor.submit(run_replication, scenario, seed, r, replications, counts, keep_records)
                 for r in range(replications)
             ]
             for future in as_completed(futures):
