@@ -60,21 +60,7 @@ _REOFFER_BATCH: Final = 1024
 
 def group_agents(group: AgentGroup, count: int) -> list[Agent]:
     """``count`` agents of the group's profile, ids ``group#0`` ... ``group#{count-1}``."""
-    shifts = None if group.shifts is None else tuple(s.to_domain() for s in group.shifts)
-    return [
-        Agent(
-            id=f"{group.group}#{k}",
-            skills=dict(group.skills),
-            tier=group.tier,
-            languages=frozenset(group.languages),
-            time_zone=group.time_zone,
-            shifts=shifts,
-            channel_caps=dict(group.channels),
-            max_total=group.max_total,
-            regions=frozenset(group.regions),
-        )
-        for k in range(count)
-    ]
+    return [group.agent(f"{group.group}#{k}") for k in range(count)]
 
 
 @dataclass(frozen=True, slots=True, eq=False)

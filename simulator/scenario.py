@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from routing.domain import Channel, CustomerTier
+from routing.domain import Agent, Channel, CustomerTier
 from routing.errors import FieldProblem, InvalidInput
 from routing.schemas import (
     ChannelCaps,
@@ -197,6 +197,21 @@ class AgentGroup(BaseModel):
     away_episode_min: Annotated[float, Field(gt=0)] = Field(
         30.0, description="mean length of one off-queue episode; shrinkage sets how often they come"
     )
+
+    def agent(self, agent_id: str, *, with_shifts: bool = True) -> Agent:
+        """One agent of this group's profile (always on shift when ``with_shifts`` is false)."""
+        shifts = None if self.shifts is None or not with_shifts else tuple(s.to_domain() for s in self.shifts)
+        return Agent(
+            id=agent_id,
+            skills=dict(self.skills),
+            tier=self.tier,
+            languages=frozenset(self.languages),
+            time_zone=self.time_zone,
+            shifts=shifts,
+            channel_caps=dict(self.channels),
+            max_total=self.max_total,
+            regions=frozenset(self.regions),
+        )
 
 
 class OfferBehaviour(BaseModel):

@@ -145,17 +145,7 @@ def _level(level: RelaxationLevel, settings: RoutingSettings) -> int:
 
 def _group_agent(group: AgentGroup) -> Agent:
     """One agent with the group's profile, always on shift (the graph is about profiles only)."""
-    return Agent(
-        id=group.group,
-        skills=dict(group.skills),
-        tier=group.tier,
-        languages=frozenset(group.languages),
-        time_zone=group.time_zone,
-        shifts=None,
-        channel_caps=dict(group.channels),
-        max_total=group.max_total,
-        regions=frozenset(group.regions),
-    )
+    return group.agent(group.group, with_shifts=False)
 
 
 def build_skill_graph(
