@@ -494,9 +494,11 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
     short = [c for c in coverage[first:] if not c.covered]
     if short:
         worst = max(short, key=lambda c: c.short_erlangs)
+        detail = worst.describe().split(": ", 1)[-1]  # drop describe()'s "interval N" prefix
         notes.append(
             f"The current roster cannot carry the mean workload in {len(short)} interval(s), even at "
-            f"100 % occupancy; the worst: {worst.describe()}."
+            f"100 % occupancy (a max-flow bound); the worst, "
+            f"{_interval_span(scenario, np.array([worst.interval]))}: {detail}."
         )
     bounds = min_agents(graph, workload)
     lower = {g.name: np.zeros(scenario.intervals, np.int64) for g in groups}
