@@ -289,15 +289,49 @@ def _headline(plan: CapacityPlan) -> str:
     ]
     groups = list(dict.fromkeys([*plan.current_headcount, *plan.recommended_headcount]))
     rows = []
+
+    def hours(table: dict[str, float], g: str | None) -> str:
+        if not table:
+            return "-"
+        value = sum(table.values()) if g is None else table.get(g, 0.0)
+        return f"{value:,.0f}"
+
     for g in groups:
         cur = plan.current_headcount.get(g, 0)
         rec = plan.recommended_headcount.get(g, cur)
-        rows.append((g, str(cur), str(rec), _delta(rec - cur, "count")))
+        rows.append(
+            (
+                g,
+                str(cur),
+                str(rec),
+                _delta(rec - cur, "count"),
+                hours(plan.current_agent_hours, g),
+                hours(plan.recommended_agent_hours, g),
+            )
+        )
     cur_total = sum(plan.current_headcount.get(g, 0) for g in groups)
     rec_total = sum(plan.recommended_headcount.get(g, plan.current_headcount.get(g, 0)) for g in groups)
-    rows.append(("all groups", str(cur_total), str(rec_total), _delta(rec_total - cur_total, "count")))
+    rows.append(
+        (
+            "all groups",
+            str(cur_total),
+            str(rec_total),
+            _delta(rec_total - cur_total, "count"),
+            hours(plan.current_agent_hours, None),
+            hours(plan.recommended_agent_hours, None),
+        )
+    )
     headcount = _table(
-        ("group", "current headcount", "recommended headcount", "change"), rows, cls="headcount"
+        (
+            "group",
+            "current headcount",
+            "recommended headcount",
+            "change",
+            "current agent-hours on duty",
+            "recommended agent-hours on duty",
+        ),
+        rows,
+        cls="headcount",
     )
     notes = ""
     if plan.notes:

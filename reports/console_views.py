@@ -108,11 +108,18 @@ def print_plan(plan: CapacityPlan, console: Console) -> None:
             f"(overall service level {mean}, {ci}; {goal}); the report names them."
         )
     table = Table(title="headcount per group", title_justify="left")
-    for col in ("group", "current", "recommended", "change"):
+    for col in ("group", "current", "recommended", "change", "agent-hours now", "recommended"):
         table.add_column(col, justify="left" if col == "group" else "right")
     for name, now in plan.current_headcount.items():
         rec = plan.recommended_headcount.get(name, 0)
-        table.add_row(name, str(now), str(rec), f"{rec - now:+d}")
+        table.add_row(
+            name,
+            str(now),
+            str(rec),
+            f"{rec - now:+d}",
+            f"{plan.current_agent_hours.get(name, 0.0):,.0f}",
+            f"{plan.recommended_agent_hours.get(name, 0.0):,.0f}",
+        )
     console.print(table)
     for note in plan.notes:
         console.print(f"- {note}", highlight=False)

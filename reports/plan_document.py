@@ -9,6 +9,7 @@
 * ``shifts`` -- the recommended shifts (``plan.schedule.shifts``): group, template, start, end,
   time zone, count, break, paid hours;
 * ``current_headcount`` / ``recommended_headcount`` / ``headcount_change`` (``{group: count}``);
+* ``current_agent_hours`` / ``recommended_agent_hours`` (``{group: hours}`` on duty over the horizon);
 * ``verification`` -- the re-simulated recommended roster in the ``summary.json`` shape of
   :meth:`simulator.replications.Replications.summary`, plus ``intervals``: every interval's
   metrics as ``{mean, ci95}``; ``baseline`` is the same for the current roster and
@@ -204,6 +205,8 @@ class PlanDocument(BaseModel):
     current_headcount: dict[str, int]
     recommended_headcount: dict[str, int]
     headcount_change: dict[str, int]
+    current_agent_hours: dict[str, float]
+    recommended_agent_hours: dict[str, float]
     requirements: list[RequirementRow]
     shifts: list[ShiftOut]
     schedule: ScheduleInfo | None
@@ -354,6 +357,8 @@ def build_plan_document(plan: CapacityPlan) -> PlanDocument:
         meets_target=plan.meets_target,
         current_headcount=dict(plan.current_headcount),
         recommended_headcount=dict(plan.recommended_headcount),
+        current_agent_hours={g: round(h, 2) for g, h in plan.current_agent_hours.items()},
+        recommended_agent_hours={g: round(h, 2) for g, h in plan.recommended_agent_hours.items()},
         headcount_change={
             g: plan.recommended_headcount.get(g, 0) - plan.current_headcount.get(g, 0) for g in groups
         },

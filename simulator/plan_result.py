@@ -55,6 +55,9 @@ class CapacityPlan:
       scenario's replications when the planner asked for a comparison.
     * ``misses``: intervals where the recommended roster still misses a target, with by how much.
     * ``notes``: plain-language findings (uncoverable skills, bottlenecks, search stops).
+    * ``current_agent_hours`` / ``recommended_agent_hours``: agent-hours on duty (shifts less
+      breaks) per group over the whole horizon, warm-up included: headcounts of rosters with
+      different shift lengths compare fairly only with these.
     """
 
     scenario: Scenario
@@ -74,6 +77,8 @@ class CapacityPlan:
     recommended: Replications | None
     compare: Replications | None = None
     misses: tuple[IntervalMiss, ...] = ()
+    current_agent_hours: dict[str, float] = field(default_factory=dict)
+    recommended_agent_hours: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     method: dict[str, str] = field(default_factory=dict)
 

@@ -45,7 +45,7 @@ from numpy.typing import NDArray
 
 from routing.schemas import ShiftIn
 from simulator.demand import interval_starts_s, segment_rates_per_s
-from simulator.metrics import SHARES, slots_per_agent
+from simulator.metrics import SHARES, on_shift_spans, slots_per_agent
 from simulator.plan_result import CapacityPlan, IntervalMiss
 from simulator.queueing import staff_for_target
 from simulator.replications import Replications, estimate_columns, run_replications
@@ -607,6 +607,10 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         )
 
     report("done", steps["total"], steps["total"])
+    horizon = (
+        float(interval_starts_s(scenario)[0]),
+        float(interval_starts_s(scenario)[-1]) + scenario.interval_s,
+    )
     verified = recommended or current
     misses = interval_misses(verified, scenario)
     member_of = {m: g.name for g in groups for m in g.members}
@@ -637,6 +641,10 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         recommended=recommended,
         compare=compare,
         misses=tuple(misses),
+        current_agent_hours=_agent_hours(scenario.roster, member_of, horizon),
+        recommended_agent_hours=_agent_hours(
+            recommended_groups, {r.group: r.group.split("@")[0] for r in recommended_groups}, horizon
+        ),
         notes=tuple(notes),
         method={
             "staffing": (
@@ -675,6 +683,18 @@ def _start_counts(
         return tuple(counts)
     scale = max(1.0, total / bound_total)
     return tuple(max(0, math.ceil(mix[g.name] * scale)) for g in pool_groups)
+
+
+def _agent_hours(
+    roster: Sequence[AgentGroup], group_of: dict[str, str], horizon: tuple[float, float]
+) -> dict[str, float]:
+    """Agent-hours on duty (shifts less breaks) per staffing group within ``horizon``."""
+    out: dict[str, float] = {}
+    for g in roster:
+        starts, ends = on_shift_spans(g, *horizon)
+        name = group_of.get(g.group, g.group)
+        out[name] = out.get(name, 0.0) + g.count * float((ends - starts).sum()) / 3600.0
+    return out
 
 
 def _interval_span(scenario: Scenario, intervals: IntArray) -> str:

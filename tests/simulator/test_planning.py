@@ -218,6 +218,9 @@ def test_whole_plan_on_two_skills_with_a_site_that_cannot_cover_the_night() -> N
     assert plan.schedule is not None
     assert plan.schedule.shifts
     assert plan.current.summary()["replications"] == 3
+    # agent-hours on duty over the 6.5 h horizon: always-on roster vs the chosen shifts
+    assert plan.current_agent_hours == pytest.approx({"billing": 3 * 6.5, "tech": 3 * 6.5})
+    assert plan.recommended_agent_hours["tech"] <= plan.recommended_headcount["tech"] * 4  # 4-h shifts
     # every miss is a real interval of the grid, on the wrong side of its target
     for miss in plan.misses:
         assert miss.interval_start_s in plan.interval_start_s.tolist()
