@@ -174,6 +174,8 @@ class MissOut(BaseModel):
     value: float | None
     target: float
     shortfall: float | None
+    ci95: list[float | None] | None = None  # of the mean over replications
+    clear: bool = False  # the whole interval is on the wrong side of the target (not just noise)
 
 
 class ScenarioInfo(BaseModel):
@@ -375,6 +377,8 @@ def build_plan_document(plan: CapacityPlan) -> PlanDocument:
                 value=_finite(m.value),
                 target=m.target,
                 shortfall=_finite(m.shortfall),
+                ci95=None if m.ci95 is None else [_finite(v) for v in m.ci95],
+                clear=m.clear,
             )
             for m in plan.misses
         ],

@@ -467,7 +467,7 @@ def plan_capacity(
 
 
 def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: ExitStack) -> CapacityPlan:
-    steps = {"done": 0, "total": 4 + (options.compare is not None)}
+    steps = {"done": 0, "total": 3 + (options.compare is not None)}
 
     def say(stage: str) -> None:
         report(stage, steps["done"], steps["total"])
@@ -519,6 +519,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
     evaluations = 0
     search_pool = stack.enter_context(replication_pool(options.workers, options.dask))
     uncovered: dict[str, int] = {}  # segment -> intervals with demand but no group on shift to serve it
+    unfixable: set[int] = set()  # levels where more agents stop helping, or some demand has nobody
     for lv, level in enumerate(levels):
         rates = level.rates_per_h
         for pool in pools.pools:
@@ -546,6 +547,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
             for demand in segs:
                 if demand.segment not in reachable:
                     uncovered[demand.segment] = uncovered.get(demand.segment, 0) + n_intervals
+                    unfixable.add(lv)
             segs = [demand for demand in segs if demand.segment in reachable]
             if not segs:
                 steps["done"] += 1
@@ -558,6 +560,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
             counts, outcome = search.search(start)
             evaluations += search.evaluations
             if outcome != "met":
+                unfixable.add(lv)
                 when = _interval_span(scenario, np.flatnonzero(level_of == lv))
                 notes.append(f"Intervals {when}: {outcome}.")
             for g, n in zip(pool_groups, counts, strict=True):
@@ -570,35 +573,38 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         )
     required_all = {g.name: required_levels[level_of, k] for k, g in enumerate(groups)}
 
-    # 3. shifts
-    say("shift scheduling (CP-SAT)")
-    on_duty = {g.name: required_all[g.name] / (1.0 - g.profile.shrinkage) for g in groups}
-    schedule = schedule_shifts(
-        on_duty,
-        plans,
-        start_s=float(interval_starts_s(scenario)[0]),
-        interval_min=scenario.interval_min,
-        time_limit_s=options.shift_time_limit_s,
-        workers=2,
-        seed=options.seed,
+    # 3. shifts, and 4. close the loop: the current and the recommended roster in the full
+    # scenario, same seeds; intervals that clearly miss get one more agent and new shifts, while
+    # that reduces the clear misses (at most CORRECTION_ROUNDS times)
+    local = None if search_pool is None or search_pool.remote else search_pool  # records stay local
+    say("shift scheduling (CP-SAT) and the closed loop")
+    schedule, recommended_groups, recommended = _schedule_and_verify(
+        scenario, groups, plans, required_all, options, local
     )
+    misses = interval_misses(recommended, scenario) if recommended is not None else []
+    corrections = 0
+    while recommended is not None and corrections < CORRECTION_ROUNDS:
+        bumped = _bump_clear_misses(
+            misses, scenario, required_all, level_of, levels, unfixable, groups, first
+        )
+        if not bumped:
+            break
+        trial = _schedule_and_verify(scenario, groups, plans, bumped, options, local)
+        if trial[2] is None:
+            break
+        trial_misses = interval_misses(trial[2], scenario)
+        if sum(m.clear for m in trial_misses) >= sum(m.clear for m in misses):
+            break
+        required_all = bumped
+        schedule, recommended_groups, recommended = trial
+        misses = trial_misses
+        corrections += 1
     if not schedule.covered:
         notes.append(f"Shift limits leave gaps: {schedule.message}")
-    recommended_groups = recommended_roster(schedule, groups)
-
-    # 4. close the loop: the current and the recommended roster in the full scenario, same seeds
-    local = None if search_pool is None or search_pool.remote else search_pool  # records stay local
     say("simulating the current roster")
     current = run_replications(
         scenario, options.replications, options.seed, workers=options.workers, pool=local
     )
-    recommended: Replications | None = None
-    if recommended_groups:
-        say("simulating the recommended roster")
-        rec_scenario = scenario.model_copy(update={"roster": recommended_groups})
-        recommended = run_replications(
-            rec_scenario, options.replications, options.seed, workers=options.workers, pool=local
-        )
     compare = None
     if options.compare is not None:
         say(f"simulating {options.compare.name}")
@@ -612,7 +618,8 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         float(interval_starts_s(scenario)[-1]) + scenario.interval_s,
     )
     verified = recommended or current
-    misses = interval_misses(verified, scenario)
+    if recommended is None:
+        misses = interval_misses(current, scenario)
     member_of = {m: g.name for g in groups for m in g.members}
     return CapacityPlan(
         scenario=scenario,
@@ -654,6 +661,11 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
                 "Erlang A warm start, max-flow lower bound"
             ),
             "shifts": f"OR-Tools CP-SAT ({schedule.method}, {schedule.status.value})",
+            "closed loop": (
+                f"{corrections} correction round(s): +1 agent in intervals that clearly missed a target"
+                if corrections
+                else "no correction needed or none helped"
+            ),
             "verification": f"{options.replications} replications of the full scenario, seed {options.seed}",
         },
     )
@@ -695,6 +707,73 @@ def _agent_hours(
         name = group_of.get(g.group, g.group)
         out[name] = out.get(name, 0.0) + g.count * float((ends - starts).sum()) / 3600.0
     return out
+
+
+CORRECTION_ROUNDS = 2
+
+
+def _schedule_and_verify(
+    scenario: Scenario,
+    groups: list[StaffingGroup],
+    plans: list[ShiftPlan],
+    required: dict[str, IntArray],
+    options: PlanOptions,
+    pool: ReplicationPool | None,
+) -> tuple[ScheduleResult, list[AgentGroup], Replications | None]:
+    """Shifts for ``required`` (agents on the queue, so divided by 1 - shrinkage) and their
+    re-simulation in the full scenario."""
+    on_duty = {g.name: required[g.name] / (1.0 - g.profile.shrinkage) for g in groups}
+    schedule = schedule_shifts(
+        on_duty,
+        plans,
+        start_s=float(interval_starts_s(scenario)[0]),
+        interval_min=scenario.interval_min,
+        time_limit_s=options.shift_time_limit_s,
+        workers=2,
+        seed=options.seed,
+    )
+    roster = recommended_roster(schedule, groups)
+    if not roster:
+        return schedule, roster, None
+    result = run_replications(
+        scenario.model_copy(update={"roster": roster}),
+        options.replications,
+        options.seed,
+        workers=options.workers,
+        pool=pool,
+    )
+    return schedule, roster, result
+
+
+def _bump_clear_misses(
+    misses: Sequence[IntervalMiss],
+    scenario: Scenario,
+    required: dict[str, IntArray],
+    level_of: IntArray,
+    levels: list[DemandLevel],
+    unfixable: set[int],
+    groups: list[StaffingGroup],
+    first: int,
+) -> dict[str, IntArray] | None:
+    """``required`` with one more agent, in each interval that clearly missed a service target and
+    where more agents can help, for the group with the largest requirement there (None: nothing
+    to bump)."""
+    out = {k: v.copy() for k, v in required.items()}
+    starts = interval_starts_s(scenario)
+    bumped = False
+    for miss in misses:
+        if not miss.clear or miss.metric not in ("service_level", "abandon_rate", "p95_handoff_s"):
+            continue
+        k = int(np.searchsorted(starts, miss.interval_start_s))
+        if k < first or k >= starts.size or int(level_of[k]) in unfixable:
+            continue
+        candidates = [g.name for g in groups if g.name in levels[int(level_of[k])].available]
+        if not candidates:
+            continue
+        name = max(candidates, key=lambda n: int(out[n][k]))
+        out[name][k] += 1
+        bumped = True
+    return out if bumped else None
 
 
 def _interval_span(scenario: Scenario, intervals: IntArray) -> str:

@@ -239,3 +239,25 @@ def test_interval_misses_name_the_interval_and_by_how_much() -> None:
         assert m.value < 0.8
         assert m.shortfall == pytest.approx(0.8 - m.value)
         assert m.clear  # the whole CI is below the target, not noise
+
+
+def test_the_closed_loop_adds_an_agent_only_where_a_clear_miss_can_be_fixed() -> None:
+    from simulator.plan_result import IntervalMiss
+    from simulator.planning import DemandLevel, _bump_clear_misses
+
+    s = scenario(duration_h=2, warmup_h=0.5)  # 5 intervals of 30 min, the first is warm-up
+    groups = staffing_groups(s)
+    starts = [float(t) for t in (1796083200 + 1800 * np.arange(5))]
+    required = {"agents": np.array([5, 5, 5, 5, 5], np.int64)}
+    level_of = np.array([0, 0, 0, 1, 1], np.int64)
+    levels = [DemandLevel({"general": 200.0}, frozenset({"agents"}))] * 2
+    misses = [
+        IntervalMiss(starts[1], "service_level", 0.6, 0.8, 0.2, (0.5, 0.7)),  # clear, fixable
+        IntervalMiss(starts[2], "service_level", 0.78, 0.8, 0.02, (0.7, 0.86)),  # noise: left alone
+        IntervalMiss(starts[3], "service_level", 0.3, 0.8, 0.5, (0.2, 0.4)),  # clear, level unfixable
+    ]
+    bumped = _bump_clear_misses(misses, s, required, level_of, levels, {1}, groups, first=1)
+    assert bumped is not None
+    assert bumped["agents"].tolist() == [5, 6, 5, 5, 5]
+    assert required["agents"].tolist() == [5, 5, 5, 5, 5]  # the input is not changed
+    assert _bump_clear_misses(misses[1:], s, required, level_of, levels, {1}, groups, first=1) is None
