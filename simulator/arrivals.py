@@ -54,13 +54,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from routing.domain import CHANNEL_INDEX, CHANNELS, Channel, CustomerTier, Escalation
 from routing.errors import FieldProblem, InvalidInput
+from simulator.csv_rows import MAX_PROBLEMS, Problems, RowReader, TooManyProblems
 
 __all__ = [
     "COLUMNS",
@@ -81,7 +81,6 @@ OPTIONAL_COLUMNS: tuple[str, ...] = ("handle_time_s", "patience_s")
 COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 #: A log load stops collecting problems after this many and reports them.
-MAX_PROBLEMS = 50
 
 
 # ------------------------------------------------------------------------------ argument checks
@@ -246,22 +245,6 @@ class EscalationLog:
             )
 
 
-class _TooMany(Exception):
-    """Internal: the problem limit was reached."""
-
-
-class _Problems:
-    """Collects FieldProblems up to MAX_PROBLEMS."""
-
-    def __init__(self) -> None:
-        self.items: list[FieldProblem] = []
-
-    def add(self, location: str, problem: str) -> None:
-        self.items.append(FieldProblem(location, problem))
-        if len(self.items) >= MAX_PROBLEMS:
-            raise _TooMany
-
-
 _SKILL_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$")
 _CHANNEL_NAMES = ", ".join(c.value for c in Channel)
@@ -345,34 +328,22 @@ class _Row:
     patience_s: float
 
 
-T = TypeVar("T")
-
-
-def _parse_row(cell: Mapping[str, str], n: int, problems: _Problems) -> _Row | None:
+def _parse_row(cell: Mapping[str, str], n: int, problems: Problems) -> _Row | None:
     """One row's cells as a _Row, or None after adding a problem for each bad cell."""
-    ok = True
-
-    def field(column: str, parse: Callable[[str], T]) -> T | None:
-        nonlocal ok
-        try:
-            return parse(cell.get(column, ""))
-        except ValueError as exc:
-            ok = False
-            problems.add(f"line {n}, {column}", str(exc))
-            return None
+    row = RowReader(cell, n, problems)
+    field = row.field
 
     created_s = field("created_at", _parse_created)
     channel = field("channel", _parse_channel)
     skills, skill_errors = _parse_skills(cell["skills"])
     for message in skill_errors:
-        ok = False
-        problems.add(f"line {n}, skills", message)
+        row.problem("skills", message)
     tier = field("customer_tier", _parse_tier)
     language = field("language", _parse_language)
     handle_time_s = field("handle_time_s", lambda v: _parse_seconds(v, allow_zero=False))
     patience_s = field("patience_s", lambda v: _parse_seconds(v, allow_zero=True))
     if (
-        not ok
+        not row.ok
         or created_s is None
         or channel is None
         or tier is None
@@ -398,7 +369,7 @@ def load_escalation_log(path: Path) -> EscalationLog:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput([FieldProblem("", f"cannot read file: {exc}")], source) from None
 
-    problems = _Problems()
+    problems = Problems()
     created: list[float] = []
     channel: list[int] = []
     handle: list[float] = []
@@ -459,8 +430,8 @@ def load_escalation_log(path: Path) -> EscalationLog:
                 languages.append(parsed.language)
         if not problems.items and not lines:
             problems.add("", "no escalation rows after the header")
-    except _TooMany:
-        problems.items.append(FieldProblem("", f"stopped after {MAX_PROBLEMS} problems"))
+    except TooManyProblems:
+        problems.items = problems.stopped()
     if problems.items:
         raise InvalidInput(problems.items, source)
 

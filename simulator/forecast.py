@@ -40,8 +40,8 @@ all on :00/:30 and all gaps between them multiples of 30 minutes, else 15. A spa
 whose rows all fall on :00/:30 would be read as 30-minute, so pass ``interval_min`` when known.
 
 Nothing is silently dropped or repaired: the load fails with :class:`routing.errors.InvalidInput`
-listing every problem (up to :data:`simulator.arrivals.MAX_PROBLEMS`) as
-``forecast.csv: line 7: Offered: must be a non-negative number, got 'abc'``. Problems found: a
+listing every problem (up to :data:`simulator.csv_rows.MAX_PROBLEMS`) as
+``forecast.csv: line 7, Offered: must be a non-negative number, got 'abc'``. Problems found: a
 missing required column, a column given twice, an empty file, a row with the wrong number of
 fields, a bad date or one off the interval grid, an empty queue, an unknown media type, a
 negative or non-numeric count, handled > offered, handle time with nothing handled, and a row
@@ -54,18 +54,18 @@ from __future__ import annotations
 import csv
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from routing.domain import CHANNEL_INDEX, Channel
 from routing.errors import FieldProblem, InvalidInput
-from simulator.arrivals import MAX_PROBLEMS
+from simulator.csv_rows import Problems, RowReader, TooManyProblems
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -296,20 +296,6 @@ def _epoch_s(start_utc: datetime | float) -> float:
 
 
 # ------------------------------------------------------------------------------------- loading
-class _TooMany(Exception):
-    """Internal: the problem limit was reached."""
-
-
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[FieldProblem] = []
-
-    def add(self, location: str, problem: str) -> None:
-        self.items.append(FieldProblem(location, problem))
-        if len(self.items) >= MAX_PROBLEMS:
-            raise _TooMany
-
-
 def _parse_start(value: str) -> int:
     """Epoch seconds of a Genesys interval start, on a 15-minute mark."""
     match = _START.match(value)
@@ -366,22 +352,10 @@ class _Row:
     handle_time_s: float
 
 
-T = TypeVar("T")
-
-
-def _parse_row(cell: Mapping[str, str], n: int, problems: _Problems) -> _Row | None:
+def _parse_row(cell: Mapping[str, str], n: int, problems: Problems) -> _Row | None:
     """One row as a _Row, or None after adding a problem for each bad cell."""
-    ok = True
-
-    def field(column: str, parse: Callable[[str], T]) -> T | None:
-        nonlocal ok
-        raw = cell.get(column, "")
-        try:
-            return parse(raw)
-        except ValueError as exc:
-            ok = False
-            problems.add(f"line {n}: {column}", str(exc))
-            return None
+    row = RowReader(cell, n, problems)
+    field = row.field
 
     start_s = field(INTERVAL_START, _parse_start)
     queue = field(QUEUE, _parse_queue)
@@ -390,19 +364,11 @@ def _parse_row(cell: Mapping[str, str], n: int, problems: _Problems) -> _Row | N
     handled = field(HANDLED, _parse_count)
     handle_time_s = field(HANDLE_TIME, _parse_count)
     if offered is not None and handled is not None and handled > offered:
-        ok = False
-        problems.add(
-            f"line {n}: {HANDLED}",
-            f"must not exceed {OFFERED} ({cell[OFFERED]!r}), got {cell[HANDLED]!r}",
-        )
+        row.problem(HANDLED, f"must not exceed {OFFERED} ({cell[OFFERED]!r}), got {cell[HANDLED]!r}")
     if handled == 0 and handle_time_s is not None and handle_time_s > 0:
-        ok = False
-        problems.add(
-            f"line {n}: {HANDLE_TIME}",
-            f"must be 0 when {HANDLED} is 0, got {cell[HANDLE_TIME]!r}",
-        )
+        row.problem(HANDLE_TIME, f"must be 0 when {HANDLED} is 0, got {cell[HANDLE_TIME]!r}")
     if (
-        not ok
+        not row.ok
         or start_s is None
         or queue is None
         or media is None
@@ -452,7 +418,7 @@ def load_interval_forecast(path: Path | str, interval_min: int | None = None) ->
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput([FieldProblem("", f"cannot read file: {exc}")], source) from None
 
-    problems = _Problems()
+    problems = Problems()
     rows: list[_Row] = []
     ignored: list[str] = []
     try:
@@ -515,13 +481,13 @@ def load_interval_forecast(path: Path | str, interval_min: int | None = None) ->
                 if r.start_s % 1800:
                     value = datetime.fromtimestamp(r.start_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                     problems.add(
-                        f"line {r.line}: {INTERVAL_START}",
+                        f"line {r.line}, {INTERVAL_START}",
                         f"must start on a 30-minute mark (minutes 00 or 30), got {value!r}",
                     )
         if not problems.items and not rows:
             problems.add("", "no interval rows after the header")
-    except _TooMany:
-        problems.items.append(FieldProblem("", f"stopped after {MAX_PROBLEMS} problems"))
+    except TooManyProblems:
+        problems.items = problems.stopped()
     if problems.items:
         raise InvalidInput(problems.items, source)
 

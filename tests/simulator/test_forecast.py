@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import simulator.csv_rows as csv_rows
 import simulator.forecast as forecast
 from routing.domain import CHANNEL_INDEX, Channel
 from routing.errors import InvalidInput
@@ -253,44 +254,44 @@ GOOD = "2026-12-01T09:00:00Z,Q,chat,s,en,4,2,100"
     [
         (
             "2026-12-01T09:00:00Z,Q,chat,s,en,abc,2,100",
-            r"line 2: Offered: must be a non-negative number, got 'abc'",
+            r"line 2, Offered: must be a non-negative number, got 'abc'",
         ),
         (
             "2026-12-01T09:00:00Z,Q,chat,s,en,-1,0,0",
-            r"line 2: Offered: must be a non-negative number, got '-1'",
+            r"line 2, Offered: must be a non-negative number, got '-1'",
         ),
-        ("2026-12-01T09:00:00Z,Q,chat,s,en,4,-2,0", r"line 2: Interactions Handled: .* got '-2'"),
-        ("2026-12-01T09:00:00Z,Q,chat,s,en,4,2,-5", r"line 2: Total Handle Time \(Seconds\): .* got '-5'"),
-        ("2026-12-01T09:00:00Z,Q,chat,s,en,nan,2,100", r"line 2: Offered: .* got 'nan'"),
+        ("2026-12-01T09:00:00Z,Q,chat,s,en,4,-2,0", r"line 2, Interactions Handled: .* got '-2'"),
+        ("2026-12-01T09:00:00Z,Q,chat,s,en,4,2,-5", r"line 2, Total Handle Time \(Seconds\): .* got '-5'"),
+        ("2026-12-01T09:00:00Z,Q,chat,s,en,nan,2,100", r"line 2, Offered: .* got 'nan'"),
         (
             "2026-12-01T09:00:00Z,Q,chat,s,en,4,5,100",
-            r"line 2: Interactions Handled: must not exceed .*got '5'",
+            r"line 2, Interactions Handled: must not exceed .*got '5'",
         ),
         (
             "2026-12-01T09:00:00Z,Q,chat,s,en,4,0,100",
-            r"line 2: Total Handle Time \(Seconds\): must be 0 .*got '100'",
+            r"line 2, Total Handle Time \(Seconds\): must be 0 .*got '100'",
         ),
-        ("2026-12-01T09:00:00Z,Q,fax,s,en,4,2,100", r"line 2: Media Type: must be one of .*got 'fax'"),
-        ("2026-12-01T09:00:00Z,,chat,s,en,4,2,100", r"line 2: Queue: required"),
+        ("2026-12-01T09:00:00Z,Q,fax,s,en,4,2,100", r"line 2, Media Type: must be one of .*got 'fax'"),
+        ("2026-12-01T09:00:00Z,,chat,s,en,4,2,100", r"line 2, Queue: required"),
         (
             "01/12/2026 09:00,Q,chat,s,en,4,2,100",
-            r"line 2: Interval Start UTC Date: .*got '01/12/2026 09:00'",
+            r"line 2, Interval Start UTC Date: .*got '01/12/2026 09:00'",
         ),
         (
             "2026-12-01T09:00:00+01:00,Q,chat,s,en,4,2,100",
-            r"line 2: Interval Start UTC Date: .*09:00:00\+01:00'",
+            r"line 2, Interval Start UTC Date: .*09:00:00\+01:00'",
         ),
         (
             "2026-02-30T09:00:00Z,Q,chat,s,en,4,2,100",
-            r"line 2: Interval Start UTC Date: not a valid .*2026-02-30",
+            r"line 2, Interval Start UTC Date: not a valid .*2026-02-30",
         ),
         (
             "2026-12-01T09:10:00Z,Q,chat,s,en,4,2,100",
-            r"line 2: Interval Start UTC Date: .*15-minute mark.*09:10:00Z'",
+            r"line 2, Interval Start UTC Date: .*15-minute mark.*09:10:00Z'",
         ),
         (
             "2026-12-01T09:15:30Z,Q,chat,s,en,4,2,100",
-            r"line 2: Interval Start UTC Date: .*15-minute mark.*09:15:30Z'",
+            r"line 2, Interval Start UTC Date: .*15-minute mark.*09:15:30Z'",
         ),
         ("2026-12-01T09:00:00Z,Q,chat,s,en,4,2", r"line 2: expected 8 fields, got 7"),
     ],
@@ -330,7 +331,7 @@ def test_column_given_twice(tmp_path: Path) -> None:
 
 def test_off_30_minute_grid_when_declared(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD, "2026-12-01T09:15:00Z,Q,chat,s,en,4,2,100")
-    with pytest.raises(InvalidInput, match=r"line 3: Interval Start UTC Date: .*30-minute mark.*09:15:00Z'"):
+    with pytest.raises(InvalidInput, match=r"line 3, Interval Start UTC Date: .*30-minute mark.*09:15:00Z'"):
         load_interval_forecast(path, interval_min=30)
 
 
@@ -344,18 +345,18 @@ def test_every_problem_is_reported(tmp_path: Path) -> None:
         pattern="line 3",
     )
     assert [str(p) for p in error.problems] == [
-        "line 3: Media Type: must be one of voice, callback, chat, email, message, got 'fax'",
-        "line 3: Offered: must be a non-negative number, got 'x'",
-        "line 5: Interval Start UTC Date: must start on a 15-minute mark (minutes 00, 15, 30 or 45, "
+        "line 3, Media Type: must be one of voice, callback, chat, email, message, got 'fax'",
+        "line 3, Offered: must be a non-negative number, got 'x'",
+        "line 5, Interval Start UTC Date: must start on a 15-minute mark (minutes 00, 15, 30 or 45, "
         "seconds 00), got '2026-12-01T09:07:00Z'",
-        "line 5: Interactions Handled: must not exceed Offered ('4'), got '5'",
+        "line 5, Interactions Handled: must not exceed Offered ('4'), got '5'",
     ]
 
 
 def test_problem_limit(tmp_path: Path) -> None:
     rows = [f"2026-12-01T09:00:00Z,Q{i},chat,s,en,x,0,0" for i in range(80)]
     error = problem(tmp_path, *rows, pattern="stopped after")
-    assert len(error.problems) == forecast.MAX_PROBLEMS + 1
+    assert len(error.problems) == csv_rows.MAX_PROBLEMS + 1
 
 
 @pytest.mark.parametrize(
