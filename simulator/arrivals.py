@@ -47,7 +47,6 @@ and sorted (stable); ``EscalationLog.line`` keeps each row's line in the file.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -59,8 +58,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.domain import CHANNEL_INDEX, CHANNELS, Channel, CustomerTier, Escalation
-from routing.errors import FieldProblem, InvalidInput
-from simulator.csv_rows import MAX_PROBLEMS, Problems, RowReader, TooManyProblems
+from routing.errors import InvalidInput
+from simulator.csv_rows import (
+    MAX_PROBLEMS,
+    Problems,
+    RowReader,
+    TooManyProblems,
+    data_rows,
+    open_csv,
+    read_csv_text,
+)
 
 __all__ = [
     "COLUMNS",
@@ -362,13 +369,7 @@ def load_escalation_log(path: Path) -> EscalationLog:
     column as ``line N, column: problem``; nothing is dropped or repaired.
     """
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidInput([FieldProblem("", "file not found")], source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput([FieldProblem("", f"cannot read file: {exc}")], source) from None
-
+    text = read_csv_text(path)
     problems = Problems()
     created: list[float] = []
     channel: list[int] = []
@@ -379,13 +380,7 @@ def load_escalation_log(path: Path) -> EscalationLog:
     tiers: list[CustomerTier] = []
     languages: list[str] = []
     try:
-        reader = csv.reader(text.splitlines(keepends=True), strict=True)
-        try:
-            header = [name.strip() for name in next(reader)]
-        except StopIteration:
-            raise InvalidInput(
-                [FieldProblem("", f"the file is empty; expected a header line: {','.join(COLUMNS)}")], source
-            ) from None
+        reader, header = open_csv(text, source, COLUMNS)
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         unknown = [c for c in header if c not in COLUMNS]
         twice = sorted({c for c in header if header.count(c) > 1})
@@ -402,22 +397,7 @@ def load_escalation_log(path: Path) -> EscalationLog:
             raise InvalidInput(problems.items, source)
 
         col = {name: i for i, name in enumerate(header)}
-        last_line = reader.line_num
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                problems.add(f"line {last_line + 1}", f"malformed CSV: {exc}")
-                break  # the reader cannot resynchronise after a broken quote
-            n, last_line = last_line + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue  # a blank line holds no escalation
-            if len(row) != len(header):
-                problems.add(f"line {n}", f"expected {len(header)} fields, got {len(row)}")
-                continue
-            cell = {name: row[i].strip() for name, i in col.items()}
+        for n, cell in data_rows(reader, len(header), col, problems):
             parsed = _parse_row(cell, n, problems)
             if parsed is not None:
                 created.append(parsed.created_s)

@@ -1,16 +1,21 @@
 """Reading planners' CSV files row by row: every bad cell reported, none silently dropped.
 
 Shared by the escalation log (:mod:`simulator.arrivals`) and the interval forecast
-(:mod:`simulator.forecast`): a :class:`Problems` collector that stops at :data:`MAX_PROBLEMS`, and
-a :class:`RowReader` that parses one row's cells, naming each problem ``line N, column``.
+(:mod:`simulator.forecast`): reading the file and its header (:func:`read_csv_text`,
+:func:`open_csv`), walking the data rows with their line numbers (:func:`data_rows`), a
+:class:`Problems` collector that stops at :data:`MAX_PROBLEMS`, and a :class:`RowReader` that
+parses one row's cells, naming each problem ``line N, column``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import csv
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import TypeVar
 
-from routing.errors import FieldProblem
+from routing.errors import FieldProblem, InvalidInput
 
 #: Problems reported before a file is given up on (a wrong file would otherwise list thousands).
 MAX_PROBLEMS = 50
@@ -58,3 +63,72 @@ class RowReader:
     def problem(self, column: str, message: str) -> None:
         self.ok = False
         self.problems.add(f"line {self.line}, {column}", message)
+
+
+def read_csv_text(path: Path | str) -> str:
+    """The file's text (a UTF-8 BOM dropped), or :class:`InvalidInput` naming the file."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InvalidInput([FieldProblem("", "file not found")], str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput([FieldProblem("", f"cannot read file: {exc}")], str(path)) from None
+
+
+def open_csv(text: str, source: str, expected_header: Sequence[str]) -> tuple[Iterator[list[str]], list[str]]:
+    """A strict CSV reader over ``text`` and its stripped header line; an empty file is
+    :class:`InvalidInput` naming the header it should have had."""
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise InvalidInput(
+            [FieldProblem("", f"the file is empty; expected a header line: {','.join(expected_header)}")],
+            source,
+        ) from None
+    return reader, header
+
+
+def data_rows(
+    reader: Iterator[list[str]], width: int, columns: Mapping[str, int], problems: Problems
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line, cells)`` for each data row after the header: ``cells`` maps each of ``columns``
+    (name -> position) to its stripped value. Blank lines are skipped; a row of the wrong width
+    is a problem; a broken quote ends the reading with a problem (the reader cannot resynchronise).
+    """
+    line_num = getattr(reader, "line_num", 1)
+    last_line = line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.add(f"line {last_line + 1}", f"malformed CSV: {exc}")
+            return
+        n, last_line = last_line + 1, getattr(reader, "line_num", last_line + 1)
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            problems.add(f"line {n}", f"expected {width} fields, got {len(row)}")
+            continue
+        yield n, {name: row[i].strip() for name, i in columns.items()}
+
+
+def file_cached(load: Callable[[Path], T]) -> Callable[[Path], T]:
+    """``load`` memoised per file version (path, modification time, size): a scenario's data file
+    is parsed once per process however many segments and replications read it. Only for loaders
+    whose results are immutable; a missing file goes straight to ``load`` (and its error)."""
+
+    @lru_cache(maxsize=32)
+    def by_version(path: str, _mtime_ns: int, _size: int) -> T:
+        return load(Path(path))
+
+    def cached(path: Path) -> T:
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            return load(Path(path))
+        return by_version(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+
+    return cached

@@ -23,10 +23,16 @@ from numpy.typing import NDArray
 from routing.domain import CHANNELS, Channel, CustomerTier, Trigger
 from routing.shifts import zone
 from simulator.arrivals import load_escalation_log, poisson_arrivals
+from simulator.csv_rows import file_cached
+from simulator.forecast import load_interval_forecast
 from simulator.scenario import DemandSegment, Distribution, Scenario
 from simulator.streams import stream
 
 FloatArray = NDArray[np.float64]
+
+#: The loaders, once per file version per process (their results are read-only).
+cached_interval_forecast = file_cached(load_interval_forecast)
+cached_escalation_log = file_cached(load_escalation_log)
 
 #: Positional arguments of :class:`~routing.domain.Escalation` after ``id`` and ``created_s``.
 Template = tuple[Any, ...]
@@ -108,10 +114,8 @@ def segment_rates_per_s(segment: DemandSegment, scenario: Scenario) -> FloatArra
 
 
 def _forecast_volumes(segment: DemandSegment, scenario: Scenario) -> FloatArray:
-    from simulator.forecast import load_interval_forecast
-
     assert segment.forecast_csv is not None
-    forecast = load_interval_forecast(segment.forecast_csv)
+    forecast = cached_interval_forecast(segment.forecast_csv)
     f = segment.forecast_filter
     return forecast.volumes(
         scenario_start_s(scenario),
@@ -320,7 +324,7 @@ def _add_replay(
     """
     replay = scenario.replay
     assert replay is not None
-    log = load_escalation_log(replay.log)
+    log = cached_escalation_log(replay.log)
     end_s = start_s + scenario.intervals * scenario.interval_s
     inside = np.flatnonzero((log.created_s >= start_s) & (log.created_s < end_s))
     s_key = len(scenario.demand)  # stream keys after the generated segments'

@@ -51,7 +51,6 @@ skipped.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Mapping
@@ -64,8 +63,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.domain import CHANNEL_INDEX, Channel
-from routing.errors import FieldProblem, InvalidInput
-from simulator.csv_rows import Problems, RowReader, TooManyProblems
+from routing.errors import InvalidInput
+from simulator.csv_rows import Problems, RowReader, TooManyProblems, data_rows, open_csv, read_csv_text
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -405,36 +404,19 @@ def load_interval_forecast(path: Path | str, interval_min: int | None = None) ->
     docstring). With 30, every start must also fall on :00 or :30.
 
     Raise :class:`routing.errors.InvalidInput` (``source`` = the path) listing every problem as
-    ``line N: column: problem, got 'value'``; nothing is dropped or repaired. Raise a ValueError
+    ``line N, column: problem, got 'value'``; nothing is dropped or repaired. Raise a ValueError
     if ``interval_min`` is not None, 15 or 30.
     """
     if interval_min not in (None, 15, 30):
         raise ValueError(f"interval_min(={interval_min}) must be 15, 30 or None (detect)")
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidInput([FieldProblem("", "file not found")], source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput([FieldProblem("", f"cannot read file: {exc}")], source) from None
-
+    text = read_csv_text(path)
     problems = Problems()
     rows: list[_Row] = []
     ignored: list[str] = []
     try:
-        reader = csv.reader(text.splitlines(keepends=True), strict=True)
-        try:
-            raw_header = next(reader)
-        except StopIteration:
-            raise InvalidInput(
-                [
-                    FieldProblem(
-                        "", f"the file is empty; expected a header line: {','.join(REQUIRED_COLUMNS)}"
-                    )
-                ],
-                source,
-            ) from None
-        header = [COLUMN_ALIASES.get(name.strip(), name.strip()) for name in raw_header]
+        reader, raw_header = open_csv(text, source, REQUIRED_COLUMNS)
+        header = [COLUMN_ALIASES.get(name, name) for name in raw_header]
         known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
         missing = [c for c in REQUIRED_COLUMNS if c not in header]
         twice = sorted({c for c in header if header.count(c) > 1})
@@ -448,22 +430,8 @@ def load_interval_forecast(path: Path | str, interval_min: int | None = None) ->
 
         col = {name: i for i, name in enumerate(header) if name in known}
         seen: dict[tuple[int, str, str, str, str], int] = {}
-        last_line = reader.line_num
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                problems.add(f"line {last_line + 1}", f"malformed CSV: {exc}")
-                break  # the reader cannot resynchronise after a broken quote
-            n, last_line = last_line + 1, reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue  # a blank line holds no interval
-            if len(row) != len(header):
-                problems.add(f"line {n}", f"expected {len(header)} fields, got {len(row)}")
-                continue
-            parsed = _parse_row({name: row[i].strip() for name, i in col.items()}, n, problems)
+        for n, cell in data_rows(reader, len(header), col, problems):
+            parsed = _parse_row(cell, n, problems)
             if parsed is None:
                 continue
             key = (parsed.start_s, parsed.queue, parsed.media_type, parsed.skill_set, parsed.language)
@@ -471,7 +439,7 @@ def load_interval_forecast(path: Path | str, interval_min: int | None = None) ->
                 problems.add(
                     f"line {n}",
                     f"repeats line {seen[key]}'s (interval, queue, media type, skill set, language) "
-                    f"{(row[col[INTERVAL_START]].strip(), *key[1:])!r}",
+                    f"{(cell[INTERVAL_START], *key[1:])!r}",
                 )
                 continue
             seen[key] = n

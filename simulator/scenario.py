@@ -333,14 +333,13 @@ def load_scenario(path: Path) -> Scenario:
     if problems:
         raise InvalidInput(problems, str(path))
     # read the data files now, so a bad row is reported by `scenario check`, not mid-run
-    from simulator.arrivals import load_escalation_log
-    from simulator.forecast import load_interval_forecast
+    from simulator.demand import cached_escalation_log, cached_interval_forecast  # demand imports this module
 
     for seg in demand:
         if seg.forecast_csv is not None:
-            load_interval_forecast(seg.forecast_csv)
+            cached_interval_forecast(seg.forecast_csv)
     if replay is not None:
-        load_escalation_log(replay.log)
+        cached_escalation_log(replay.log)
     return scenario.model_copy(update={"demand": demand, "replay": replay})
 
 
