@@ -41,7 +41,7 @@ from routing.decisions import AgentStatusChanged, Assigned, Decision, Deferred, 
 from routing.dispatcher import Dispatcher
 from routing.domain import Agent, AgentStatus, Escalation, EscalationState
 from routing.errors import OfferNotActive, UnknownOffer
-from simulator.demand import Arrivals, sample, scenario_start_s
+from simulator.demand import Arrivals, generate_demand, sample, scenario_start_s
 from simulator.scenario import AgentGroup, Scenario
 from simulator.streams import stream
 
@@ -429,8 +429,6 @@ def simulate(
 ) -> RunRecords:
     """Run one replication of ``scenario`` (optionally with other group ``counts``) and return its
     records. ``arrivals`` defaults to the replication's own demand (pass it to reuse one draw)."""
-    from simulator.demand import generate_demand
-
     if arrivals is None:
         arrivals = generate_demand(scenario, replication)
     return Model(scenario, arrivals, replication, counts).run()

@@ -37,13 +37,14 @@ import os
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from routing.schemas import ShiftIn
+from routing.shifts import zone
 from simulator.demand import interval_starts_s, segment_rates_per_s
 from simulator.metrics import SHARES, on_shift_spans, slots_per_agent
 from simulator.plan_result import CapacityPlan, IntervalMiss
@@ -778,12 +779,8 @@ def _bump_clear_misses(
 
 def _interval_span(scenario: Scenario, intervals: IntArray) -> str:
     """'09:00-11:00 UTC' style description of interval indices (first to last)."""
-    from routing.shifts import zone
-
     starts = interval_starts_s(scenario)
     tz = zone(scenario.time_zone)
-    from datetime import datetime
-
     lo = datetime.fromtimestamp(float(starts[intervals[0]]), tz)
     hi = datetime.fromtimestamp(float(starts[intervals[-1]]) + scenario.interval_s, tz)
     more = f" ({len(intervals)} intervals)" if len(intervals) > 1 else ""
