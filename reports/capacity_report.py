@@ -32,7 +32,7 @@ from reports import charts
 from reports.plan_document import write_plan_json
 from reports.report_tables import KPI_METRICS, Table, build_tables, rosters
 from routing.shifts import zone
-from simulator.plan_result import CapacityPlan
+from simulator.planning.result import CapacityPlan
 from simulator.replications import Estimate
 from simulator.scenario import AgentGroup, DemandSegment, Distribution, Scenario
 

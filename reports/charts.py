@@ -30,9 +30,9 @@ from numpy.typing import NDArray
 
 from routing.shifts import zone
 from simulator.metrics import SHARES
-from simulator.plan_result import CapacityPlan
+from simulator.planning.result import CapacityPlan
+from simulator.planning.scheduling import ChosenShift
 from simulator.replications import Replications, estimate_columns
-from simulator.scheduling import ChosenShift
 
 __all__ = [
     "CHARTS",

@@ -19,7 +19,7 @@ from reports.console_views import print_plan, print_summary
 from routing.cli import run_route
 from routing.errors import InvalidInput
 from simulator.output import write_results
-from simulator.planning import PlanOptions, SearchSettings, plan_capacity
+from simulator.planning.plan import PlanOptions, SearchSettings, plan_capacity
 from simulator.queueing import gross_agents, per_hour, queue_metrics, staff_for_target
 from simulator.replications import default_workers, run_replications
 from simulator.scaleout import replication_pool

@@ -7,7 +7,7 @@ import math
 from rich.console import Console
 from rich.table import Table
 
-from simulator.plan_result import CapacityPlan
+from simulator.planning.result import CapacityPlan
 from simulator.replications import Estimate, Replications
 
 #: (metric, label, kind) in the order a planner reads them.

@@ -1,6 +1,6 @@
 """``plan.json``: the capacity plan for machines (a workforce-management import, a dashboard, a diff).
 
-:func:`build_plan_document` turns a :class:`simulator.plan_result.CapacityPlan` into a
+:func:`build_plan_document` turns a :class:`simulator.planning.result.CapacityPlan` into a
 :class:`PlanDocument`; :func:`write_plan_json` writes it. The document holds:
 
 * ``requirements`` -- one row per interval and group: agents required on the queue
@@ -35,7 +35,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerialize
 
 from routing.shifts import zone
 from simulator.metrics import SHARES
-from simulator.plan_result import CapacityPlan
+from simulator.planning.result import CapacityPlan
 from simulator.replications import SUMMARY_METRICS, Replications, estimate_columns
 
 __all__ = [
@@ -153,7 +153,7 @@ class ShortfallOut(BaseModel):
 
 
 class ScheduleInfo(BaseModel):
-    """How the shift schedule was reached (:class:`simulator.scheduling.ScheduleResult`)."""
+    """How the shift schedule was reached (:class:`simulator.planning.scheduling.ScheduleResult`)."""
 
     model_config = _DOC
     status: Literal["optimal", "feasible", "infeasible", "time_limit"]

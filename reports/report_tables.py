@@ -30,7 +30,7 @@ import numpy as np
 
 from routing.shifts import zone
 from simulator.metrics import SHARES
-from simulator.plan_result import CapacityPlan
+from simulator.planning.result import CapacityPlan
 from simulator.replications import Estimate, Replications, estimate_columns
 
 __all__ = [

@@ -187,12 +187,12 @@ def check_unique(what: str, key: str, names: Sequence[str]) -> None:
         seen[name] = i
 
 
-class AgentIn(BaseModel):
-    """An agent as the roster API and scenario files describe it."""
+class AgentProfile(BaseModel):
+    """What routing knows of an agent, wherever the agent is described: skills with proficiency,
+    tier, languages, time zone and weekly shifts, concurrency caps and regions. The roster API
+    (:class:`AgentIn`) and a scenario's agent group (``simulator.scenario.AgentGroup``) share it."""
 
     model_config = _STRICT
-    id: NonEmpty
-    name: str | None = None
     skills: dict[NonEmpty, Proficiency] = Field(min_length=1)
     tier: Tier = 1
     languages: list[NonEmpty] = Field(default_factory=lambda: ["en"], min_length=1)
@@ -201,20 +201,42 @@ class AgentIn(BaseModel):
     channels: ChannelCaps = Field(default_factory=lambda: {Channel.CHAT: 1}, description="Cap per channel.")
     max_total: Annotated[int, Field(ge=1, le=100)] | None = None
     regions: list[NonEmpty] = Field(default_factory=list)
-    status: AgentStatus = AgentStatus.AVAILABLE
 
-    def to_domain(self) -> Agent:
+    def weekly_shifts(self) -> tuple[WeeklyShift, ...] | None:
+        """The shifts as domain objects; ``None`` means always on shift."""
+        return None if self.shifts is None else tuple(s.to_domain() for s in self.shifts)
+
+    def agent(self, agent_id: str, *, with_shifts: bool = True) -> Agent:
+        """The domain :class:`~routing.domain.Agent` of this profile (always on shift when
+        ``with_shifts`` is false)."""
         return Agent(
-            id=self.id,
+            id=agent_id,
             skills=dict(self.skills),
             tier=self.tier,
             languages=frozenset(self.languages),
             time_zone=self.time_zone,
-            shifts=None if self.shifts is None else tuple(s.to_domain() for s in self.shifts),
+            shifts=self.weekly_shifts() if with_shifts else None,
             channel_caps=dict(self.channels),
             max_total=self.max_total,
             regions=frozenset(self.regions),
         )
+
+    @property
+    def slots(self) -> int:
+        """Total concurrency: ``max_total``, or the sum of the channel caps."""
+        total = sum(self.channels.values())
+        return min(total, self.max_total) if self.max_total is not None else total
+
+
+class AgentIn(AgentProfile):
+    """An agent as the roster API and ``handoff route`` files describe it."""
+
+    id: NonEmpty
+    name: str | None = None
+    status: AgentStatus = AgentStatus.AVAILABLE
+
+    def to_domain(self) -> Agent:
+        return self.agent(self.id)
 
 
 class TranscriptTurn(BaseModel):

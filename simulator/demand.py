@@ -22,17 +22,12 @@ from numpy.typing import NDArray
 
 from routing.domain import CHANNELS, Channel, CustomerTier, Trigger
 from routing.shifts import zone
-from simulator.arrivals import load_escalation_log, poisson_arrivals
-from simulator.csv_rows import file_cached
-from simulator.forecast import load_interval_forecast
-from simulator.scenario import DemandSegment, Distribution, Scenario
+from simulator.arrivals import poisson_arrivals
+from simulator.scenario.loading import cached_escalation_log, cached_interval_forecast
+from simulator.scenario.models import DemandSegment, Distribution, Scenario
 from simulator.streams import stream
 
 FloatArray = NDArray[np.float64]
-
-#: The loaders, once per file version per process (their results are read-only).
-cached_interval_forecast = file_cached(load_interval_forecast)
-cached_escalation_log = file_cached(load_escalation_log)
 
 #: Positional arguments of :class:`~routing.domain.Escalation` after ``id`` and ``created_s``.
 Template = tuple[Any, ...]
@@ -58,21 +53,6 @@ def sample(dist: Distribution, rng: np.random.Generator, n: int) -> FloatArray:
     return rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), n)
 
 
-def interval_starts_s(scenario: Scenario) -> FloatArray:
-    """Epoch seconds at which each interval (warm-up included) starts."""
-    return np.asarray(
-        scenario_start_s(scenario) + np.arange(scenario.intervals) * scenario.interval_s, np.float64
-    )
-
-
-def scenario_start_s(scenario: Scenario) -> float:
-    """The scenario's start as epoch seconds (a naive ``start`` is in the scenario's time zone)."""
-    start = scenario.start
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=zone(scenario.time_zone))
-    return start.timestamp()
-
-
 def peak_multipliers(segment: DemandSegment, scenario: Scenario) -> FloatArray:
     """Per interval, the rate multiplier of the segment's peaks.
 
@@ -85,7 +65,7 @@ def peak_multipliers(segment: DemandSegment, scenario: Scenario) -> FloatArray:
     if not segment.peaks:
         return out
     tz = zone(scenario.time_zone)
-    start_s = scenario_start_s(scenario)
+    start_s = scenario.start_s
     width_min = float(scenario.interval_min)
     for k in range(n):
         local = datetime.fromtimestamp(start_s + k * scenario.interval_s, tz)
@@ -118,7 +98,7 @@ def _forecast_volumes(segment: DemandSegment, scenario: Scenario) -> FloatArray:
     forecast = cached_interval_forecast(segment.forecast_csv)
     f = segment.forecast_filter
     return forecast.volumes(
-        scenario_start_s(scenario),
+        scenario.start_s,
         scenario.interval_s,
         scenario.intervals,
         queue=f.queue if f else None,
@@ -273,7 +253,7 @@ def generate_demand(scenario: Scenario, replication: np.random.SeedSequence) -> 
     the other segments' customers unchanged.
     """
     builder = _Builder()
-    start_s = scenario_start_s(scenario)
+    start_s = scenario.start_s
     for s, seg in enumerate(scenario.demand):
         builder.segments.append(seg.segment)
         rates = segment_rates_per_s(seg, scenario)

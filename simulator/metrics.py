@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.shifts import shift_state
-from simulator.model import ABANDONED, DEFERRED, WAITING, RunRecords
+from simulator.records import ABANDONED, DEFERRED, WAITING, RunRecords
 from simulator.scenario import AgentGroup, Scenario
 
 FloatArray = NDArray[np.float64]

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from typing import Final, cast
 
 import numpy as np
@@ -39,71 +38,16 @@ from numpy.typing import NDArray
 
 from routing.decisions import AgentStatusChanged, Assigned, Decision, Deferred, Finished, Offer, Queued
 from routing.dispatcher import Dispatcher
-from routing.domain import Agent, AgentStatus, Escalation, EscalationState
+from routing.domain import AgentStatus, Escalation, EscalationState
 from routing.errors import OfferNotActive, UnknownOffer
-from simulator.demand import Arrivals, generate_demand, sample, scenario_start_s
+from simulator.demand import Arrivals, generate_demand, sample
+from simulator.records import ABANDONED, ASSIGNED, COMPLETED, DEFERRED, WAITING, RunRecords
 from simulator.scenario import AgentGroup, Scenario
 from simulator.streams import stream
 
 FloatArray = NDArray[np.float64]
 
-# outcome codes of a record
-WAITING: Final = 0  # queued or offered when the run ended
-ASSIGNED: Final = 1  # an agent accepted and was still working when the run ended
-COMPLETED: Final = 2
-ABANDONED: Final = 3
-DEFERRED: Final = 4
-OUTCOMES: Final = ("waiting", "assigned", "completed", "abandoned", "deferred")
-
 _REOFFER_BATCH: Final = 1024
-
-
-def group_agents(group: AgentGroup, count: int) -> list[Agent]:
-    """``count`` agents of the group's profile, ids ``group#0`` ... ``group#{count-1}``."""
-    return [group.agent(f"{group.group}#{k}") for k in range(count)]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class RunRecords:
-    """What one replication leaves behind: one record per escalation, columnar.
-
-    Per escalation ``i`` (same order as ``arrivals``): ``first_offer_s``, ``accepted_s`` and
-    ``finished_s`` (epoch seconds, NaN if it never happened; finished = completed, abandoned or
-    deferred), ``outcome`` (code into :data:`OUTCOMES`), ``agent`` (number of the agent who
-    accepted it, -1 if none) and its ``agent_group`` (index into ``group_names``), ``offers`` made,
-    and ``offered_on_arrival`` (an agent was offered it the moment it arrived: the complement of
-    P(wait)).
-
-    Staffing: ``group_counts`` agents per group, agents numbered group by group (``agent_groups``
-    maps an agent number to its group); ``away_agent``/``away_start_s``/``away_end_s`` the
-    off-queue episodes (shrinkage), the last one ended when the run stopped.
-    """
-
-    arrivals: Arrivals
-    first_offer_s: FloatArray
-    accepted_s: FloatArray
-    finished_s: FloatArray
-    outcome: NDArray[np.int8]
-    agent: NDArray[np.int32]
-    agent_group: NDArray[np.int16]
-    offers: NDArray[np.int16]
-    offered_on_arrival: NDArray[np.bool_]
-    group_names: tuple[str, ...]
-    group_counts: tuple[int, ...]
-    agent_groups: NDArray[np.int16]
-    away_agent: NDArray[np.int32]
-    away_start_s: FloatArray
-    away_end_s: FloatArray
-    start_s: float
-    end_s: float
-    stopped_s: float
-    events: int
-    wall_s: float
-
-    @property
-    def handoff_s(self) -> FloatArray:
-        """Created -> accepted by an agent (NaN if never accepted)."""
-        return self.accepted_s - self.arrivals.created_s
 
 
 class Model:
@@ -124,8 +68,8 @@ class Model:
     ) -> None:
         self.scenario = scenario
         self.arrivals = arrivals
-        self.start_s = scenario_start_s(scenario)
-        self.end_s = self.start_s + scenario.intervals * scenario.interval_s
+        self.start_s = scenario.start_s
+        self.end_s = scenario.end_s
         self.drain_s = drain_s
         self.env = simpy.Environment(initial_time=self.start_s)
         self.dispatcher = Dispatcher(
@@ -171,7 +115,7 @@ class Model:
         self._away_log: list[tuple[int, float, float]] = []
         self._away_since: dict[str, float] = {}
         for g, (group, count) in enumerate(zip(scenario.roster, self.group_counts, strict=True)):
-            for k, agent in enumerate(group_agents(group, count)):
+            for k, agent in enumerate(group.agents(count)):
                 self._group_of[agent.id] = g
                 self._agent_no[agent.id] = len(self._agent_no)
                 self.dispatcher.add_agent(agent, self.start_s, AgentStatus.AVAILABLE)

@@ -22,7 +22,7 @@ import numpy as np
 from routing.domain import CHANNELS
 from routing.shifts import zone
 from simulator.metrics import METRICS, SHARES
-from simulator.model import OUTCOMES
+from simulator.records import OUTCOMES
 from simulator.replications import Replications, estimate_columns
 
 #: Interval metrics that get confidence-interval columns.

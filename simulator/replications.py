@@ -22,7 +22,8 @@ from numpy.typing import NDArray
 from scipy.special import stdtrit  # Student t quantile; lighter than scipy.stats
 
 from simulator.metrics import METRICS, SHARES, RunSummary, summarise
-from simulator.model import RunRecords, simulate
+from simulator.model import simulate
+from simulator.records import RunRecords
 from simulator.scaleout import ReplicationPool
 from simulator.scenario import Scenario
 from simulator.streams import replication_seeds

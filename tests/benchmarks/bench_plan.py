@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from reports.capacity_report import write_report
-from simulator.planning import PlanOptions, plan_capacity
+from simulator.planning.plan import PlanOptions, plan_capacity
 from simulator.replications import default_workers, run_replications
 from simulator.scaleout import replication_pool
 from simulator.scenario import load_scenario

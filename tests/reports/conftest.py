@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reports.capacity_report import write_report
-from simulator.plan_result import CapacityPlan
+from simulator.planning.result import CapacityPlan
 from tests.reports.plan_fixture import build_plan
 
 #: Paths the tests want a person to look at; printed at the end of the run.

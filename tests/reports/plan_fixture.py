@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 
 from simulator.demand import segment_rates_per_s
-from simulator.plan_result import CapacityPlan, IntervalMiss
+from simulator.planning.result import CapacityPlan, IntervalMiss
+from simulator.planning.scheduling import schedule_shifts
+from simulator.planning.skill_graph import scenario_on_queue_agents, scenario_workload_erlangs
 from simulator.queueing import staff_for_target
 from simulator.replications import Replications, estimate_columns, run_replications
-from simulator.scenario import Scenario
-from simulator.scheduling import ShiftPlan, schedule_shifts
-from simulator.skill_graph import scenario_on_queue_agents, scenario_workload_erlangs
+from simulator.scenario import Scenario, ShiftPlan
 
 #: segment -> the group that serves it (the fixture's skill graph is two separate pools)
 SERVES = {"general-chat": "generalists", "billing-chat": "billing"}

@@ -18,7 +18,7 @@ from reports import charts
 from reports.capacity_report import render_charts, render_html, write_report
 from reports.plan_document import PlanDocument
 from reports.report_tables import INTERVAL_METRICS, KPI_METRICS, SEGMENT_METRICS, build_tables
-from simulator.plan_result import CapacityPlan
+from simulator.planning.result import CapacityPlan
 from simulator.replications import SUMMARY_METRICS
 from tests.reports.plan_fixture import build_plan, small_scenario
 
@@ -196,7 +196,7 @@ def test_csv_tables_have_their_headers_and_rows(plan: CapacityPlan, report: dict
 
 
 def test_misses_are_named_with_by_how_much(plan: CapacityPlan, report: dict[str, Path]) -> None:
-    from simulator.plan_result import IntervalMiss
+    from simulator.planning.result import IntervalMiss
 
     start = float(plan.interval_start_s[3])
     missing = dataclasses.replace(plan, misses=(IntervalMiss(start, "service_level", 0.71, 0.8, 0.09),))

@@ -9,16 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import simulator.arrivals as arrivals
 from routing.domain import CHANNEL_INDEX, Channel, CustomerTier, Escalation
 from routing.errors import FieldProblem, InvalidInput
-from simulator.arrivals import (
-    MAX_PROBLEMS,
-    apply_peaks,
-    load_escalation_log,
-    poisson_arrivals,
-    thinning_arrivals,
-)
+from simulator.arrivals import apply_peaks, poisson_arrivals, thinning_arrivals
+from simulator.scenario.escalation_log import MAX_PROBLEMS, load_escalation_log
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "replay_example.csv"
 
@@ -31,20 +25,6 @@ def counts_per_interval(times: np.ndarray, n_intervals: int, interval_s: float, 
     edges = start_s + interval_s * np.arange(n_intervals + 1)
     counts, _ = np.histogram(times, bins=edges)
     return counts
-
-
-def test_public_api() -> None:
-    assert set(arrivals.__all__) == {
-        "COLUMNS",
-        "MAX_PROBLEMS",
-        "OPTIONAL_COLUMNS",
-        "REQUIRED_COLUMNS",
-        "EscalationLog",
-        "apply_peaks",
-        "load_escalation_log",
-        "poisson_arrivals",
-        "thinning_arrivals",
-    }
 
 
 # ------------------------------------------------------------------------- piecewise Poisson

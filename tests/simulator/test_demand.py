@@ -15,10 +15,8 @@ from routing.domain import CHANNELS, Channel, CustomerTier, Trigger
 from simulator.demand import (
     Arrivals,
     generate_demand,
-    interval_starts_s,
     peak_multipliers,
     sample,
-    scenario_start_s,
     segment_rates_per_s,
 )
 from simulator.scenario import Distribution, Scenario
@@ -179,8 +177,8 @@ def test_peaks_follow_the_local_wall_clock_across_a_dst_change() -> None:
         demand=[segment(peaks=[{"start": "12:00", "end": "13:00", "multiplier": 2}])],
     )
     m = peak_multipliers(s.demand[0], s)
-    assert scenario_start_s(s) == datetime.fromisoformat("2026-10-23T22:00:00+00:00").timestamp()
-    starts = interval_starts_s(s)
+    assert s.start_s == datetime.fromisoformat("2026-10-23T22:00:00+00:00").timestamp()
+    starts = s.interval_starts_s
     assert starts[37] == datetime.fromisoformat("2026-10-25T11:00:00+00:00").timestamp()
     assert np.flatnonzero(m > 1).tolist() == [12, 37]  # 25 h apart: the day after has 25 hours
     assert (m[[12, 37]] == 2).all()
@@ -245,7 +243,7 @@ def test_demand_is_sorted_inside_the_horizon_with_one_length() -> None:
     s = scenario(warmup_h=0.5)
     a = generate_demand(s, seq())
     n = len(a)
-    start = scenario_start_s(s)
+    start = s.start_s
     assert 0.8 * 600 * 2.5 < n < 1.2 * 600 * 2.5
     assert np.all(np.diff(a.created_s) >= 0)
     assert a.created_s.min() >= start
@@ -399,7 +397,7 @@ def test_replay_keeps_rows_inside_the_horizon_and_counts_the_rest(tmp_path: Path
     )
     s = replay_scenario(log)
     a = generate_demand(s, seq())
-    start = scenario_start_s(s)
+    start = s.start_s
     assert a.outside_horizon == 3
     assert (a.created_s - start).tolist() == [0.0, 1800.0, 2700.0]
     assert a.handle_s.tolist() == [100.0, 123.0, 50.0]  # missing handle time from the replay's distribution

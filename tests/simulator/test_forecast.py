@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import simulator.csv_rows as csv_rows
-import simulator.forecast as forecast
+import simulator.scenario.csv_rows as csv_rows
+import simulator.scenario.interval_forecast as forecast
 from routing.domain import CHANNEL_INDEX, Channel
 from routing.errors import InvalidInput
-from simulator.forecast import IntervalForecast, load_interval_forecast
+from simulator.scenario.interval_forecast import IntervalForecast, load_interval_forecast
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "genesys_forecast_example.csv"
 HEADER = (

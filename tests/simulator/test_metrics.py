@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from routing.domain import Channel, CustomerTier, Trigger
-from simulator.demand import Arrivals, scenario_start_s
+from simulator.demand import Arrivals
 from simulator.metrics import (
     METRICS,
     SHARES,
@@ -26,7 +26,7 @@ from simulator.metrics import (
     staffing,
     summarise,
 )
-from simulator.model import ABANDONED, ASSIGNED, COMPLETED, DEFERRED, WAITING, RunRecords
+from simulator.records import ABANDONED, ASSIGNED, COMPLETED, DEFERRED, WAITING, RunRecords
 from simulator.scenario import Scenario
 
 NAN = math.nan
@@ -297,7 +297,7 @@ def test_on_shift_spans_are_shifts_minus_breaks_in_the_agents_zone() -> None:
             }
         ]
     )
-    day = scenario_start_s(s)  # 2026-12-01 00:00 UTC, a Tuesday; New York is UTC-5
+    day = s.start_s  # 2026-12-01 00:00 UTC, a Tuesday; New York is UTC-5
     a, b = on_shift_spans(s.roster[0], day, day + 86400)
     hours = [((x - day) / 3600, (y - day) / 3600) for x, y in zip(a.tolist(), b.tolist(), strict=True)]
     assert hours == [(14.0, 17.0), (17.5, 22.0)]
@@ -328,7 +328,7 @@ def summary_records(**over: Any) -> RunRecords:
 
 def epoch_records(s: Scenario, **over: Any) -> RunRecords:
     """summary_records, shifted to the scenario's real start (epoch seconds)."""
-    t0 = scenario_start_s(s)
+    t0 = s.start_s
     rec = summary_records(**over)
     return dataclasses.replace(
         rec,
@@ -350,7 +350,7 @@ def same_metrics(a: dict[str, float], b: dict[str, float]) -> bool:
 
 def test_summarise_attributes_to_the_arrival_interval_and_skips_warm_up() -> None:
     s = scenario()
-    t0 = scenario_start_s(s)
+    t0 = s.start_s
     out = summarise(epoch_records(s), s)
     assert out.interval_start_s.tolist() == [t0 + 900, t0 + 1800, t0 + 2700, t0 + 3600]
     iv = out.intervals
@@ -399,7 +399,7 @@ def test_occupancy_and_staffing_with_away_time_two_agents_and_two_slots(
     away_agent: int, outside: list[float]
 ) -> None:
     s = scenario(roster=[{"group": "agents", "count": 2, "skills": {"general": 3}, "channels": {"chat": 2}}])
-    t0 = scenario_start_s(s)
+    t0 = s.start_s
     away = [(away_agent, 1000.0, 1300.0), (away_agent, 2600.0, 2900.0)]
     rec = epoch_records(s, group_counts=(2,), away=away)
     out = summarise(rec, s)
@@ -468,7 +468,7 @@ def test_staffing_splits_busy_time_by_the_accepting_group() -> None:
             {"group": "b", "count": 2, "skills": {"general": 3}},
         ]
     )
-    t0 = scenario_start_s(s)
+    t0 = s.start_s
     rec = epoch_records(s, group_names=("a", "b"), group_counts=(1, 2), agent=[0, 1, 0, -1, 1])
     edges = t0 + np.array([900.0, 1800.0, 2700.0, 3600.0, 4500.0])
     st_ = staffing(rec, s, edges)
@@ -503,7 +503,7 @@ def test_work_kept_while_away_keeps_occupancy_a_share() -> None:
     # one agent, one slot, always on; handles 00:00-00:15 throughout but is away 00:05-00:10:
     # staffed (on the queue) 10 minutes, at work all 15, so busy all the time it is at work
     s = scenario(duration_h=0.25, warmup_h=0)
-    t0 = scenario_start_s(s)
+    t0 = s.start_s
     rec = make_records(
         [(t0 + 0.0, t0 + 0.0, COMPLETED, True)],
         start_s=t0,

@@ -20,17 +20,8 @@ from routing.domain import AgentStatus, CustomerTier, EscalationState
 from routing.shifts import shift_state
 from simulator.demand import Arrivals, generate_demand
 from simulator.metrics import escalation_metrics, summarise
-from simulator.model import (
-    ABANDONED,
-    ASSIGNED,
-    COMPLETED,
-    DEFERRED,
-    OUTCOMES,
-    WAITING,
-    Model,
-    RunRecords,
-    simulate,
-)
+from simulator.model import Model, simulate
+from simulator.records import ABANDONED, ASSIGNED, COMPLETED, DEFERRED, OUTCOMES, WAITING, RunRecords
 from simulator.scenario import Scenario
 from simulator.streams import replication_seeds
 

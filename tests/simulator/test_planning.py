@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simulator.planning import (
+from simulator.planning.plan import (
     PlanOptions,
     SearchSettings,
     availability,
@@ -20,9 +20,9 @@ from simulator.planning import (
     shift_plans_for,
     staffing_groups,
 )
+from simulator.planning.scheduling import ChosenShift, ScheduleResult, ScheduleStatus
 from simulator.queueing import staff_for_target
 from simulator.scenario import Scenario
-from simulator.scheduling import ChosenShift, ScheduleResult, ScheduleStatus
 
 
 def scenario(**over: Any) -> Scenario:
@@ -242,8 +242,8 @@ def test_interval_misses_name_the_interval_and_by_how_much() -> None:
 
 
 def test_the_closed_loop_adds_an_agent_only_where_a_clear_miss_can_be_fixed() -> None:
-    from simulator.plan_result import IntervalMiss
-    from simulator.planning import DemandLevel, _bump_clear_misses
+    from simulator.planning.plan import DemandLevel, _bump_clear_misses
+    from simulator.planning.result import IntervalMiss
 
     s = scenario(duration_h=2, warmup_h=0.5)  # 5 intervals of 30 min, the first is warm-up
     groups = staffing_groups(s)

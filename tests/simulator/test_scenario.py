@@ -15,9 +15,9 @@ from reports.cli import app
 from routing.domain import CHANNEL_INDEX
 from routing.errors import InvalidInput
 from simulator.demand import segment_rates_per_s
-from simulator.forecast import load_interval_forecast
 from simulator.model import simulate
 from simulator.scenario import Scenario, load_scenario, scenario_json_schema
+from simulator.scenario.interval_forecast import load_interval_forecast
 from simulator.streams import replication_seeds
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

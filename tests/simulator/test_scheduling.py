@@ -10,17 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import simulator.scheduling as sched
+import simulator.planning.scheduling as sched
 from routing.errors import InvalidInput
 from routing.schemas import parse
-from simulator.scheduling import (
+from simulator.planning.scheduling import (
     ScheduleResult,
     ScheduleStatus,
-    ShiftPlan,
     greedy_schedule,
     paid_hours_lower_bound,
     schedule_shifts,
 )
+from simulator.scenario import ShiftPlan
 
 DAY = datetime(2026, 12, 1, tzinfo=UTC).timestamp()  # a Tuesday
 FAST = 2.0  # seconds; tiny instances prove optimality far sooner

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from reports.cli import app
 from simulator.metrics import METRICS
-from simulator.model import OUTCOMES
 from simulator.output import RECORD_COLUMNS
+from simulator.records import OUTCOMES
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 ERLANG = SCENARIOS / "erlang_check.yaml"

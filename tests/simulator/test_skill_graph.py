@@ -10,11 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import simulator.skill_graph as sg
+import simulator.planning.skill_graph as sg
 from routing.domain import AgentStatus, Channel, CustomerTier, Escalation
 from routing.settings import RoutingSettings
-from simulator.scenario import AgentGroup, DemandSegment, load_scenario
-from simulator.skill_graph import (
+from simulator.planning.skill_graph import (
     build_skill_graph,
     check_coverage,
     components,
@@ -24,6 +23,7 @@ from simulator.skill_graph import (
     scenario_workload_erlangs,
     workload_erlangs,
 )
+from simulator.scenario import AgentGroup, DemandSegment, load_scenario
 from tests.routing.strategies import reference_eligible
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.planning.scheduling import ScheduleResult
 from simulator.replications import Replications
 from simulator.scenario import Scenario
-from simulator.scheduling import ScheduleResult
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -1,7 +1,7 @@
 """Reading planners' CSV files row by row: every bad cell reported, none silently dropped.
 
 Shared by the escalation log (:mod:`simulator.arrivals`) and the interval forecast
-(:mod:`simulator.forecast`): reading the file and its header (:func:`read_csv_text`,
+(:mod:`simulator.scenario.interval_forecast`): reading the file and its header (:func:`read_csv_text`,
 :func:`open_csv`), walking the data rows with their line numbers (:func:`data_rows`), a
 :class:`Problems` collector that stops at :data:`MAX_PROBLEMS`, and a :class:`RowReader` that
 parses one row's cells, naming each problem ``line N, column``.

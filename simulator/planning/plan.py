@@ -5,7 +5,7 @@
 1. **Staffing groups.** Roster groups that differ only by their shifts (``dublin-early``,
    ``dublin-late``) are one *staffing group* (``dublin``): the search sizes profiles, the
    scheduler then chooses their shifts.
-2. **Split and bound** (networkx, :mod:`simulator.skill_graph`). The skill graph of demand
+2. **Split and bound** (networkx, :mod:`simulator.planning.skill_graph`). The skill graph of demand
    segments and staffing groups falls into pools sized independently; per interval a max-flow says
    whether the current roster can carry the workload at all and names the skill it cannot.
 3. **Staffing search** per demand level and pool. Intervals with the same arrival rates share a
@@ -18,7 +18,7 @@
    numbers), so candidates differ by staffing, not by luck. A candidate meets the targets when the
    replication means do; replications double (up to ``max_replications``) while a 95 % interval
    straddles a target: the stop rule.
-4. **Shifts** (OR-Tools CP-SAT, :mod:`simulator.scheduling`): the required agents on queue,
+4. **Shifts** (OR-Tools CP-SAT, :mod:`simulator.planning.scheduling`): the required agents on queue,
    divided by ``1 - shrinkage`` (agents on duty), covered by the scenario's ``shift_plans``, or by
    default templates (8.5 h with a 30-min unpaid break, and 4 h; every 30 min).
 5. **Closing the loop**: the recommended shifts become a roster that is simulated in the full
@@ -45,22 +45,11 @@ from numpy.typing import NDArray
 
 from routing.schemas import ShiftIn
 from routing.shifts import zone
-from simulator.demand import interval_starts_s, segment_rates_per_s
+from simulator.demand import segment_rates_per_s
 from simulator.metrics import SHARES, on_shift_spans, slots_per_agent
-from simulator.plan_result import CapacityPlan, IntervalMiss
-from simulator.queueing import staff_for_target
-from simulator.replications import Replications, estimate_columns, run_replications
-from simulator.scaleout import ReplicationPool, replication_pool
-from simulator.scenario import AgentGroup, DemandSegment, Scenario
-from simulator.scheduling import (
-    BreakRule,
-    ScheduleResult,
-    ShiftPlan,
-    ShiftTemplate,
-    plan_can_cover,
-    schedule_shifts,
-)
-from simulator.skill_graph import (
+from simulator.planning.result import CapacityPlan, IntervalMiss
+from simulator.planning.scheduling import ScheduleResult, plan_can_cover, schedule_shifts
+from simulator.planning.skill_graph import (
     check_coverage,
     components,
     min_agents,
@@ -68,6 +57,10 @@ from simulator.skill_graph import (
     scenario_skill_graph,
     scenario_workload_erlangs,
 )
+from simulator.queueing import staff_for_target
+from simulator.replications import Replications, estimate_columns, run_replications
+from simulator.scaleout import ReplicationPool, replication_pool
+from simulator.scenario import AgentGroup, BreakRule, DemandSegment, Scenario, ShiftPlan, ShiftTemplate
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -171,7 +164,7 @@ def availability(
 ) -> dict[str, NDArray[np.bool_]]:
     """Per staffing group and interval, whether its shift plan allows anyone on duty at the
     interval's midpoint."""
-    mids = interval_starts_s(scenario) + scenario.interval_s / 2
+    mids = scenario.interval_starts_s + scenario.interval_s / 2
     by_group = {p.group: p for p in plans}
     return {g.name: np.array([plan_can_cover(by_group[g.name], float(m)) for m in mids]) for g in groups}
 
@@ -615,8 +608,8 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
 
     report("done", steps["total"], steps["total"])
     horizon = (
-        float(interval_starts_s(scenario)[0]),
-        float(interval_starts_s(scenario)[-1]) + scenario.interval_s,
+        float(scenario.interval_starts_s[0]),
+        float(scenario.interval_starts_s[-1]) + scenario.interval_s,
     )
     verified = recommended or current
     if recommended is None:
@@ -727,7 +720,7 @@ def _schedule_and_verify(
     schedule = schedule_shifts(
         on_duty,
         plans,
-        start_s=float(interval_starts_s(scenario)[0]),
+        start_s=float(scenario.interval_starts_s[0]),
         interval_min=scenario.interval_min,
         time_limit_s=options.shift_time_limit_s,
         workers=2,
@@ -760,7 +753,7 @@ def _bump_clear_misses(
     where more agents can help, for the group with the largest requirement there (None: nothing
     to bump)."""
     out = {k: v.copy() for k, v in required.items()}
-    starts = interval_starts_s(scenario)
+    starts = scenario.interval_starts_s
     bumped = False
     for miss in misses:
         if not miss.clear or miss.metric not in ("service_level", "abandon_rate", "p95_handoff_s"):
@@ -779,7 +772,7 @@ def _bump_clear_misses(
 
 def _interval_span(scenario: Scenario, intervals: IntArray) -> str:
     """'09:00-11:00 UTC' style description of interval indices (first to last)."""
-    starts = interval_starts_s(scenario)
+    starts = scenario.interval_starts_s
     tz = zone(scenario.time_zone)
     lo = datetime.fromtimestamp(float(starts[intervals[0]]), tz)
     hi = datetime.fromtimestamp(float(starts[intervals[-1]]) + scenario.interval_s, tz)

@@ -314,9 +314,8 @@ def scenario_on_queue_agents(scenario: Scenario) -> dict[str, FloatArray]:
     """Per roster group, its agents on the queue in each interval (warm-up included): ``count x
     (1 - shrinkage) x`` the share of the interval its shifts (less breaks) cover, in the group's
     time zone. The ``agents`` input of :func:`check_coverage` for the scenario's own roster."""
-    from simulator.demand import interval_starts_s  # the simulator's interval grid
 
-    starts = interval_starts_s(scenario)
+    starts = scenario.interval_starts_s
     interval_s = scenario.interval_s
     out: dict[str, FloatArray] = {}
     for grp in scenario.roster:

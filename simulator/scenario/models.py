@@ -1,42 +1,48 @@
-"""Scenario files: what a workforce planner describes, validated once at the boundary.
+"""Scenario models: what a workforce planner describes, validated once at the boundary.
 
 A scenario is YAML (or JSON) with a horizon, targets, demand segments, a roster of agent groups,
 offer behaviour and the routing settings -- the same :class:`routing.settings.RoutingSettings`
-the service runs. Every model forbids unknown fields; :func:`load_scenario` turns any problem into
-:class:`routing.errors.InvalidInput` naming the file, the path inside it and the bad value
-(``scenarios/x.yaml: roster[2].skills.billing: proficiency must be 1-5, got 7``).
+the service runs. Every model forbids unknown fields; :func:`simulator.scenario.load_scenario`
+turns any problem into :class:`routing.errors.InvalidInput` naming the file, the path inside it
+and the bad value (``scenarios/x.yaml: roster[2].skills.billing: proficiency must be 1-5, got 7``).
 
 Demand volume comes in exactly one of three forms per segment: ``arrivals_per_hour`` (constant),
 ``volume_per_interval`` (one count per ``interval_min`` interval, repeating if shorter than the
 horizon), or ``forecast_csv`` (a file of interval volumes). ``peaks`` multiply the rate over a
-window. Time of day is in the scenario's ``time_zone``.
+window. Time of day is in the scenario's ``time_zone``. The time grid (start, interval starts in
+epoch seconds) is a property of :class:`Scenario`.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from routing.domain import Agent, Channel, CustomerTier
-from routing.errors import FieldProblem, InvalidInput
-from routing.schemas import (
-    ChannelCaps,
-    NonEmpty,
-    Proficiency,
-    Shifts,
-    Tier,
-    TimeZoneName,
-    check_unique,
-    load_document,
-    parse,
-)
+from routing.schemas import AgentProfile, NonEmpty, Proficiency, Shifts, Tier, TimeZoneName, check_unique
 from routing.settings import RoutingSettings
-from simulator.scheduling import ShiftPlan
+from routing.shifts import zone
+from simulator.scenario.shift_plans import ShiftPlan
+from simulator.scenario.targets import ServiceLevelTarget
+
+__all__ = [
+    "AgentGroup",
+    "DemandSegment",
+    "Distribution",
+    "ForecastFilter",
+    "OfferBehaviour",
+    "Peak",
+    "ReplaySource",
+    "Scenario",
+]
+
+FloatArray = NDArray[np.float64]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -99,15 +105,6 @@ class Peak(BaseModel):
         if self.end <= self.start:
             raise ValueError(f"a peak must end after it starts, got {self.start}-{self.end}")
         return self
-
-
-class ServiceLevelTarget(BaseModel):
-    model_config = _STRICT
-    threshold_s: Annotated[float, Field(gt=0)] = 30.0
-    target: Annotated[float, Field(gt=0, le=1)] = 0.8
-    max_abandon_rate: Share | None = None
-    max_occupancy: Share | None = None
-    max_p95_handoff_s: Annotated[float, Field(gt=0)] | None = None
 
 
 class ForecastFilter(BaseModel):
@@ -177,20 +174,14 @@ class DemandSegment(BaseModel):
         return mix
 
 
-class AgentGroup(BaseModel):
-    """``count`` agents with the same profile and shifts."""
+class AgentGroup(AgentProfile):
+    """``count`` agents with the same profile and shifts (the profile fields are
+    :class:`routing.schemas.AgentProfile`'s, the roster API's own)."""
 
     model_config = _STRICT
     group: NonEmpty
     count: Annotated[int, Field(ge=0, le=100_000)]
-    skills: dict[NonEmpty, Proficiency] = Field(min_length=1)
-    tier: Tier = 1
-    languages: list[NonEmpty] = Field(default_factory=lambda: ["en"], min_length=1)
-    channels: ChannelCaps = Field(default_factory=lambda: {Channel.CHAT: 1}, description="Cap per channel.")
-    max_total: Annotated[int, Field(ge=1, le=100)] | None = None
-    time_zone: TimeZoneName = "UTC"
     shifts: Shifts = Field(None, description="'always' (default) or weekly shifts in local time")
-    regions: list[NonEmpty] = Field(default_factory=list)
     shrinkage: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.0, description="share of scheduled time off the queue (meetings, training, absence)"
     )
@@ -198,20 +189,10 @@ class AgentGroup(BaseModel):
         30.0, description="mean length of one off-queue episode; shrinkage sets how often they come"
     )
 
-    def agent(self, agent_id: str, *, with_shifts: bool = True) -> Agent:
-        """One agent of this group's profile (always on shift when ``with_shifts`` is false)."""
-        shifts = None if self.shifts is None or not with_shifts else tuple(s.to_domain() for s in self.shifts)
-        return Agent(
-            id=agent_id,
-            skills=dict(self.skills),
-            tier=self.tier,
-            languages=frozenset(self.languages),
-            time_zone=self.time_zone,
-            shifts=shifts,
-            channel_caps=dict(self.channels),
-            max_total=self.max_total,
-            regions=frozenset(self.regions),
-        )
+    def agents(self, count: int | None = None) -> list[Agent]:
+        """``count`` (default: the group's) agents of this profile, ids ``group#0``, ``group#1``..."""
+        n = self.count if count is None else count
+        return [self.agent(f"{self.group}#{k}") for k in range(n)]
 
 
 class OfferBehaviour(BaseModel):
@@ -306,48 +287,27 @@ class Scenario(BaseModel):
         """Intervals in warm-up plus horizon."""
         return round((self.warmup_h + self.duration_h) * 60 / self.interval_min)
 
+    @property
+    def start_s(self) -> float:
+        """The scenario's start as epoch seconds (a naive ``start`` is in the scenario's time zone)."""
+        start = self.start
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=zone(self.time_zone))
+        return start.timestamp()
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and validate a scenario file; relative ``forecast_csv`` paths resolve next to it.
+    @property
+    def end_s(self) -> float:
+        """Epoch seconds at which the last interval ends."""
+        return self.start_s + self.intervals * self.interval_s
 
-    Raises :class:`InvalidInput` naming the file, the field and the value for any problem,
-    including a ``forecast_csv`` or replay log that does not exist, or a bad row in one (then the
-    error names that data file and the row's line).
-    """
-    scenario = parse(Scenario, load_document(path), source=str(path))
-    problems = []
-    demand = []
-    for i, seg in enumerate(scenario.demand):
-        if seg.forecast_csv is not None:
-            csv_path = _beside(path, seg.forecast_csv)
-            if not csv_path.is_file():
-                problems.append(FieldProblem(f"demand[{i}].forecast_csv", f"file not found: {csv_path}"))
-            seg = seg.model_copy(update={"forecast_csv": csv_path})
-        demand.append(seg)
-    replay = scenario.replay
-    if replay is not None:
-        log_path = _beside(path, replay.log)
-        if not log_path.is_file():
-            problems.append(FieldProblem("replay.log", f"file not found: {log_path}"))
-        replay = replay.model_copy(update={"log": log_path})
-    if problems:
-        raise InvalidInput(problems, str(path))
-    # read the data files now, so a bad row is reported by `scenario check`, not mid-run
-    from simulator.demand import cached_escalation_log, cached_interval_forecast  # demand imports this module
+    @property
+    def interval_starts_s(self) -> FloatArray:
+        """Epoch seconds at which each interval (warm-up included) starts."""
+        return np.asarray(self.start_s + np.arange(self.intervals) * self.interval_s, np.float64)
 
-    for seg in demand:
-        if seg.forecast_csv is not None:
-            cached_interval_forecast(seg.forecast_csv)
-    if replay is not None:
-        cached_escalation_log(replay.log)
-    return scenario.model_copy(update={"demand": demand, "replay": replay})
+    @property
+    def warmup_intervals(self) -> int:
+        """Intervals of warm-up, before the ones metrics count."""
+        return round(self.warmup_s / self.interval_s)
 
 
-def _beside(scenario_path: Path, path: Path) -> Path:
-    """``path`` as written in a scenario: relative paths resolve next to the scenario file."""
-    return path if path.is_absolute() else scenario_path.parent / path
-
-
-def scenario_json_schema() -> str:
-    """JSON Schema of scenario files, for editor completion and validation."""
-    return json.dumps(Scenario.model_json_schema(), indent=2)
