@@ -29,32 +29,27 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.shifts import shift_state
+from simulator.metric_catalogue import ESCALATION_METRICS, SHARES
 from simulator.records import ABANDONED, DEFERRED, WAITING, RunRecords
 from simulator.scenario import AgentGroup, Scenario
 
+__all__ = [
+    "METRICS",
+    "SHARES",
+    "RunSummary",
+    "Staffing",
+    "escalation_metrics",
+    "on_shift_spans",
+    "overlap_per_bin",
+    "slots_per_agent",
+    "staffing",
+    "summarise",
+]
+
 FloatArray = NDArray[np.float64]
 
-#: Metrics of a set of escalations, in report order.
-METRICS: Final = (
-    "offered",
-    "accepted",
-    "abandoned",
-    "deferred",
-    "in_system",
-    "service_level",
-    "service_level_answered",
-    "abandon_rate",
-    "deferral_rate",
-    "p_wait",
-    "asa_s",
-    "p50_handoff_s",
-    "p90_handoff_s",
-    "p95_handoff_s",
-)
-#: Metrics that are shares of something: their confidence intervals are clipped to [0, 1].
-SHARES: Final = frozenset(
-    {"service_level", "service_level_answered", "abandon_rate", "deferral_rate", "p_wait", "occupancy"}
-)
+#: Metrics of a set of escalations, in report order (labels and units: the catalogue).
+METRICS: Final = ESCALATION_METRICS
 
 
 def _ratio(num: float, den: float) -> float:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +20,9 @@ import numpy as np
 
 from routing.domain import CHANNELS
 from routing.shifts import zone
-from simulator.metrics import METRICS, SHARES
+from simulator.metric_catalogue import cell
+from simulator.metric_catalogue import metric as catalogue_metric
+from simulator.metrics import METRICS
 from simulator.records import OUTCOMES
 from simulator.replications import Replications, estimate_columns
 
@@ -37,10 +38,6 @@ WITH_CI = (
 )
 
 
-def _cell(value: float, digits: int = 4) -> str:
-    return "" if not math.isfinite(value) else f"{value:.{digits}f}".rstrip("0").rstrip(".")
-
-
 def write_summary(result: Replications, path: Path) -> None:
     path.write_text(json.dumps(result.summary(), indent=2) + "\n", encoding="utf-8")
 
@@ -52,12 +49,12 @@ def interval_table(result: Replications) -> tuple[list[str], list[list[str]]]:
     columns: list[tuple[str, list[str]]] = [("interval_start", starts)]
     staffed = [m for m in result.runs[0].intervals if m.startswith("staffed_")]
     for metric in (*METRICS, "occupancy", *staffed):
-        mean, low, high = estimate_columns(result.per_interval(metric), share=metric in SHARES)
-        digits = 2 if metric.endswith("_s") or metric.startswith("staffed_") or metric in METRICS[:5] else 4
-        columns.append((metric, [_cell(v, digits) for v in mean]))
+        entry = catalogue_metric(metric)
+        mean, low, high = estimate_columns(result.per_interval(metric), share=entry.share)
+        columns.append((metric, [entry.cell(v) for v in mean.tolist()]))
         if metric in WITH_CI:
-            columns.append((f"{metric}_ci_low", [_cell(v, digits) for v in low]))
-            columns.append((f"{metric}_ci_high", [_cell(v, digits) for v in high]))
+            columns.append((f"{metric}_ci_low", [entry.cell(v) for v in low.tolist()]))
+            columns.append((f"{metric}_ci_high", [entry.cell(v) for v in high.tolist()]))
     header = [name for name, _ in columns]
     rows = [list(row) for row in zip(*(values for _, values in columns), strict=True)]
     return header, rows
@@ -119,7 +116,7 @@ def write_records(result: Replications, path: Path) -> int:
             agent = rec.agent.tolist()
 
             def rel(values: np.ndarray, origin: float = origin) -> list[str]:
-                return [_cell(v, 3) for v in (values - origin).tolist()]
+                return [cell(v, 3) for v in (values - origin).tolist()]
 
             created, first, accepted, finished = (
                 rel(arr.created_s),
@@ -127,9 +124,9 @@ def write_records(result: Replications, path: Path) -> int:
                 rel(rec.accepted_s),
                 rel(rec.finished_s),
             )
-            handoff = [_cell(v, 3) for v in rec.handoff_s.tolist()]
-            handle = [_cell(v, 3) for v in arr.handle_s.tolist()]
-            patience = [_cell(v, 3) for v in arr.patience_s.tolist()]
+            handoff = [cell(v, 3) for v in rec.handoff_s.tolist()]
+            handle = [cell(v, 3) for v in arr.handle_s.tolist()]
+            patience = [cell(v, 3) for v in arr.patience_s.tolist()]
             outcome = rec.outcome.tolist()
             agent_group = rec.agent_group.tolist()
             offers = rec.offers.tolist()

@@ -12,9 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,7 @@ from scipy.special import stdtrit  # Student t quantile; lighter than scipy.stat
 from simulator.metrics import METRICS, SHARES, RunSummary, summarise
 from simulator.model import simulate
 from simulator.records import RunRecords
-from simulator.scaleout import ReplicationPool
+from simulator.scaleout import ReplicationPool, replication_pool
 from simulator.scenario import Scenario
 from simulator.streams import replication_seeds
 
@@ -194,41 +192,34 @@ def run_replications(
         raise ValueError(f"counts names unknown group(s): {', '.join(unknown)}")
     full_counts = {g.group: counts.get(g.group, g.count) for g in scenario.roster}
     results: list[tuple[RunSummary, RunRecords | None] | None] = [None] * replications
-    done = 0
+    if pool is None and workers > 1 and replications > 1:
+        with replication_pool(min(workers, replications)) as local:
+            return run_replications(
+                scenario,
+                replications,
+                seed,
+                counts=counts,
+                keep_records=keep_records,
+                progress=progress,
+                pool=local,
+            )
     if pool is not None:
         keep_records = keep_records and not pool.remote
-        futures_ = [
+        futures = [
             pool.submit(run_replication, scenario, seed, r, replications, counts, keep_records)
             for r in range(replications)
         ]
-        for future_ in futures_:
-            r, summary, records = future_.result()
+        for done, future in enumerate(futures, start=1):
+            r, summary, records = future.result()
             results[r] = (summary, records)
-            done += 1
-            if progress:
-                progress(done)
-    elif workers == 1 or replications == 1:
-        for r in range(replications):
-            _, summary, records = run_replication(scenario, seed, r, replications, counts, keep_records)
-            results[r] = (summary, records)
-            done += 1
             if progress:
                 progress(done)
     else:
-        # spawn, not fork: a clean interpreter per worker, the same on every platform
-        with ProcessPoolExecutor(
-            max_workers=min(workers, replications), mp_context=get_context("spawn")
-        ) as executor:
-            futures = [
-                executor.submit(run_replication, scenario, seed, r, replications, counts, keep_records)
-                for r in range(replications)
-            ]
-            for future in as_completed(futures):
-                r, summary, records = future.result()
-                results[r] = (summary, records)
-                done += 1
-                if progress:
-                    progress(done)
+        for r in range(replications):
+            _, summary, records = run_replication(scenario, seed, r, replications, counts, keep_records)
+            results[r] = (summary, records)
+            if progress:
+                progress(r + 1)
     finished = [res for res in results if res is not None]
     kept = tuple(rec for _, rec in finished if rec is not None)
     return Replications(

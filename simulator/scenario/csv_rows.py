@@ -131,4 +131,5 @@ def file_cached(load: Callable[[Path], T]) -> Callable[[Path], T]:
             return load(Path(path))
         return by_version(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
 
+    cached.__doc__ = f"{load.__doc__}\n\nMemoised per file version (path, modification time, size)."
     return cached

@@ -48,6 +48,7 @@ class BreakRule(BaseModel):
 
 
 def minutes_of(value: time) -> int:
+    """Minutes after midnight of a time of day (seconds ignored)."""
     return value.hour * 60 + value.minute
 
 

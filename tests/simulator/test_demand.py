@@ -21,6 +21,8 @@ from simulator.demand import (
 )
 from simulator.scenario import Distribution, Scenario
 from simulator.streams import replication_seeds
+from tests import factories
+from tests.factories import exponential, make_scenario, scenario_data
 
 LOG_HEADER = "created_at,channel,skills,customer_tier,language,handle_time_s,patience_s"
 
@@ -34,29 +36,15 @@ def seq(seed: int = 1, r: int = 0) -> np.random.SeedSequence:
 
 
 def segment(name: str = "general", **over: Any) -> dict[str, Any]:
-    seg: dict[str, Any] = {
-        "segment": name,
-        "channel": "chat",
-        "skills": {"general": 1},
-        "arrivals_per_hour": 600,
-        "handle_time": {"distribution": "exponential", "mean_s": 150},
-        "patience": {"distribution": "exponential", "mean_s": 60},
-    }
-    seg.update(over)
-    return seg
+    base = factories.segment(
+        name, arrivals_per_hour=600, handle_time=exponential(150), patience=exponential(60)
+    )
+    return {**base, **over}
 
 
 def scenario(**over: Any) -> Scenario:
-    data: dict[str, Any] = {
-        "name": "demand-test",
-        "start": "2026-12-01T00:00:00",
-        "duration_h": 2,
-        "interval_min": 15,
-        "demand": [segment()],
-        "roster": [{"group": "agents", "count": 5, "skills": {"general": 3}}],
-    }
-    data.update(over)
-    return Scenario.model_validate(data)
+    base = scenario_data(name="demand-test", duration_h=2, warmup_h=0, demand=[segment()])
+    return make_scenario(**{**base, **over})
 
 
 def same_arrivals(a: Arrivals, b: Arrivals) -> None:

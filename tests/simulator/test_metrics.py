@@ -28,6 +28,7 @@ from simulator.metrics import (
 )
 from simulator.records import ABANDONED, ASSIGNED, COMPLETED, DEFERRED, WAITING, RunRecords
 from simulator.scenario import Scenario
+from tests.factories import group, make_scenario, scenario_data, segment
 
 NAN = math.nan
 TEMPLATE = (Channel.CHAT, {"general": 1}, {}, 1, CustomerTier.STANDARD, "en", None, None, Trigger.OTHER, 0.0)
@@ -101,26 +102,13 @@ def make_records(
 
 
 def scenario(**over: Any) -> Scenario:
-    data: dict[str, Any] = {
-        "name": "metrics",
-        "start": "2026-12-01T00:00:00",
-        "duration_h": 1,
-        "warmup_h": 0.25,
-        "interval_min": 15,
-        "service_level": {"threshold_s": 30},
-        "demand": [
-            {
-                "segment": "general",
-                "channel": "chat",
-                "skills": {"general": 1},
-                "arrivals_per_hour": 0,
-                "handle_time": {"distribution": "fixed", "mean_s": 100},
-            }
-        ],
-        "roster": [{"group": "agents", "count": 1, "skills": {"general": 3}}],
-    }
-    data.update(over)
-    return Scenario.model_validate(data)
+    base = scenario_data(
+        name="metrics",
+        service_level={"threshold_s": 30},
+        demand=[segment(arrivals_per_hour=0, handle_time={"distribution": "fixed", "mean_s": 100})],
+        roster=[group(count=1)],
+    )
+    return make_scenario(**{**base, **over})
 
 
 # ------------------------------------------------------------------------ escalation_metrics

@@ -20,17 +20,7 @@ from simulator.replications import (
     run_replications,
 )
 from simulator.scenario import Scenario
-
-ISSUE_METRICS = (
-    "offered",
-    "service_level",
-    "service_level_answered",
-    "abandon_rate",
-    "p_wait",
-    "asa_s",
-    "p95_handoff_s",
-    "occupancy",
-)
+from tests.factories import ISSUE_METRICS
 
 
 def t_interval(values: list[float]) -> tuple[float, float, float]:

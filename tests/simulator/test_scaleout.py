@@ -10,27 +10,14 @@ import pytest
 from simulator.replications import Replications, run_replications
 from simulator.scaleout import replication_pool
 from simulator.scenario import Scenario
+from tests.factories import exponential, group, make_scenario, segment
 
 
 def small() -> Scenario:
-    return Scenario.model_validate(
-        {
-            "name": "scale-out",
-            "start": "2026-12-01T00:00:00",
-            "duration_h": 1,
-            "warmup_h": 0.25,
-            "demand": [
-                {
-                    "segment": "general",
-                    "channel": "chat",
-                    "skills": {"general": 1},
-                    "arrivals_per_hour": 300,
-                    "handle_time": {"distribution": "exponential", "mean_s": 120},
-                    "patience": {"distribution": "exponential", "mean_s": 90},
-                }
-            ],
-            "roster": [{"group": "agents", "count": 11, "skills": {"general": 3}}],
-        }
+    return make_scenario(
+        name="scale-out",
+        demand=[segment(arrivals_per_hour=300, patience=exponential(90))],
+        roster=[group(count=11)],
     )
 
 

@@ -19,19 +19,10 @@ from reports.cli import app
 from simulator.metrics import METRICS
 from simulator.output import RECORD_COLUMNS
 from simulator.records import OUTCOMES
+from tests.factories import ISSUE_METRICS
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 ERLANG = SCENARIOS / "erlang_check.yaml"
-ISSUE_METRICS = (
-    "offered",
-    "service_level",
-    "service_level_answered",
-    "abandon_rate",
-    "p_wait",
-    "asa_s",
-    "p95_handoff_s",
-    "occupancy",
-)
 
 
 def erlang_copy(tmp_path: Path, **over: Any) -> Path:

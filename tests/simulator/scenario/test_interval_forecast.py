@@ -17,7 +17,7 @@ from routing.domain import CHANNEL_INDEX, Channel
 from routing.errors import InvalidInput
 from simulator.scenario.interval_forecast import IntervalForecast, load_interval_forecast
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "genesys_forecast_example.csv"
+EXAMPLE = Path(__file__).resolve().parents[3] / "scenarios" / "genesys_forecast_example.csv"
 HEADER = (
     "Interval Start UTC Date,Queue,Media Type,Skill Set,Language,Offered,"
     "Interactions Handled,Total Handle Time (Seconds)"

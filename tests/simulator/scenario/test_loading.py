@@ -20,7 +20,7 @@ from simulator.scenario import Scenario, load_scenario, scenario_json_schema
 from simulator.scenario.interval_forecast import load_interval_forecast
 from simulator.streams import replication_seeds
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 ERLANG = SCENARIOS / "erlang_check.yaml"
 
 
