@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.planning.scheduling import ScheduleResult
+from simulator.planning.scheduling.result import ScheduleResult
 from simulator.replications import Replications
 from simulator.scenario import Scenario
+
+__all__ = ["CapacityPlan", "IntervalMiss"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -22,7 +24,11 @@ IntArray = NDArray[np.int64]
 
 @dataclass(frozen=True, slots=True)
 class IntervalMiss:
-    """An interval where the re-simulated recommended roster still misses a target."""
+    """An interval where the re-simulated recommended roster still misses a target.
+
+    :func:`simulator.planning.targets.interval_misses` makes one per interval and
+    :class:`simulator.scenario.Target` whose mean is on the wrong side of the goal.
+    """
 
     interval_start_s: float
     metric: str  # "service_level", "abandon_rate", "occupancy" or "p95_handoff_s"
@@ -32,12 +38,19 @@ class IntervalMiss:
     ci95: tuple[float, float] | None = None  # of the mean over replications
 
     @property
+    def higher_is_better(self) -> bool:
+        """The target's direction (:attr:`simulator.scenario.Target.higher_is_better`), as the
+        miss itself shows it: a miss is on the wrong side of its target, so a value below the
+        target misses a goal to reach and a value above it breaks a cap."""
+        return self.value < self.target
+
+    @property
     def clear(self) -> bool:
         """The whole 95 % interval is on the wrong side of the target (not just noise)."""
         if self.ci95 is None:
             return False
         lo, hi = self.ci95
-        return hi < self.target if self.metric == "service_level" else lo > self.target
+        return hi < self.target if self.higher_is_better else lo > self.target
 
 
 @dataclass(frozen=True, slots=True, eq=False)
