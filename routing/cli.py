@@ -1,73 +1,105 @@
-"""``handoff route``: replay a roster and some escalations through the dispatcher, show each decision."""
+"""``handoff route``: read a roster and some escalations, replay them, print each decision and why.
+
+The command's I/O and printing only; the replay itself is :mod:`routing.replay`. Like every command
+module, only Typer and the standard library load at import time; the routing core, pydantic and
+rich load inside the command, so ``handoff --help`` stays fast.
+"""
 
 from __future__ import annotations
 
-import heapq
 import json
-import math
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
-from rich.console import Console
-from rich.table import Table
+import typer
 
-from routing.decisions import (
-    AgentStatusChanged,
-    Decision,
-    Deferred,
-    Explanation,
-    Offer,
-    OfferRevoked,
-    Queued,
-    Relaxed,
-    decision_as_dict,
-)
-from routing.dispatcher import Dispatcher
-from routing.schemas import RouteRequest, load_document, parse
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from routing.decisions import Decision
+    from routing.errors import InvalidInput
+    from routing.explanation import Explanation
+
+__all__ = ["fail", "route_command", "run_route", "usage"]
 
 
-def replay(request: RouteRequest) -> list[tuple[float, Decision]]:
-    """Agents log in at the first arrival; each escalation arrives at its ``created_at``; agents
-    answer offers as the request says; time runs on to ``until``. Returns every decision with the
-    time it was made, in order."""
-    dispatcher = Dispatcher(request.settings)
-    escalations = sorted((e.to_domain() for e in request.escalations), key=lambda e: e.created_s)
-    start_s = escalations[0].created_s
-    until_s = request.until.timestamp() if request.until else escalations[-1].created_s
-    declines = {(agent, esc) for agent, escs in request.declines.items() for esc in escs}
-    out: list[tuple[float, Decision]] = []
-    answers: list[tuple[float, int, Offer]] = []  # (when the agent answers, tie-break, offer)
+def fail(exc: InvalidInput) -> NoReturn:
+    """Print every problem of ``exc`` (its source, then one line each) to stderr and exit 2.
 
-    def record(at_s: float, decisions: list[Decision]) -> None:
-        for d in decisions:
-            out.append((at_s, d))
-            if isinstance(d, Offer) and request.accept_after_s is not None:
-                heapq.heappush(answers, (at_s + request.accept_after_s, len(out), d))
+    Raise ``typer.Exit(code=2)``, always.
+    """
+    from rich.console import Console
 
-    def run_until(t_s: float) -> None:
-        """Interleave the dispatcher's own wake-ups and the agents' answers up to ``t_s``."""
-        while True:
-            next_answer = answers[0][0] if answers else math.inf
-            next_tick = dispatcher.next_wakeup_s()
-            if min(next_answer, next_tick) > t_s:
-                return
-            if next_tick <= next_answer:
-                record(next_tick, dispatcher.tick(next_tick))
-                continue
-            at_s, _, offer = heapq.heappop(answers)
-            if dispatcher.offer_of(offer.escalation_id) != offer.offer_id:
-                continue  # expired, revoked or already answered
-            declined = (offer.agent_id, offer.escalation_id) in declines
-            answer = dispatcher.offer_declined if declined else dispatcher.offer_accepted
-            record(at_s, answer(offer.offer_id, at_s))
+    err = Console(stderr=True)
+    err.print(f"[bold red]error:[/] {exc.source or 'input'} is not valid:", soft_wrap=True, highlight=False)
+    for problem in exc.problems:
+        err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
 
-    for agent in request.agents:
-        record(start_s, dispatcher.add_agent(agent.to_domain(), start_s, agent.status))
-    for escalation in escalations:
-        run_until(escalation.created_s)
-        record(escalation.created_s, dispatcher.escalation_arrived(escalation, escalation.created_s))
-    run_until(until_s)
-    return out
+
+def usage(message: str) -> NoReturn:
+    """Print a one-line error for a bad option or argument to stderr and exit 2, like any usage
+    error. Raise ``typer.Exit(code=2)``, always."""
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def route_command(
+    file: Annotated[
+        Path, typer.Argument(help="JSON or YAML with agents, escalations and optional settings.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decisions as JSON.")] = False,
+) -> None:
+    """Replay a roster and escalations through the router and show every decision and why.
+
+    Raise ``typer.Exit(code=2)`` after printing the problems (see :func:`fail`) if the file is
+    missing or not valid.
+    """
+    from rich.console import Console
+
+    from routing.errors import InvalidInput
+
+    try:
+        run_route(file, as_json, Console())
+    except InvalidInput as exc:
+        fail(exc)
+
+
+def run_route(path: Path, as_json: bool, console: Console) -> None:
+    """Load, replay and print on ``console``: a table, or the decisions as JSON.
+
+    Raise :class:`~routing.errors.InvalidInput` if the file is missing or not valid.
+    """
+    from rich.table import Table
+
+    from routing.decisions import Offer, decision_as_dict
+    from routing.replay import replay
+    from routing.schemas import RouteRequest, load_document, parse
+
+    request = parse(RouteRequest, load_document(path), source=str(path))
+    decisions = replay(request)
+    start_s = decisions[0][0] if decisions else 0.0
+    if as_json:
+        rows = [{"at_s": round(at - start_s, 3), **decision_as_dict(d)} for at, d in decisions]
+        console.print_json(json.dumps(rows, default=str))
+        return
+    table = Table(title=f"Routing decisions for {path.name}", show_lines=False)
+    for col in ("t+s", "escalation", "decision", "agent", "detail", "why"):
+        table.add_column(col, overflow="fold")
+    for at, d in decisions:
+        detail = f"expires t+{d.expires_at_s - start_s:.0f}s" if isinstance(d, Offer) else _detail(d)
+        table.add_row(
+            f"{at - start_s:.0f}",
+            getattr(d, "escalation_id", ""),
+            d.kind,
+            getattr(d, "agent_id", ""),
+            detail,
+            _summary(getattr(d, "explanation", None)),
+        )
+    console.print(table)
 
 
 def _summary(explanation: Explanation | None) -> str:
@@ -89,8 +121,9 @@ def _summary(explanation: Explanation | None) -> str:
 
 
 def _detail(decision: Decision) -> str:
-    if isinstance(decision, Offer):
-        return f"expires in {decision.expires_at_s:.0f}"
+    """The detail column of a decision other than an offer (an offer's is relative to the start)."""
+    from routing.decisions import AgentStatusChanged, Deferred, OfferRevoked, Queued, Relaxed
+
     if isinstance(decision, Queued):
         eta = "unknown" if decision.eta_s is None else f"{decision.eta_s:.0f} s"
         return f"position {decision.position}, ETA {eta}: {decision.reason}"
@@ -108,30 +141,3 @@ def _detail(decision: Decision) -> str:
     if isinstance(decision, AgentStatusChanged):
         return f"{decision.status.value}: {decision.reason}"
     return ""
-
-
-def run_route(path: Path, as_json: bool, console: Console) -> None:
-    """Load, replay and print. Raises :class:`~routing.errors.InvalidInput` for a bad file."""
-    request = parse(RouteRequest, load_document(path), source=str(path))
-    decisions = replay(request)
-    start_s = decisions[0][0] if decisions else 0.0
-    if as_json:
-        rows = [{"at_s": round(at - start_s, 3), **decision_as_dict(d)} for at, d in decisions]
-        console.print_json(json.dumps(rows, default=str))
-        return
-    table = Table(title=f"Routing decisions for {path.name}", show_lines=False)
-    for col in ("t+s", "escalation", "decision", "agent", "detail", "why"):
-        table.add_column(col, overflow="fold")
-    for at, d in decisions:
-        offer_detail = _detail(d)
-        if isinstance(d, Offer):
-            offer_detail = f"expires t+{d.expires_at_s - start_s:.0f}s"
-        table.add_row(
-            f"{at - start_s:.0f}",
-            getattr(d, "escalation_id", ""),
-            d.kind,
-            getattr(d, "agent_id", ""),
-            offer_detail,
-            _summary(getattr(d, "explanation", None)),
-        )
-    console.print(table)

@@ -4,8 +4,9 @@
   weight + aging x minutes waited. Aging is linear and equal for all, so the *order* of two waiting
   escalations never changes with time; only new arrivals and relaxation change who goes first.
 * **Cost** of giving an escalation to an agent (lower is better) = weighted sum of five terms, each
-  in [0, 1]: proficiency surplus, preferred-skill miss, tier distance (static, see
-  :mod:`routing.eligibility`), load and idle recency (live, here).
+  in [0, 1]: proficiency surplus, preferred-skill miss, tier distance (static: profiles only, so
+  :class:`~routing.eligibility.EligibilityCache` keeps them per requirement), load and idle
+  recency (live: they change with every offer).
 
 The solver and the fast paths compare the same integer units (:func:`priority_units`,
 :func:`cost_units`), so they agree to the unit on which assignment is best.
@@ -14,12 +15,16 @@ The solver and the fast paths compare the same integer units (:func:`priority_un
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from routing.domain import Escalation
+from routing.domain import MAX_PROFICIENCY, MAX_TIER, Escalation
 from routing.roster import AgentTable, FloatArray, IntArray
-from routing.settings import RoutingSettings
+from routing.settings import CostWeights, RoutingSettings
+
+if TYPE_CHECKING:
+    from routing.eligibility import StaticEligibility
 
 PRIORITY_SCALE = 1000
 COST_SCALE = 1000
@@ -36,6 +41,7 @@ def base_priority(escalation: Escalation, settings: RoutingSettings) -> float:
 
 
 def aging_per_s(settings: RoutingSettings) -> float:
+    """Priority gained per second of waiting."""
     return settings.priority.aging_per_min / 60.0
 
 
@@ -45,9 +51,41 @@ def priority_units(priority: float) -> int:
 
 
 def cost_units(cost: FloatArray) -> IntArray:
+    """Costs as the solver's integer units (rounded half to even)."""
     return np.rint(cost * COST_SCALE).astype(np.int64)
 
 
+# ------------------------------------------------------------------------------- static terms
+def proficiency_surplus(t: AgentTable, skills: tuple[tuple[str, int], ...]) -> FloatArray:
+    """Mean proficiency above the minimum over the required skills, out of 4: in [0, 1]."""
+    surplus = np.zeros(t.n)
+    for name, minimum in skills:
+        col = t.skills.get(name)
+        if col >= 0:
+            surplus += np.maximum(t.proficiency[: t.n, col] - minimum, 0)
+    return surplus / ((MAX_PROFICIENCY - 1) * len(skills)) if skills else surplus
+
+
+def preferred_miss(t: AgentTable, preferred: tuple[tuple[str, int], ...]) -> FloatArray:
+    """Share of preferred skills the agent has below the preferred level: in [0, 1]."""
+    miss = np.zeros(t.n)
+    for name, level in preferred:
+        col = t.skills.get(name)
+        miss += 1.0 if col < 0 else (t.proficiency[: t.n, col] < level)
+    return miss / len(preferred) if preferred else miss
+
+
+def tier_distance(t: AgentTable, complexity_tier: int) -> FloatArray:
+    """Tiers above the complexity tier, out of 2: in [0, 1]."""
+    return np.maximum(t.tier[: t.n] - complexity_tier, 0) / (MAX_TIER - 1)
+
+
+def static_cost(surplus: FloatArray, miss: FloatArray, distance: FloatArray, w: CostWeights) -> FloatArray:
+    """The weighted sum of the three static terms."""
+    return w.proficiency_surplus * surplus + w.preferred_skill_miss * miss + w.tier_distance * distance
+
+
+# --------------------------------------------------------------------------------- live terms
 def live_cost_terms(
     t: AgentTable, rows: IntArray, now_s: float, settings: RoutingSettings
 ) -> tuple[FloatArray, FloatArray]:
@@ -67,8 +105,48 @@ def live_cost_terms(
 def total_cost(
     static: FloatArray, load: FloatArray, idle: FloatArray, settings: RoutingSettings
 ) -> FloatArray:
+    """Static cost plus the weighted live terms; every cost the dispatcher compares is this sum."""
     w = settings.weights
     return static + w.load * load + w.idle * idle
+
+
+def costs_now(
+    static: FloatArray, t: AgentTable, rows: IntArray, now_s: float, settings: RoutingSettings
+) -> FloatArray:
+    """Total cost of agent ``rows`` now, given their static costs ``static`` (aligned with ``rows``)."""
+    load, idle = live_cost_terms(t, rows, now_s, settings)
+    return total_cost(static, load, idle, settings)
+
+
+def live_terms_of(t: AgentTable, row: int, now_s: float, settings: RoutingSettings) -> tuple[float, float]:
+    """One agent's weighted (load, idle) terms as floats, to score it against many requirements.
+
+    Add them to a static cost in this order, as :func:`cost_unit` does, and the sum is the very
+    float :func:`total_cost` computes (numpy and Python round float64 operations alike).
+    """
+    load, idle = live_cost_terms(t, np.array([row]), now_s, settings)
+    w = settings.weights
+    return w.load * float(load[0]), w.idle * float(idle[0])
+
+
+def cost_unit(static: float, load_term: float, idle_term: float) -> int:
+    """:func:`cost_units` of one agent's total cost from its parts (see :func:`live_terms_of`)."""
+    return round((static + load_term + idle_term) * COST_SCALE)  # halves to even, like np.rint
+
+
+def cost_terms_of(
+    entry: StaticEligibility, t: AgentTable, row: int, now_s: float, settings: RoutingSettings
+) -> CostTerms:
+    """Agent ``row``'s cost for the requirement of ``entry``, term by term, now."""
+    load, idle = live_cost_terms(t, np.array([row]), now_s, settings)
+    return CostTerms(
+        proficiency_surplus=float(entry.surplus[row]),
+        preferred_skill_miss=float(entry.preferred_miss[row]),
+        tier_distance=float(entry.tier_distance[row]),
+        load=float(load[0]),
+        idle=float(idle[0]),
+        total=float(total_cost(entry.cost[[row]], load, idle, settings)[0]),
+    )
 
 
 @dataclass(frozen=True, slots=True)

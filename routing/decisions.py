@@ -1,95 +1,18 @@
-"""What the dispatcher decides, and why.
+"""What the dispatcher decides.
 
 Every event handed to the :class:`~routing.dispatcher.Dispatcher` returns a list of these
-decisions. Each routing decision carries an :class:`Explanation`: how many agents were considered,
-how many were eligible, which rule rejected each of the others, the winner's cost terms and the
-relaxation step in force. The rejected-agent lists are computed only when asked for (from masks
-captured at decision time), so explaining costs nothing when nobody reads it.
+decisions. Each routing decision (offer, queued, deferred) carries an
+:class:`~routing.explanation.Explanation` of why it came out as it did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from routing._frozen import fast_init
-from routing.cost import CostTerms
 from routing.domain import AgentStatus, DeferralMode, EscalationState
-from routing.eligibility import first_failures
-from routing.roster import BoolArray
-
-
-class Explanation:
-    """Why a routing decision came out as it did. Cheap to build; lists materialise on access."""
-
-    __slots__ = ("_agent_ids", "_masks", "_present", "_rejected", "priority", "relaxation", "winner_cost")
-
-    def __init__(
-        self,
-        agent_ids: Sequence[str],
-        present: BoolArray,
-        rule_masks: Mapping[str, BoolArray],
-        priority: float,
-        relaxation: str | None,
-        winner_cost: CostTerms | None = None,
-    ) -> None:
-        self._agent_ids = agent_ids
-        self._present = present
-        self._masks = rule_masks
-        self._rejected: dict[str, list[str]] | None = None
-        self.priority = priority
-        self.relaxation = relaxation
-        self.winner_cost = winner_cost
-
-    @property
-    def considered(self) -> int:
-        """Agents on the roster when the decision was made."""
-        return int(self._present.sum())
-
-    @property
-    def eligible(self) -> int:
-        """Agents that passed every rule."""
-        ok = self._present.copy()
-        for mask in self._masks.values():
-            ok &= mask
-        return int(ok.sum())
-
-    @property
-    def rejected(self) -> dict[str, list[str]]:
-        """Rule name -> ids of the agents it rejected (each agent under its first failed rule)."""
-        if self._rejected is None:
-            ids = self._agent_ids
-            self._rejected = {
-                rule: [ids[i] for i in np.flatnonzero(failed).tolist()]
-                for rule, failed in first_failures(self._masks, self._present).items()
-            }
-        return self._rejected
-
-    def rejection_counts(self) -> dict[str, int]:
-        return {
-            rule: int(failed.sum()) for rule, failed in first_failures(self._masks, self._present).items()
-        }
-
-    def as_dict(self, max_ids_per_rule: int | None = 50) -> dict[str, Any]:
-        rejected = self.rejected
-        return {
-            "considered": self.considered,
-            "eligible": self.eligible,
-            "rejected_counts": {rule: len(ids) for rule, ids in rejected.items()},
-            "rejected": {rule: ids[:max_ids_per_rule] for rule, ids in rejected.items()},
-            "winner_cost": self.winner_cost.as_dict() if self.winner_cost else None,
-            "priority": round(self.priority, 4),
-            "relaxation": self.relaxation,
-        }
-
-    def __repr__(self) -> str:
-        return (
-            f"Explanation(considered={self.considered}, eligible={self.eligible}, "
-            f"relaxation={self.relaxation!r})"
-        )
+from routing.explanation import Explanation
 
 
 @fast_init
@@ -193,6 +116,7 @@ class Finished:
     kind: str = "finished"
 
 
+#: Anything the dispatcher decides.
 Decision = Offer | Queued | Relaxed | Deferred | Assigned | OfferRevoked | AgentStatusChanged | Finished
 
 

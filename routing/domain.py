@@ -30,6 +30,8 @@ CHANNEL_INDEX: Mapping[Channel, int] = {c: i for i, c in enumerate(CHANNELS)}
 
 
 class CustomerTier(StrEnum):
+    """The customer's service tier: it weighs priority and may restrict who serves them."""
+
     STANDARD = "standard"
     PRIORITY = "priority"
     VIP = "vip"
@@ -89,6 +91,8 @@ class DeferralMode(StrEnum):
 
 
 MINUTES_PER_DAY = 24 * 60
+MAX_TIER = 3  #: agent and complexity tiers run 1..MAX_TIER
+MAX_PROFICIENCY = 5  #: skill proficiency runs 1..MAX_PROFICIENCY
 
 
 @dataclass(frozen=True, slots=True)

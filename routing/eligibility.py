@@ -22,12 +22,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from routing.domain import CHANNEL_INDEX, Channel, Escalation
+from routing.cost import preferred_miss, proficiency_surplus, static_cost, tier_distance
+from routing.domain import CHANNEL_INDEX, MAX_TIER, Channel, Escalation
 from routing.roster import AVAILABLE, AgentTable, BoolArray, FloatArray
 from routing.settings import RoutingSettings
-
-MAX_TIER = 3
-MAX_PROFICIENCY = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,34 +217,10 @@ _RULE_KEYS: dict[str, Callable[[Requirement], Hashable]] = {
 }
 
 
-# ---------------------------------------------------------------------------------------- cost
-def proficiency_surplus(t: AgentTable, skills: tuple[tuple[str, int], ...]) -> FloatArray:
-    """Mean proficiency above the minimum over the required skills, out of 4: in [0, 1]."""
-    surplus = np.zeros(t.n)
-    for name, minimum in skills:
-        col = t.skills.get(name)
-        if col >= 0:
-            surplus += np.maximum(t.proficiency[: t.n, col] - minimum, 0)
-    return surplus / ((MAX_PROFICIENCY - 1) * len(skills)) if skills else surplus
-
-
-def preferred_miss(t: AgentTable, preferred: tuple[tuple[str, int], ...]) -> FloatArray:
-    """Share of preferred skills the agent has below the preferred level: in [0, 1]."""
-    miss = np.zeros(t.n)
-    for name, level in preferred:
-        col = t.skills.get(name)
-        miss += 1.0 if col < 0 else (t.proficiency[: t.n, col] < level)
-    return miss / len(preferred) if preferred else miss
-
-
-def tier_distance(t: AgentTable, complexity_tier: int) -> FloatArray:
-    """Tiers above the complexity tier, out of 2: in [0, 1]."""
-    return np.maximum(t.tier[: t.n] - complexity_tier, 0) / (MAX_TIER - 1)
-
-
 @dataclass(frozen=True, slots=True)
 class StaticEligibility:
-    """Cached per requirement: each static rule's mask, their conjunction, and the static cost."""
+    """Cached per requirement: each static rule's mask, their conjunction, and the static cost
+    terms of :mod:`routing.cost`."""
 
     rule_masks: tuple[tuple[str, BoolArray], ...]
     mask: BoolArray
@@ -307,8 +281,7 @@ class EligibilityCache:
         surplus = self._part("surplus", req.skills, proficiency_surplus, req.skills)
         miss = self._part("preferred_miss", req.preferred, preferred_miss, req.preferred)
         distance = self._part("tier_distance", req.complexity_tier, tier_distance, req.complexity_tier)
-        w = self._settings.weights
-        cost = w.proficiency_surplus * surplus + w.preferred_skill_miss * miss + w.tier_distance * distance
+        cost = static_cost(surplus, miss, distance, self._settings.weights)
         entry = StaticEligibility(masks, mask, surplus, miss, distance, cost)
         self._entries[req] = entry
         return entry

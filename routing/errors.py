@@ -49,6 +49,8 @@ class InvalidInput(RoutingError):
 
 
 class UnknownEntity(RoutingError):
+    """An id the dispatcher (or the service) does not hold; ``entity_id`` is the id asked for."""
+
     kind = "entity"
 
     def __init__(self, entity_id: str) -> None:
@@ -57,14 +59,20 @@ class UnknownEntity(RoutingError):
 
 
 class UnknownEscalation(UnknownEntity):
+    """No escalation with this id arrived (or it finished and is no longer kept)."""
+
     kind = "escalation"
 
 
 class UnknownAgent(UnknownEntity):
+    """No agent with this id is on the roster."""
+
     kind = "agent"
 
 
 class UnknownOffer(UnknownEntity):
+    """No offer with this id was ever made."""
+
     kind = "offer"
 
 
@@ -73,12 +81,13 @@ class Conflict(RoutingError):
 
 
 class DuplicateEscalation(Conflict):
-    pass
+    """An escalation with this id already arrived."""
 
 
 class OfferNotActive(Conflict):
-    pass
+    """The offer was made, but is no longer pending: accepted, declined, expired or revoked."""
 
 
 class InvalidTransition(Conflict):
-    pass
+    """The escalation or agent is not in a state the event applies to (e.g. completing work
+    that was never assigned)."""

@@ -13,8 +13,10 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from routing.domain import CHANNEL_INDEX, CHANNELS, STATUS_CODE, Agent, AgentStatus
+from routing.domain import AGENT_STATUSES, CHANNEL_INDEX, CHANNELS, STATUS_CODE, Agent, AgentStatus
+from routing.errors import UnknownAgent
 from routing.shifts import shift_state
+from routing.snapshots import AgentSnapshot
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -22,6 +24,7 @@ FloatArray = npt.NDArray[np.float64]
 
 AVAILABLE = STATUS_CODE[AgentStatus.AVAILABLE]
 OFFLINE = STATUS_CODE[AgentStatus.OFFLINE]
+NOT_RESPONDING = STATUS_CODE[AgentStatus.NOT_RESPONDING]
 
 
 class Interner:
@@ -118,6 +121,14 @@ class AgentTable:
     def __len__(self) -> int:
         return self._n
 
+    def row_of(self, agent_id: str) -> int:
+        """The row of an agent on the roster. Raise :class:`UnknownAgent` if it is not (never
+        added, or removed)."""
+        row = self.row.get(agent_id)
+        if row is None or not self.present[row]:
+            raise UnknownAgent(agent_id)
+        return row
+
     @property
     def n(self) -> int:
         """Number of rows in use (present or removed)."""
@@ -179,6 +190,36 @@ class AgentTable:
         self.shift_until_s[i] = until
         self._update_routable(i)
 
+    def refresh_due_shifts(self, now_s: float) -> tuple[list[int], bool]:
+        """Follow every shift start and end due by ``now_s``.
+
+        Returns the rows that came on shift ready for work, and whether anyone went off shift.
+        """
+        due = np.flatnonzero(self.present[: self._n] & (self.shift_until_s[: self._n] <= now_s))
+        freed: list[int] = []
+        went_off = False
+        for row in due.tolist():
+            was_on = bool(self.on_shift[row])
+            self.refresh_shift(row, now_s)
+            if self.routable[row] and not was_on:
+                freed.append(row)
+            went_off |= was_on and not self.on_shift[row]
+        return freed, went_off
+
+    def next_shift_change_s(self) -> float:
+        """The earliest shift start or end of anyone on the roster (``inf``: none)."""
+        present = self.present[: self._n]
+        return float(self.shift_until_s[: self._n][present].min()) if present.any() else math.inf
+
+    def miss_offer(self, i: int, limit: int) -> bool:
+        """Count an offer agent ``i`` let expire; at ``limit`` misses in a row, an agent who is not
+        offline becomes not-responding. Returns whether this miss made them so."""
+        self.missed_offers[i] += 1
+        if self.status[i] in (OFFLINE, NOT_RESPONDING) or self.missed_offers[i] < limit:
+            return False
+        self.set_status(i, AgentStatus.NOT_RESPONDING)
+        return True
+
     def set_status(self, i: int, status: AgentStatus) -> None:
         self.status[i] = STATUS_CODE[status]
         self._update_routable(i)
@@ -221,8 +262,53 @@ class AgentTable:
         decay = np.exp(-(now_s - self.done_at_s[rows]) / window_s)
         return float((self.done_ewma[rows] * decay).sum() / window_s)
 
+    def staffed(self) -> BoolArray:
+        """Rows present, on shift and logged in (any status but offline): the people who will
+        take work sooner or later, busy or not."""
+        n = self._n
+        staffed: BoolArray = self.present[:n] & self.on_shift[:n] & (self.status[:n] != OFFLINE)
+        return staffed
+
+    def status_of(self, i: int) -> AgentStatus:
+        return AGENT_STATUSES[int(self.status[i])]
+
+    def load_by_channel(self, i: int) -> dict[str, int]:
+        """Slots in use per channel (by channel name), channels without any left out."""
+        return {c.value: int(self.load[i, k]) for k, c in enumerate(CHANNELS) if self.load[i, k]}
+
     def rows_present(self) -> IntArray:
         return np.flatnonzero(self.present[: self._n])
+
+    # ----------------------------------------------------------------------------- storage
+    def snapshot(self, i: int) -> AgentSnapshot:
+        """Row ``i``'s live state as storage keeps it (load follows from the escalations held)."""
+        return AgentSnapshot(
+            status=self.status_of(i),
+            missed_offers=int(self.missed_offers[i]),
+            idle_since_s=float(self.idle_since_s[i]),
+            done_ewma=float(self.done_ewma[i]),
+            done_at_s=float(self.done_at_s[i]),
+        )
+
+    def restore(self, i: int, snapshot: AgentSnapshot) -> None:
+        """Put back row ``i``'s stored live state."""
+        self.set_status(i, snapshot.status)
+        self.missed_offers[i] = snapshot.missed_offers
+        self.idle_since_s[i] = snapshot.idle_since_s
+        self.done_ewma[i] = snapshot.done_ewma
+        self.done_at_s[i] = snapshot.done_at_s
+
+    # ----------------------------------------------------------------------------- audit
+    def problems(self) -> list[str]:
+        """Broken capacity bookkeeping, described: caps exceeded, the agents-with-room index."""
+        n, problems = self._n, []
+        over = (self.load[:n] > self.cap[:n]).any(axis=1) | (self.load_total[:n] > self.cap_total[:n])
+        if over.any():
+            problems.append(f"agents over a cap: {[self.ids[i] for i in np.flatnonzero(over)]}")
+        room = self.routable[:n] & (self.load_total[:n] < self.cap_total[:n])
+        if not np.array_equal(self.has_room[:n], room):
+            problems.append("the agents-with-room index is out of step with status and load")
+        return problems
 
 
 _COLUMNS = (

@@ -20,9 +20,10 @@ Model, in the order it is built::
                 agent node passes at most free_total[agent] units
     objective   min  sum cost(e, a) * x[e, a]  +  K * sum priority[e] * unserved[e]
 
-OR-Tools' min-cost flow cannot be interrupted and holds the GIL while it runs, so the time limit
-is enforced *before* the solve: if building took the time or the graph is too large to solve in
-what is left (estimated from arc count), the greedy result is returned with status ``TIME_LIMIT``.
+OR-Tools is imported at the first solve, not with this module. Its min-cost flow cannot be
+interrupted and holds the GIL while it runs, so the time limit is enforced *before* the solve: if
+building took the time or the graph is too large to solve in what is left (estimated from arc
+count), the greedy result is returned with status ``TIME_LIMIT``.
 "No pair is feasible" and a failed solve are statuses too; this module never raises for them.
 """
 
@@ -33,7 +34,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from routing.roster import IntArray
 
@@ -131,6 +131,10 @@ def solve_greedy(problem: AssignmentProblem, status: SolveStatus = SolveStatus.O
 
 def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> AssignmentResult:
     """Optimal assignment by min-cost flow, within ``time_limit_s`` (else the greedy result)."""
+    # Imported at the first solve rather than with the module: most decisions take a fast path
+    # and never solve, and loading OR-Tools is most of the routing core's import time.
+    from ortools.graph.python import min_cost_flow
+
     started = time.perf_counter()
     E, M = problem.n_escalations, problem.n_arcs
     if M == 0:

@@ -13,11 +13,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from routing import offer_ids
 from routing.domain import AgentStatus, DeferralMode, EscalationState
 from routing.schemas import AgentIn, ContextPacket, EscalationIn
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
-OFFER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}~[0-9]{1,9}$"
+OFFER_ID_PATTERN = offer_ids.api_pattern(ID_PATTERN)
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=128)]
 
 _OUT = ConfigDict(extra="forbid")

@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 import yaml
 from typer.testing import CliRunner
 
 from reports.cli import app
+from routing.cli import fail, route_command
+from routing.errors import FieldProblem, InvalidInput
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "route_example.yaml"
 ENDINGS = {"assigned", "deferred", "queued"}
@@ -105,3 +108,34 @@ def test_invalid_yaml_exits_2_naming_the_line(tmp_path: Path) -> None:
     result = invoke(str(path))
     assert result.exit_code == 2
     assert "line 2: invalid YAML" in result.stderr
+
+
+def test_the_route_command_stands_on_its_own() -> None:
+    """``routing.cli.route_command`` carries its Typer annotations: any app can register it."""
+    app = typer.Typer()
+    app.command("route")(route_command)
+    app.command("other")(lambda: None)
+    own = CliRunner().invoke(app, ["route", str(EXAMPLE), "--json"])
+    assert own.exit_code == 0, own.output
+    assert json.loads(own.stdout) == route_json(EXAMPLE)
+
+
+def test_fail_prints_every_problem_and_exits_2() -> None:
+    app = typer.Typer()
+
+    @app.command()
+    def broken() -> None:
+        fail(
+            InvalidInput(
+                [FieldProblem("agents[0].tier", "must be 1-3"), FieldProblem("", "and more")], "x.yaml"
+            )
+        )
+
+    app.command("other")(lambda: None)
+    result = CliRunner().invoke(app, ["broken"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: x.yaml is not valid:",
+        "  agents[0].tier: must be 1-3",
+        "  and more",
+    ]

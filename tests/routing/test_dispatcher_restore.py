@@ -8,9 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from routing.decisions import Decision
-from routing.dispatcher import AgentSnapshot, Dispatcher, EscalationSnapshot
+from routing.dispatcher import Dispatcher
 from routing.domain import TERMINAL_STATES, Agent, AgentStatus, Channel, Escalation, EscalationState
-from routing.errors import DuplicateEscalation, InvalidTransition
+from routing.errors import DuplicateEscalation, InvalidTransition, UnknownAgent
+from routing.snapshots import AgentSnapshot, EscalationSnapshot
 from tests.routing.strategies import agents, escalations
 
 T0 = 1_700_000_000.0
@@ -136,3 +137,19 @@ def test_restore_rejects_duplicates_terminal_states_and_missing_expiry() -> None
     with pytest.raises(DuplicateEscalation):
         d2.restore_escalation(esc, EscalationSnapshot(EscalationState.QUEUED))
     assert d2.violations() == []
+
+
+def test_a_rejected_restore_changes_nothing() -> None:
+    d = Dispatcher()
+    d.restore_agent(Agent("ana", {"billing": 3}), AgentSnapshot(AgentStatus.AVAILABLE), T0)
+    esc = Escalation("e1", T0, Channel.CHAT, {"billing": 2})
+    for snapshot, error in [
+        (EscalationSnapshot(EscalationState.OFFERED, agent_id="ana"), ValueError),  # no expiry
+        (EscalationSnapshot(EscalationState.ASSIGNED), ValueError),  # no agent
+        (EscalationSnapshot(EscalationState.ASSIGNED, agent_id="bo"), UnknownAgent),
+    ]:
+        with pytest.raises(error):
+            d.restore_escalation(esc, snapshot)
+    assert d.agent_load("ana") == {}
+    assert sum(d.counts().values()) == 0
+    assert d.violations() == []

@@ -8,10 +8,18 @@ from typing import Any
 import numpy as np
 import pytest
 
-from routing.domain import CHANNEL_INDEX, Agent, AgentStatus, Channel, CustomerTier, Escalation, WeeklyShift
+from routing.domain import (
+    CHANNEL_INDEX,
+    MAX_TIER,
+    Agent,
+    AgentStatus,
+    Channel,
+    CustomerTier,
+    Escalation,
+    WeeklyShift,
+)
 from routing.eligibility import (
     LIVE_RULES,
-    MAX_TIER,
     RULE_ORDER,
     STATIC_RULES,
     EligibilityCache,

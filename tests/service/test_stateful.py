@@ -145,7 +145,7 @@ class ServiceMachine(RuleBasedStateMachine):
             held += sum(load.values())
         service = self.api.service
         with service.db.read() as session:
-            rebuilt = service._rebuild(session, "acme", self.clock.now_s())
+            rebuilt = service.work.rebuild(session, "acme", self.clock.now_s())
         assert rebuilt.violations() == []
         assert held == len(rebuilt.ids_in(EscalationState.OFFERED)) + len(
             rebuilt.ids_in(EscalationState.ASSIGNED)

@@ -5,8 +5,8 @@
 * ``api_keys``: SHA-256 of each key (keys are 256-bit random tokens, so a fast hash is enough)
   and its scopes.
 * ``agents`` and ``escalations``: profiles, context packets and the routing state the dispatcher
-  needs to be rebuilt (:class:`~routing.dispatcher.AgentSnapshot`,
-  :class:`~routing.dispatcher.EscalationSnapshot`).
+  needs to be rebuilt (:class:`~routing.snapshots.AgentSnapshot`,
+  :class:`~routing.snapshots.EscalationSnapshot`).
 * ``audit_events``: append-only (database triggers reject UPDATE and DELETE); every decision
   with its explanation, and every request that changed something.
 * ``idempotency_keys``: the stored response of each ``Idempotency-Key`` per tenant.
@@ -26,10 +26,12 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base of every table here (its metadata is what migrations compare)."""
 
 
 class Tenant(Base):
+    """A customer of the service; its row is the lock every event of the tenant takes."""
+
     __tablename__ = "tenants"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -39,6 +41,8 @@ class Tenant(Base):
 
 
 class ApiKey(Base):
+    """An API key of a tenant, stored as its SHA-256, with the scopes it grants."""
+
     __tablename__ = "api_keys"
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
@@ -47,6 +51,8 @@ class ApiKey(Base):
 
 
 class AgentRow(Base):
+    """An agent: the profile as received and the live routing state the dispatcher restores."""
+
     __tablename__ = "agents"
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -61,6 +67,8 @@ class AgentRow(Base):
 
 
 class EscalationRow(Base):
+    """An escalation: as received, its context packet, routing state, times and outcome."""
+
     __tablename__ = "escalations"
     __table_args__ = (Index("ix_escalations_tenant_state", "tenant_id", "state"),)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
@@ -84,6 +92,8 @@ class EscalationRow(Base):
 
 
 class AuditEvent(Base):
+    """One entry of the append-only audit trail: a decision or a request that changed something."""
+
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_tenant_escalation", "tenant_id", "escalation_id"),)
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -97,6 +107,8 @@ class AuditEvent(Base):
 
 
 class IdempotencyKey(Base):
+    """The stored response to the first request with an ``Idempotency-Key``, per tenant."""
+
     __tablename__ = "idempotency_keys"
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -11,8 +11,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from routing import offer_ids
 from routing.decisions import Decision, decision_as_dict
-from routing.dispatcher import AgentSnapshot, EscalationSnapshot
 from routing.domain import AgentStatus, EscalationState
 from routing.service.storage.models import (
     AgentRow,
@@ -22,6 +22,7 @@ from routing.service.storage.models import (
     IdempotencyKey,
     Tenant,
 )
+from routing.snapshots import AgentSnapshot, EscalationSnapshot
 
 # the tables behind the models, for Core statements on the hot path
 TENANTS = cast(Table, Tenant.__table__)
@@ -193,10 +194,10 @@ def escalation_snapshot(row: EscalationRow) -> EscalationSnapshot:
 
 # ------------------------------------------------------------------------------------ audit
 def decision_detail(d: Decision) -> dict[str, Any]:
-    """A decision as audit JSON; offer ids as the API shows them ('~' for the core's '#')."""
+    """A decision as audit JSON; offer ids as the API shows them (:func:`routing.offer_ids.to_api`)."""
     detail = decision_as_dict(d)
     if detail.get("offer_id"):
-        detail["offer_id"] = detail["offer_id"].replace("#", "~")
+        detail["offer_id"] = offer_ids.to_api(detail["offer_id"])
     return detail
 
 

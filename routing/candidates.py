@@ -1,0 +1,156 @@
+"""Candidates: the (escalation, agent) pairs that could be offered now, and the best of them.
+
+A candidate pair is eligible (:mod:`routing.eligibility`), the agent has a free slot on the
+escalation's channel, and the escalation was never offered to that agent before. The dispatcher's
+three ways of restoring its invariant each pick from them here:
+
+* :func:`cheapest_agent` -- one escalation, its cheapest candidate agent (fast path A);
+* :func:`best_waiting` -- one agent, the waiting escalation it serves best (fast path B);
+* :func:`candidate_graph` -- everything at once, the pruned graph the batch solve works on.
+
+All three compare what the solver compares: priority units first, then cost units
+(:mod:`routing.cost`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing.cost import cost_unit, cost_units, costs_now, live_terms_of, priority_units
+from routing.eligibility import EligibilityCache, Requirement, StaticEligibility
+from routing.ledger import LiveEscalation
+from routing.roster import AgentTable, IntArray
+from routing.settings import RoutingSettings
+from routing.solver import AssignmentProblem
+from routing.waiting_queue import WaitingQueue
+
+
+def free_agents(esc: LiveEscalation, entry: StaticEligibility, t: AgentTable) -> IntArray:
+    """Rows of the candidate agents of ``esc``, whose requirement's static eligibility is ``entry``."""
+    mask = entry.mask & t.free_mask(esc.req.channel_col)
+    if esc.excluded:
+        mask[list(esc.excluded)] = False
+    return mask.nonzero()[0]
+
+
+def cheapest_agent(
+    esc: LiveEscalation, entry: StaticEligibility, t: AgentTable, now_s: float, settings: RoutingSettings
+) -> int | None:
+    """The row of the cheapest candidate agent of ``esc`` now; ``None`` when it has none."""
+    rows = free_agents(esc, entry, t)
+    if rows.size == 0:
+        return None
+    if rows.size == 1:
+        return int(rows[0])
+    # the float argmin rounds to the least cost unit too (rounding is monotone)
+    return int(rows[int(costs_now(entry.cost[rows], t, rows, now_s, settings).argmin())])
+
+
+def best_waiting(
+    row: int,
+    queue: WaitingQueue,
+    active: Mapping[str, LiveEscalation],
+    cache: EligibilityCache,
+    t: AgentTable,
+    aging_now: float,
+    now_s: float,
+    settings: RoutingSettings,
+) -> tuple[LiveEscalation, StaticEligibility] | None:
+    """The queued escalation agent ``row`` serves best now, with its static eligibility; ``None``
+    when the agent is a candidate for none. ``aging_now`` is the aging rate times ``now_s``.
+
+    Best = highest priority units, then least cost units: the solver's lexicographic objective.
+    Only the first candidate of each requirement group can win (the group is in priority order
+    and shares this agent's cost).
+    """
+    best: tuple[int, int, LiveEscalation, StaticEligibility] | None = None
+    load_term, idle_term = live_terms_of(t, row, now_s, settings)
+    free = (t.load[row] < t.cap[row]).tolist()
+    for req, group in queue.groups():
+        if not free[req.channel_col]:
+            continue
+        entry = cache.get(req)
+        if not entry.mask[row]:
+            continue
+        for _, _, esc_id in group:
+            esc = active[esc_id]
+            if row in esc.excluded:
+                continue
+            prio = priority_units(esc.key + aging_now)
+            cost = cost_unit(float(entry.cost[row]), load_term, idle_term)
+            if best is None or prio > best[0] or (prio == best[0] and cost < best[1]):
+                best = (prio, cost, esc, entry)
+            break
+    return None if best is None else (best[2], best[3])
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateGraph:
+    """The assignment problem, and how to read its agents and escalations back."""
+
+    problem: AssignmentProblem
+    agents: IntArray  # problem agent index -> agent table row
+    pruned: frozenset[int]  # escalations (indices) whose candidates were cut to the cheapest
+
+
+def candidate_graph(
+    reqs: Sequence[Requirement],
+    offered_before: Sequence[Set[int]],
+    priority: IntArray,
+    cache: EligibilityCache,
+    t: AgentTable,
+    now_s: float,
+    settings: RoutingSettings,
+) -> CandidateGraph | None:
+    """The graph over escalations ``0..E-1``: ``reqs[e]`` is what escalation ``e`` demands now,
+    ``offered_before[e]`` the agent rows it may not go back to, ``priority[e]`` its priority in
+    units. ``None`` when no escalation has an eligible agent with a free slot.
+    """
+    groups: dict[Requirement, list[int]] = {}
+    for i, req in enumerate(reqs):
+        groups.setdefault(req, []).append(i)
+    arc_esc: list[IntArray] = []
+    arc_row: list[IntArray] = []
+    arc_cost: list[IntArray] = []
+    arc_channel: list[IntArray] = []
+    pruned: set[int] = set()
+    k_min = settings.solver.candidates_per_escalation
+    for req, members in groups.items():
+        entry = cache.get(req)
+        rows = np.flatnonzero(entry.mask & t.free_mask(req.channel_col))
+        if rows.size == 0:
+            continue
+        costs = cost_units(costs_now(entry.cost[rows], t, rows, now_s, settings))
+        max_excluded = max(len(offered_before[i]) for i in members)
+        keep = max(k_min, 2 * len(members)) + max_excluded
+        if rows.size > keep:
+            top = np.argpartition(costs, keep)[:keep]
+            rows, costs = rows[top], costs[top]
+            pruned.update(members)
+        for i in members:
+            excluded = offered_before[i]
+            if excluded:
+                ok = ~np.isin(rows, list(excluded))
+                r, c = rows[ok], costs[ok]
+            else:
+                r, c = rows, costs
+            arc_esc.append(np.full(r.size, i, np.int64))
+            arc_row.append(r)
+            arc_cost.append(c)
+            arc_channel.append(np.full(r.size, req.channel_col, np.int64))
+    if not arc_esc:
+        return None
+    agents, local = np.unique(np.concatenate(arc_row), return_inverse=True)
+    problem = AssignmentProblem(
+        priority=priority,
+        arc_esc=np.concatenate(arc_esc),
+        arc_agent=local.astype(np.int64),
+        arc_channel=np.concatenate(arc_channel),
+        arc_cost=np.concatenate(arc_cost),
+        free=t.cap[agents] - t.load[agents],
+        free_total=t.cap_total[agents] - t.load_total[agents],
+    )
+    return CandidateGraph(problem, agents, frozenset(pruned))

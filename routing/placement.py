@@ -1,0 +1,116 @@
+"""Placement: a routing choice carried out, and the decision that says so.
+
+The dispatcher's strategy chooses; :class:`Placement` places. An escalation is offered to the
+chosen agent (:class:`~routing.decisions.Offer`, with an expiry alarm), or it joins the waiting
+queue (:class:`~routing.decisions.Queued`, with its position and ETA), or -- when no agent able to
+take it even after every relaxation step is staffed or due within the horizon -- it is deferred to
+a callback or a ticket (:class:`~routing.decisions.Deferred`). Each decision carries an
+:class:`~routing.explanation.Explanation` while ``explain`` is on.
+"""
+
+from __future__ import annotations
+
+from routing.cost import aging_per_s
+from routing.decisions import Decision, Deferred, Offer, Queued
+from routing.deferral import Deferral, deferral
+from routing.domain import CHANNELS, EscalationState
+from routing.eligibility import EligibilityCache, Requirement, StaticEligibility
+from routing.explanation import Explanation, explain
+from routing.ledger import Ledger, LiveEscalation
+from routing.relaxation import Relaxation
+from routing.roster import AgentTable
+from routing.settings import RoutingSettings
+from routing.timers import Timers
+from routing.waiting_queue import WaitingQueue
+
+
+class Placement:
+    """Carries out routing choices over the dispatcher's parts; see the module docstring.
+
+    ``explain`` and ``queue_estimates`` are the dispatcher's options of the same names.
+    """
+
+    def __init__(
+        self,
+        table: AgentTable,
+        cache: EligibilityCache,
+        ledger: Ledger,
+        queue: WaitingQueue,
+        timers: Timers,
+        relaxation: Relaxation,
+        settings: RoutingSettings,
+    ) -> None:
+        self.explain = True
+        self.queue_estimates = True
+        self._table = table
+        self._cache = cache
+        self._ledger = ledger
+        self._queue = queue
+        self._timers = timers
+        self._relaxation = relaxation
+        self._settings = settings
+        self._aging = aging_per_s(settings)
+        self._offer_timeout_s = {c: settings.offer_timeout_for(c) for c in CHANNELS}
+
+    def offer(
+        self, esc: LiveEscalation, row: int, entry: StaticEligibility, now_s: float, out: list[Decision]
+    ) -> None:
+        """Offer ``esc`` (not in the queue) to agent ``row``, a candidate of it."""
+        # explained before the slot is taken: the winner's cost terms are those it was chosen by
+        explanation = self.explanation(esc, entry, now_s, winner=row) if self.explain else None
+        expires = now_s + self._offer_timeout_s[esc.spec.channel]
+        offer_id = self._ledger.offer(esc, row, expires)
+        self._timers.expire_offer_at(expires, offer_id)
+        out.append(Offer(offer_id, esc.spec.id, self._table.ids[row], expires, explanation))
+
+    def wait(self, esc: LiveEscalation, now_s: float, out: list[Decision], *, announce: bool) -> None:
+        """Queue ``esc`` (queued, not in the queue), or defer it when waiting is pointless.
+
+        With ``announce``, a queued escalation gets a Queued decision; a deferral always says so.
+        """
+        verdict = self._deferral(esc.final_req, now_s)
+        if verdict is not None:
+            self._defer(esc, verdict, now_s, out)
+            return
+        self._queue.add(esc)
+        if announce:
+            position, eta_s = self._queue.estimate(esc, now_s) if self.queue_estimates else (0, None)
+            entry = self._cache.get(esc.req)
+            explanation = self.explanation(esc, entry, now_s) if self.explain else None
+            reason = (
+                "every matching agent is busy, away or off shift"
+                if entry.mask.any()
+                else "no agent matches until requirements relax"
+            )
+            out.append(Queued(esc.spec.id, position, eta_s, reason, explanation))
+
+    def defer_stranded(self, now_s: float, out: list[Decision]) -> None:
+        """Staffing dropped: defer waiting escalations that nobody on shift can take any more."""
+        verdicts: dict[Requirement, Deferral | None] = {}
+        for esc in [self._ledger.active[i] for i in self._queue.ids()]:
+            if esc.final_req not in verdicts:
+                verdicts[esc.final_req] = self._deferral(esc.final_req, now_s)
+            verdict = verdicts[esc.final_req]
+            if verdict is not None:
+                self._queue.remove(esc)
+                self._defer(esc, verdict, now_s, out)
+
+    def explanation(
+        self, esc: LiveEscalation, entry: StaticEligibility, now_s: float, winner: int | None = None
+    ) -> Explanation:
+        """Why ``esc`` (demanding what ``entry`` caches) goes where it goes now; see :func:`explain`."""
+        relaxation = self._relaxation.describe(esc.level) if esc.level else None
+        priority = esc.key + self._aging * now_s
+        return explain(
+            self._table, esc.req, entry, esc.excluded, priority, relaxation, now_s, self._settings, winner
+        )
+
+    def _deferral(self, final_req: Requirement, now_s: float) -> Deferral | None:
+        mask = self._cache.get(final_req).mask
+        return deferral(self._table, mask, final_req.channel, now_s, self._settings)
+
+    def _defer(self, esc: LiveEscalation, verdict: Deferral, now_s: float, out: list[Decision]) -> None:
+        """Hand a (not queued) escalation to a callback or ticket, with its explanation."""
+        self._ledger.finish(esc, EscalationState.DEFERRED)
+        explanation = self.explanation(esc, self._cache.get(esc.req), now_s) if self.explain else None
+        out.append(Deferred(esc.spec.id, verdict.mode, verdict.next_open_at_s, verdict.reason, explanation))

@@ -1,0 +1,75 @@
+"""The dispatcher's alarm clock: when offers expire and when waiting escalations relax.
+
+One heap of alarms, earliest first (ties in the order they were set). Alarms are never cancelled:
+an offer answered in time or an escalation served before it relaxes leaves a stale alarm behind,
+which the liveness checks given at construction recognise and skip. That keeps every event O(log n)
+instead of searching the heap.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Callable
+from typing import Final, NamedTuple
+
+EXPIRE: Final = 0  #: an offer's answer time is up; ``ref`` is the offer id
+RELAX: Final = 1  #: a relaxation step is due; ``ref`` is the escalation id, ``level`` the new level
+
+
+class Alarm(NamedTuple):
+    due_s: float
+    seq: int  # tie-break: alarms due at the same time go off in the order they were set
+    kind: int
+    ref: str
+    level: int  # RELAX: the level it relaxes to; EXPIRE: 0
+
+
+class Timers:
+    """Offer expiries and relaxation steps, earliest first.
+
+    ``offer_live(offer_id)`` says whether an expiry alarm still matters (the offer is active);
+    ``relaxation_live(escalation_id, level)`` whether a relaxation alarm does (the escalation
+    still waits below that level).
+    """
+
+    __slots__ = ("_heap", "_offer_live", "_relaxation_live", "_seq")
+
+    def __init__(
+        self, offer_live: Callable[[str], bool], relaxation_live: Callable[[str, int], bool]
+    ) -> None:
+        self._heap: list[Alarm] = []
+        self._seq = itertools.count()
+        self._offer_live = offer_live
+        self._relaxation_live = relaxation_live
+
+    def expire_offer_at(self, due_s: float, offer_id: str) -> None:
+        heapq.heappush(self._heap, Alarm(due_s, next(self._seq), EXPIRE, offer_id, 0))
+
+    def relax_at(self, due_s: float, escalation_id: str, level: int) -> None:
+        heapq.heappush(self._heap, Alarm(due_s, next(self._seq), RELAX, escalation_id, level))
+
+    def _live(self, alarm: Alarm) -> bool:
+        if alarm.kind == EXPIRE:
+            return self._offer_live(alarm.ref)
+        return self._relaxation_live(alarm.ref, alarm.level)
+
+    def next_due_s(self) -> float:
+        """When the earliest live alarm goes off (``inf``: none set). Drops stale alarms ahead of it."""
+        heap = self._heap
+        while heap and not self._live(heap[0]):
+            heapq.heappop(heap)
+        return heap[0].due_s if heap else math.inf
+
+    def pop_due(self, now_s: float) -> Alarm | None:
+        """The earliest live alarm due by ``now_s``, removed; ``None`` when no more are due.
+
+        Liveness is checked as each alarm comes up, so what an earlier alarm changed counts.
+        """
+        heap = self._heap
+        while heap and heap[0].due_s <= now_s:
+            alarm = heapq.heappop(heap)
+            if self._live(alarm):
+                return alarm
+        return None
