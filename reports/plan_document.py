@@ -33,8 +33,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
+from reports.plan_data import requirements, scenario_start
 from routing.shifts import zone
-from simulator.metrics import SHARES
+from simulator.metric_catalogue import SHARES
 from simulator.planning.result import CapacityPlan
 from simulator.replications import SUMMARY_METRICS, Replications, estimate_columns
 
@@ -93,6 +94,8 @@ class IntervalMetrics(BaseModel):
 
 
 class SummaryTarget(BaseModel):
+    """The service-level target a verification was judged against, as ``summary.json`` holds it."""
+
     model_config = _DOC
     threshold_s: float
     target: float
@@ -144,6 +147,8 @@ class ShiftOut(BaseModel):
 
 
 class ShortfallOut(BaseModel):
+    """An interval where the chosen shifts cover fewer agents of ``group`` than required."""
+
     model_config = _DOC
     group: str
     interval_start: Instant
@@ -179,6 +184,9 @@ class MissOut(BaseModel):
 
 
 class ScenarioInfo(BaseModel):
+    """The scenario planned: its horizon and its service targets (the caps it leaves out are
+    ``null``)."""
+
     model_config = _DOC
     name: str
     description: str
@@ -270,24 +278,18 @@ def verification_of(result: Replications) -> Verification:
 
 
 def _requirements(plan: CapacityPlan) -> list[RequirementRow]:
-    starts = interval_datetimes(plan)
-    rows = []
-    for group, required in plan.required.items():
-        lower = plan.lower_bound.get(group)
-        current = plan.scheduled_current.get(group)
-        recommended = plan.scheduled_recommended.get(group)
-        for k, start in enumerate(starts):
-            rows.append(
-                RequirementRow(
-                    interval_start=start,
-                    group=group,
-                    required=int(required[k]),
-                    lower_bound=None if lower is None else int(lower[k]),
-                    scheduled_current=None if current is None else _finite(current[k]),
-                    scheduled_recommended=None if recommended is None else _finite(recommended[k]),
-                )
-            )
-    return rows
+    tz = zone(plan.scenario.time_zone)
+    return [
+        RequirementRow(
+            interval_start=datetime.fromtimestamp(r.interval_start_s, tz),
+            group=r.group,
+            required=r.required,
+            lower_bound=r.lower_bound,
+            scheduled_current=_finite(r.scheduled_current),
+            scheduled_recommended=_finite(r.scheduled_recommended),
+        )
+        for r in requirements(plan)
+    ]
 
 
 def _schedule(plan: CapacityPlan) -> tuple[list[ShiftOut], ScheduleInfo | None]:
@@ -334,8 +336,8 @@ def build_plan_document(plan: CapacityPlan) -> PlanDocument:
     """The :class:`PlanDocument` of ``plan``."""
     sc = plan.scenario
     tz = zone(sc.time_zone)
-    start = sc.start if sc.start.tzinfo is not None else sc.start.replace(tzinfo=tz)
     target = sc.service_level
+    goals = {t.metric: t.goal for t in target.targets}  # the caps a scenario leaves out are None
     shifts, schedule = _schedule(plan)
     groups = list(dict.fromkeys([*plan.current_headcount, *plan.recommended_headcount]))
     return PlanDocument(
@@ -343,15 +345,15 @@ def build_plan_document(plan: CapacityPlan) -> PlanDocument:
             name=sc.name,
             description=sc.description,
             time_zone=sc.time_zone,
-            start=start,
+            start=scenario_start(sc),
             duration_h=sc.duration_h,
             warmup_h=sc.warmup_h,
             interval_min=sc.interval_min,
             threshold_s=target.threshold_s,
-            target_service_level=target.target,
-            max_abandon_rate=target.max_abandon_rate,
-            max_occupancy=target.max_occupancy,
-            max_p95_handoff_s=target.max_p95_handoff_s,
+            target_service_level=goals["service_level"],
+            max_abandon_rate=goals.get("abandon_rate"),
+            max_occupancy=goals.get("occupancy"),
+            max_p95_handoff_s=goals.get("p95_handoff_s"),
         ),
         seed=plan.seed,
         replications=plan.replications,

@@ -1,9 +1,11 @@
 """The capacity report's tables: built once from a :class:`CapacityPlan`, written as CSV and shown in
 the HTML.
 
-A :class:`Table` is a header and rows of plain strings (numbers already formatted for a machine:
-``.`` decimals, no thousands separators, empty cell for a value that does not exist). Times are ISO
-8601 with offset: interval starts in the scenario's time zone, shift times in their own zone.
+A :class:`Table` is a header and rows of plain strings (numbers already formatted for a machine by
+the metric catalogue's :func:`~simulator.metric_catalogue.cell`: ``.`` decimals, no thousands
+separators, empty cell for a value that does not exist; 4 decimals for shares, 2 for seconds and
+counts). Labels and units are the catalogue's. Times are ISO 8601 with offset: interval starts in
+the scenario's time zone, shift times in their own zone.
 
 * ``requirements.csv`` -- interval_start, group, required, lower_bound, scheduled_current,
   scheduled_recommended; one row per interval and group;
@@ -17,7 +19,8 @@ A :class:`Table` is a header and rows of plain strings (numbers already formatte
 * ``intervals.csv`` -- interval_start, offered_expected, workload_erlangs, required,
   scheduled_current, scheduled_recommended, current_short (1/0), then ``<metric>_<roster>`` with
   CI columns for :data:`INTERVAL_METRICS` (current and recommended); one row per interval;
-* ``misses.csv`` -- interval_start, metric, value, target, shortfall; one row per ``plan.misses``.
+* ``misses.csv`` -- interval_start, metric, value, target, shortfall (in the metric's unit and
+  decimals); one row per ``plan.misses``.
 """
 
 from __future__ import annotations
@@ -26,12 +29,11 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-import numpy as np
-
+from reports.plan_data import current_short, group_total, requirements, rosters
 from routing.shifts import zone
-from simulator.metrics import SHARES
+from simulator.metric_catalogue import Metric, cell, metric
 from simulator.planning.result import CapacityPlan
-from simulator.replications import Estimate, Replications, estimate_columns
+from simulator.replications import Estimate, estimate_columns
 
 __all__ = [
     "INTERVAL_METRICS",
@@ -40,22 +42,21 @@ __all__ = [
     "TABLE_NAMES",
     "Table",
     "build_tables",
-    "cell",
-    "rosters",
 ]
 
-#: (metric, label, unit) of the KPI summary, in the order a manager reads them.
+#: Metrics of the KPI summary (``kpis.csv`` and report section 3), in the order a manager reads
+#: them; labels and units are the catalogue's.
 KPI_METRICS = (
-    ("service_level", "service level (accepted within threshold / offered)", "share"),
-    ("service_level_answered", "service level of accepted escalations", "share"),
-    ("asa_s", "ASA: mean handoff time", "s"),
-    ("p50_handoff_s", "p50 handoff time", "s"),
-    ("p95_handoff_s", "p95 handoff time", "s"),
-    ("abandon_rate", "abandoned / offered", "share"),
-    ("deferral_rate", "deferred (callback / ticket) / offered", "share"),
-    ("occupancy", "occupancy (busy / staffed slot time)", "share"),
-    ("offered", "offered escalations", "count"),
-    ("accepted", "accepted by an agent", "count"),
+    "service_level",
+    "service_level_answered",
+    "asa_s",
+    "p50_handoff_s",
+    "p95_handoff_s",
+    "abandon_rate",
+    "deferral_rate",
+    "occupancy",
+    "offered",
+    "accepted",
 )
 #: Metrics of the per-segment table.
 SEGMENT_METRICS = ("offered", "service_level", "asa_s", "p95_handoff_s", "abandon_rate")
@@ -72,60 +73,28 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
 
 
-def cell(value: float | int | None, digits: int = 4) -> str:
-    """A number for a CSV cell: empty when missing or not finite, trailing zeros dropped."""
-    if value is None:
-        return ""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return str(int(value))
-    v = float(value)
-    if not math.isfinite(v):
-        return ""
-    text = f"{v:.{digits}f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
 def _iso(epoch_s: float, tz_name: str) -> str:
     return datetime.fromtimestamp(float(epoch_s), zone(tz_name)).isoformat()
 
 
-def rosters(plan: CapacityPlan) -> list[tuple[str, Replications]]:
-    """(key, replications) of every simulated roster: current, recommended, compare (if present)."""
-    out = [("current", plan.current)]
-    if plan.recommended is not None:
-        out.append(("recommended", plan.recommended))
-    if plan.compare is not None:
-        out.append(("compare", plan.compare))
-    return out
-
-
-def _estimate_cells(e: Estimate, digits: int) -> tuple[str, str, str]:
+def _estimate_cells(e: Estimate, m: Metric) -> tuple[str, str, str]:
     lo, hi = e.ci95 if e.ci95 is not None else (math.nan, math.nan)
-    return cell(e.mean, digits), cell(lo, digits), cell(hi, digits)
-
-
-def _digits(unit: str) -> int:
-    return 4 if unit == "share" else 2
+    return m.cell(e.mean), m.cell(lo), m.cell(hi)
 
 
 def requirements_table(plan: CapacityPlan) -> Table:
     tz = plan.scenario.time_zone
-    rows = []
-    for group, required in plan.required.items():
-        lower = plan.lower_bound.get(group)
-        current = plan.scheduled_current.get(group)
-        recommended = plan.scheduled_recommended.get(group)
-        for k, start in enumerate(plan.interval_start_s.tolist()):
-            rows.append(
-                (
-                    _iso(start, tz),
-                    group,
-                    cell(int(required[k])),
-                    "" if lower is None else cell(int(lower[k])),
-                    "" if current is None else cell(float(current[k]), 2),
-                    "" if recommended is None else cell(float(recommended[k]), 2),
-                )
-            )
+    rows = [
+        (
+            _iso(r.interval_start_s, tz),
+            r.group,
+            cell(r.required),
+            cell(r.lower_bound),
+            cell(r.scheduled_current, 2),
+            cell(r.scheduled_recommended, 2),
+        )
+        for r in requirements(plan)
+    ]
     header = (
         "interval_start",
         "group",
@@ -164,14 +133,15 @@ def kpis_table(plan: CapacityPlan) -> Table:
         header += [f"{key}_mean", f"{key}_ci_low", f"{key}_ci_high"]
     header += [f"{key}_change" for key, _ in runs[1:]]
     rows = []
-    for metric, label, unit in KPI_METRICS:
-        row = [metric, label, unit]
+    for name in KPI_METRICS:
+        m = metric(name)
+        row = [m.name, m.label, m.unit]
         means = []
         for _, result in runs:
-            e = result.overall(metric)
+            e = result.overall(name)
             means.append(e.mean)
-            row += _estimate_cells(e, _digits(unit))
-        row += [cell(m - means[0], _digits(unit)) for m in means[1:]]
+            row += _estimate_cells(e, m)
+        row += [m.cell(mean - means[0]) for mean in means[1:]]
         rows.append(tuple(row))
     return Table(tuple(header), tuple(rows))
 
@@ -186,27 +156,21 @@ def segments_table(plan: CapacityPlan) -> Table:
             if segment not in result.runs[0].segments:
                 continue
             row = [segment, key]
-            for m in SEGMENT_METRICS:
-                row += _estimate_cells(result.segment(segment, m), 4 if m in SHARES else 2)
+            for name in SEGMENT_METRICS:
+                row += _estimate_cells(result.segment(segment, name), metric(name))
             rows.append(tuple(row))
     return Table(tuple(header), tuple(rows))
-
-
-def _total(arrays: dict[str, np.ndarray], n: int) -> np.ndarray:
-    out = np.zeros(n)
-    for values in arrays.values():
-        out = out + np.asarray(values, dtype=np.float64)
-    return out
 
 
 def intervals_table(plan: CapacityPlan) -> Table:
     tz = plan.scenario.time_zone
     starts = plan.interval_start_s.tolist()
     n = len(starts)
-    required = _total(dict(plan.required), n)
-    current = _total(dict(plan.scheduled_current), n)
-    recommended = _total(dict(plan.scheduled_recommended), n) if plan.scheduled_recommended else None
-    workload = _total(dict(plan.workload_erlangs), n)
+    required = group_total(plan.required, n)
+    current = group_total(plan.scheduled_current, n)
+    recommended = group_total(plan.scheduled_recommended, n) if plan.scheduled_recommended else None
+    workload = group_total(plan.workload_erlangs, n)
+    short = current_short(plan)
     header = [
         "interval_start",
         "offered_expected",
@@ -218,11 +182,11 @@ def intervals_table(plan: CapacityPlan) -> Table:
     ]
     columns: list[list[str]] = []
     for key, result in rosters(plan)[:2]:  # the compared scenario may have another grid
-        for m in INTERVAL_METRICS:
-            mean, low, high = estimate_columns(result.per_interval(m), share=m in SHARES)
-            d = 4 if m in SHARES else 2
-            header += [f"{m}_{key}", f"{m}_{key}_ci_low", f"{m}_{key}_ci_high"]
-            columns += [[cell(v, d) for v in mean], [cell(v, d) for v in low], [cell(v, d) for v in high]]
+        for name in INTERVAL_METRICS:
+            m = metric(name)
+            mean, low, high = estimate_columns(result.per_interval(name), share=m.share)
+            header += [f"{name}_{key}", f"{name}_{key}_ci_low", f"{name}_{key}_ci_high"]
+            columns += [[m.cell(v) for v in mean], [m.cell(v) for v in low], [m.cell(v) for v in high]]
     rows = []
     for k, start in enumerate(starts):
         rows.append(
@@ -233,7 +197,7 @@ def intervals_table(plan: CapacityPlan) -> Table:
                 cell(float(required[k]), 2),
                 cell(float(current[k]), 2),
                 "" if recommended is None else cell(float(recommended[k]), 2),
-                "1" if current[k] < required[k] - 1e-9 else "0",
+                "1" if short[k] else "0",
                 *(col[k] for col in columns),
             )
         )
@@ -243,11 +207,19 @@ def intervals_table(plan: CapacityPlan) -> Table:
 def misses_table(plan: CapacityPlan) -> Table:
     tz = plan.scenario.time_zone
     header = ("interval_start", "metric", "value", "target", "shortfall")
-    rows = tuple(
-        (_iso(m.interval_start_s, tz), m.metric, cell(m.value), cell(m.target), cell(m.shortfall))
-        for m in sorted(plan.misses, key=lambda m: (m.interval_start_s, m.metric))
-    )
-    return Table(header, rows)
+    rows = []
+    for miss in sorted(plan.misses, key=lambda m: (m.interval_start_s, m.metric)):
+        m = metric(miss.metric)  # decimals of the metric: 4 for shares, 2 for seconds
+        rows.append(
+            (
+                _iso(miss.interval_start_s, tz),
+                miss.metric,
+                m.cell(miss.value),
+                m.cell(miss.target),
+                m.cell(miss.shortfall),
+            )
+        )
+    return Table(header, tuple(rows))
 
 
 def build_tables(plan: CapacityPlan) -> dict[str, Table]:

@@ -1,4 +1,5 @@
-"""Fixtures of the report tests: one real plan and its written report, built once per session."""
+"""Fixtures of the report tests: one real plan (and the same plan recommending nothing) and its
+written report, built once per session."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from reports.capacity_report import write_report
 from simulator.planning.result import CapacityPlan
-from tests.reports.plan_fixture import build_plan
+from tests.reports.plan_fixture import build_plan, without_recommendation
 
 #: Paths the tests want a person to look at; printed at the end of the run.
 LOOK_AT: list[str] = []
@@ -17,6 +18,12 @@ LOOK_AT: list[str] = []
 @pytest.fixture(scope="session")
 def plan() -> CapacityPlan:
     return build_plan()
+
+
+@pytest.fixture(scope="session")
+def bare_plan(plan: CapacityPlan) -> CapacityPlan:
+    """The plan stripped of schedule, recommendation and comparison."""
+    return without_recommendation(plan)
 
 
 @pytest.fixture(scope="session")

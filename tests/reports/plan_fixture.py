@@ -3,19 +3,23 @@
 Two demand segments (general and billing chat), two agent groups, 5 h after a 30-min warm-up in
 New York time, 3 replications. The current roster is short at the late-morning peak; the
 recommended one has more agents (``counts=``), the way :func:`simulator.planning.plan_capacity`
-will re-simulate its recommendation. Built once per test module (a few seconds).
+will re-simulate its recommendation. Built once per test session (a few seconds; the ``plan``
+fixture of ``conftest.py``); :func:`without_recommendation` strips it to a plan that recommends
+nothing.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
 from simulator.demand import segment_rates_per_s
+from simulator.metric_catalogue import metric
+from simulator.planning import scenario_on_queue_agents, scenario_workload_erlangs
 from simulator.planning.result import CapacityPlan, IntervalMiss
 from simulator.planning.scheduling import schedule_shifts
-from simulator.planning.skill_graph import scenario_on_queue_agents, scenario_workload_erlangs
 from simulator.queueing import staff_for_target
 from simulator.replications import Replications, estimate_columns, run_replications
 from simulator.scenario import Scenario, ShiftPlan
@@ -105,19 +109,14 @@ def erlang_a_required(scenario: Scenario) -> dict[str, np.ndarray]:
 
 
 def _misses(scenario: Scenario, result: Replications) -> tuple[IntervalMiss, ...]:
-    """Intervals where the mean over replications is on the wrong side of a target."""
-    target = scenario.service_level
-    checks = [("service_level", target.target, -1.0)]  # -1: the value must be at least the target
-    if target.max_abandon_rate is not None:
-        checks.append(("abandon_rate", target.max_abandon_rate, 1.0))
-    if target.max_occupancy is not None:
-        checks.append(("occupancy", target.max_occupancy, 1.0))
+    """Intervals where the mean over replications is on the wrong side of one of the scenario's
+    targets."""
     out = []
-    for metric, goal, sign in checks:
-        mean, _, _ = estimate_columns(result.per_interval(metric), share=True)
+    for target in scenario.service_level.targets:
+        mean, _, _ = estimate_columns(result.per_interval(target.metric), share=metric(target.metric).share)
         for start, value in zip(result.interval_start_s.tolist(), mean.tolist(), strict=True):
-            if np.isfinite(value) and sign * (value - goal) > 0:
-                out.append(IntervalMiss(start, metric, value, goal, abs(value - goal)))
+            if not target.met_by(value):
+                out.append(IntervalMiss(start, target.metric, value, target.goal, target.gap(value)))
     return tuple(sorted(out, key=lambda m: (m.interval_start_s, m.metric)))
 
 
@@ -189,4 +188,18 @@ def build_plan(scenario: Scenario | None = None, *, compare: bool = True) -> Cap
             "scheduling": f"OR-Tools CP-SAT ({schedule.method})",
             "verification": f"{reps} replications of the recommended roster, common random numbers",
         },
+    )
+
+
+def without_recommendation(plan: CapacityPlan) -> CapacityPlan:
+    """``plan`` as the planner returns it when it recommends nothing: no schedule, no recommended
+    roster, no compared scenario, no misses."""
+    return dataclasses.replace(
+        plan,
+        schedule=None,
+        recommended=None,
+        compare=None,
+        scheduled_recommended={},
+        recommended_headcount=dict(plan.current_headcount),
+        misses=(),
     )

@@ -1,0 +1,79 @@
+"""The capacity report's charts: one function per chart, each returning a matplotlib ``Figure``.
+
+Every chart is sized for A4 portrait (:data:`WIDTH_IN` wide) with 8-10 pt text, has a title,
+axis labels with units and a legend outside the data, and shows interval times in the scenario's
+time zone (:mod:`reports.charts.style`, :mod:`reports.charts.time_axis`). Metric labels and
+number formats are the catalogue's; target lines are the scenario's targets. In report order:
+
+* :func:`demand_vs_staffing` (section 4, :mod:`~reports.charts.staffing`),
+  :func:`handoff_distribution` (5, :mod:`~reports.charts.handoff`),
+  :func:`interval_performance` (6, :mod:`~reports.charts.performance`),
+  :func:`shift_coverage` (7, :mod:`~reports.charts.shifts`),
+  :func:`segment_breakdown` (8, :mod:`~reports.charts.segments`),
+  :func:`comparison` (9, :mod:`~reports.charts.comparison`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reports.charts.comparison import comparison
+from reports.charts.handoff import handoff_distribution, handoff_times
+from reports.charts.performance import interval_performance
+from reports.charts.segments import segment_breakdown
+from reports.charts.shifts import shift_coverage
+from reports.charts.staffing import demand_vs_staffing
+from reports.charts.style import WIDTH_IN
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from matplotlib.figure import Figure
+
+    from simulator.planning.result import CapacityPlan
+
+__all__ = [
+    "CHARTS",
+    "WIDTH_IN",
+    "comparison",
+    "demand_vs_staffing",
+    "handoff_distribution",
+    "handoff_times",
+    "interval_performance",
+    "render_charts",
+    "segment_breakdown",
+    "shift_coverage",
+]
+
+#: (file name, caption) of every chart, in report order.
+CHARTS = (
+    ("demand_vs_staffing", "Demand vs staffing per interval"),
+    ("handoff_distribution", "Handoff-time distribution"),
+    ("interval_performance", "Service level, abandonment and occupancy per interval"),
+    ("shift_coverage", "Recommended shift coverage"),
+    ("segment_breakdown", "Per-segment breakdown"),
+    ("comparison", "Comparison"),
+)
+
+_MAKERS: dict[str, Callable[[CapacityPlan], Figure]] = {
+    "demand_vs_staffing": demand_vs_staffing,
+    "handoff_distribution": handoff_distribution,
+    "interval_performance": interval_performance,
+    "shift_coverage": shift_coverage,
+    "segment_breakdown": segment_breakdown,
+    "comparison": comparison,
+}
+
+
+def render_charts(plan: CapacityPlan) -> dict[str, Figure]:
+    """Every chart the plan has data for, keyed by file name in report order. Left out:
+    ``shift_coverage`` without a schedule, ``comparison`` without a recommended roster or a
+    compared scenario, ``handoff_distribution`` when no roster kept its records."""
+    skip = set()
+    if plan.schedule is None:
+        skip.add("shift_coverage")
+    if plan.recommended is None and plan.compare is None:
+        skip.add("comparison")
+    if not plan.current.records and not (plan.recommended and plan.recommended.records):
+        skip.add("handoff_distribution")
+    return {name: _MAKERS[name](plan) for name, _ in CHARTS if name not in skip}

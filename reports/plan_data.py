@@ -1,0 +1,110 @@
+"""Views of a :class:`~simulator.planning.result.CapacityPlan` that the tables, the charts and the
+HTML sections share: the simulated rosters with their names, and per-interval totals over groups.
+
+Nothing here formats text or draws; it only picks and adds up what the plan holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Final, Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from routing.shifts import zone
+from simulator.planning.result import CapacityPlan
+from simulator.replications import Replications
+from simulator.scenario import Scenario
+
+__all__ = [
+    "ROSTER_LABELS",
+    "Requirement",
+    "RosterKey",
+    "current_short",
+    "group_total",
+    "requirements",
+    "rosters",
+    "scenario_start",
+    "verified",
+]
+
+FloatArray = NDArray[np.float64]
+RosterKey = Literal["current", "recommended", "compare"]
+
+#: What people call each simulated roster (the CSV files use the keys).
+ROSTER_LABELS: Final[dict[RosterKey, str]] = {
+    "current": "current roster",
+    "recommended": "recommended roster",
+    "compare": "compared scenario",
+}
+
+
+def rosters(plan: CapacityPlan) -> list[tuple[RosterKey, Replications]]:
+    """(key, replications) of every simulated roster: current, recommended, compare (if present)."""
+    out: list[tuple[RosterKey, Replications]] = [("current", plan.current)]
+    if plan.recommended is not None:
+        out.append(("recommended", plan.recommended))
+    if plan.compare is not None:
+        out.append(("compare", plan.compare))
+    return out
+
+
+def verified(plan: CapacityPlan) -> tuple[RosterKey, Replications]:
+    """The roster the plan's verdict is about: the recommended one, or the current one when the
+    plan recommends nothing."""
+    if plan.recommended is not None:
+        return "recommended", plan.recommended
+    return "current", plan.current
+
+
+def group_total(per_group: Mapping[str, NDArray[np.float64] | NDArray[np.int64]], n: int) -> FloatArray:
+    """The sum over groups of per-interval arrays (``n`` intervals; zeros when there is no group)."""
+    total: FloatArray = np.zeros(n)
+    for values in per_group.values():
+        total = total + np.asarray(values, dtype=np.float64)
+    return total
+
+
+class Requirement(NamedTuple):
+    """Agents on the queue for one group in one interval: required, the workload lower bound, and
+    scheduled under the current roster and the recommended shifts (None where the plan has none)."""
+
+    interval_start_s: float
+    group: str
+    required: int
+    lower_bound: int | None
+    scheduled_current: float | None
+    scheduled_recommended: float | None
+
+
+def requirements(plan: CapacityPlan) -> Iterator[Requirement]:
+    """Every :class:`Requirement` of the plan, group by group, each group interval by interval."""
+    starts = plan.interval_start_s.tolist()
+    for group, required in plan.required.items():
+        lower = plan.lower_bound.get(group)
+        current = plan.scheduled_current.get(group)
+        recommended = plan.scheduled_recommended.get(group)
+        for k, start in enumerate(starts):
+            yield Requirement(
+                start,
+                group,
+                int(required[k]),
+                None if lower is None else int(lower[k]),
+                None if current is None else float(current[k]),
+                None if recommended is None else float(recommended[k]),
+            )
+
+
+def current_short(plan: CapacityPlan) -> NDArray[np.bool_]:
+    """Per interval: the current roster has fewer agents on the queue than required (all groups)."""
+    n = plan.interval_start_s.size
+    short: NDArray[np.bool_] = group_total(plan.scheduled_current, n) < group_total(plan.required, n) - 1e-9
+    return short
+
+
+def scenario_start(scenario: Scenario) -> datetime:
+    """The scenario's start as an aware datetime (a naive start is in the scenario's time zone)."""
+    start = scenario.start
+    return start if start.tzinfo is not None else start.replace(tzinfo=zone(scenario.time_zone))
