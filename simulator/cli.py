@@ -10,33 +10,13 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    from routing.errors import InvalidInput
+from routing.cli import fail, usage
 
-__all__ = ["erlang", "erlang_problem", "fail", "scenario_app", "simulate", "usage"]
-
-
-def fail(exc: InvalidInput) -> NoReturn:
-    """Print every problem of ``exc`` (its source, then one line each) to stderr and exit 2."""
-    from rich.console import Console
-
-    err = Console(stderr=True)
-    err.print(f"[bold red]error:[/] {exc.source or 'input'} is not valid:", soft_wrap=True, highlight=False)
-    for problem in exc.problems:
-        err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
-
-
-def usage(message: str) -> NoReturn:
-    """One-line error for a bad option or argument; exit 2 like any usage error."""
-    from rich.console import Console
-
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
+__all__ = ["erlang", "erlang_problem", "scenario_app", "simulate"]
 
 
 # ------------------------------------------------------------------------------------ simulate
@@ -62,10 +42,9 @@ def simulate(
 ) -> None:
     """Simulate a scenario through the production router; print metrics with 95 % CIs."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from routing.errors import InvalidInput
-    from simulator.console import print_summary
+    from simulator.console import print_summary, progress_bar
     from simulator.output import write_results
     from simulator.replications import default_workers, run_replications
     from simulator.scaleout import replication_pool
@@ -77,15 +56,7 @@ def simulate(
     except InvalidInput as exc:
         fail(exc)
     n_workers = workers or min(default_workers(), replications)
-    with Progress(
-        TextColumn("[bold]simulating[/] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(scenario.name, total=replications)
+    with progress_bar("simulating", scenario.name, total=replications) as advance:
         try:
             with replication_pool(n_workers, dask) as pool:
                 result = run_replications(
@@ -94,7 +65,7 @@ def simulate(
                     seed,
                     workers=n_workers,
                     keep_records=out is not None and records,
-                    progress=lambda done: bar.update(task, completed=done),
+                    progress=lambda done: advance(completed=done),
                     pool=pool,
                 )
         except InvalidInput as exc:  # a forecast or replay file read at run time

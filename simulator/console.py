@@ -7,14 +7,18 @@ in the CSV files and the capacity report.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from simulator.metric_catalogue import MISSING, metric
 from simulator.replications import Estimate, Replications
 
-__all__ = ["HEADLINE", "SEGMENT_COLUMNS", "estimate_text", "print_summary", "verdict"]
+__all__ = ["HEADLINE", "SEGMENT_COLUMNS", "estimate_text", "print_summary", "progress_bar", "verdict"]
 
 #: Overall metrics ``handoff simulate`` prints, in the order a planner reads them.
 HEADLINE = (
@@ -39,6 +43,29 @@ SEGMENT_COLUMNS = (
     ("ASA", "asa_s"),
     ("p95 handoff", "p95_handoff_s"),
 )
+
+
+@contextmanager
+def progress_bar(
+    verb: str, name: str, *, total: float | None = None, quiet: bool = False
+) -> Iterator[Callable[..., None]]:
+    """A transient progress bar on stderr (``verb`` in bold, then ``name``); none when ``quiet``.
+    Yields ``advance(**fields)``, which updates the bar (``completed``, ``total``, ``description``)."""
+    with Progress(
+        TextColumn(f"[bold]{verb}[/] {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task(name, total=total)
+
+        def advance(**fields: Any) -> None:
+            bar.update(task, **fields)
+
+        yield advance
 
 
 def estimate_text(e: Estimate, name: str) -> tuple[str, str]:

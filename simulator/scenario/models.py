@@ -309,5 +309,3 @@ class Scenario(BaseModel):
     def warmup_intervals(self) -> int:
         """Intervals of warm-up, before the ones metrics count."""
         return round(self.warmup_s / self.interval_s)
-
-

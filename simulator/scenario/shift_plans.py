@@ -109,9 +109,7 @@ class ShiftTemplate(BaseModel):
 
     def start_minutes(self) -> range:
         """Allowed start times as minutes after local midnight."""
-        return range(
-            minutes_of(self.earliest_start), minutes_of(self.latest_start) + 1, self.start_every_min
-        )
+        return range(minutes_of(self.earliest_start), minutes_of(self.latest_start) + 1, self.start_every_min)
 
 
 class ShiftPlan(BaseModel):

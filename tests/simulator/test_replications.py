@@ -20,7 +20,7 @@ from simulator.replications import (
     run_replications,
 )
 from simulator.scenario import Scenario
-from tests.factories import ISSUE_METRICS
+from tests.factories import ISSUE_METRICS, exponential, group, make_scenario, scenario_data, segment
 
 
 def t_interval(values: list[float]) -> tuple[float, float, float]:
@@ -117,43 +117,26 @@ def test_estimate_columns_is_estimate_per_column() -> None:
 
 # ------------------------------------------------------------------------ run_replications
 def small_scenario(**over: Any) -> Scenario:
-    data: dict[str, Any] = {
-        "name": "small",
-        "start": "2026-12-01T00:00:00",
-        "duration_h": 1,
-        "warmup_h": 0.25,
-        "interval_min": 15,
-        "service_level": {"threshold_s": 20},
-        "demand": [
-            {
-                "segment": "general",
-                "channel": "chat",
-                "skills": {"general": 1},
-                "arrivals_per_hour": 200,
-                "handle_time": {"distribution": "exponential", "mean_s": 120},
-                "patience": {"distribution": "exponential", "mean_s": 60},
-            },
-            {
-                "segment": "billing",
-                "channel": "voice",
-                "skills": {"billing": 2},
-                "arrivals_per_hour": 40,
-                "handle_time": {"distribution": "lognormal", "mean_s": 200, "cv": 0.6},
-            },
+    base = scenario_data(
+        name="small",
+        service_level={"threshold_s": 20},
+        demand=[
+            segment(patience=exponential(60)),
+            segment(
+                "billing",
+                channel="voice",
+                skills={"billing": 2},
+                arrivals_per_hour=40,
+                handle_time={"distribution": "lognormal", "mean_s": 200, "cv": 0.6},
+            ),
         ],
-        "roster": [
-            {"group": "generalists", "count": 6, "skills": {"general": 3}, "shrinkage": 0.1},
-            {
-                "group": "billing",
-                "count": 3,
-                "skills": {"billing": 3, "general": 1},
-                "channels": {"voice": 1},
-            },
+        roster=[
+            group("generalists", 6, shrinkage=0.1),
+            group("billing", 3, skills={"billing": 3, "general": 1}, channels={"voice": 1}),
         ],
-        "offers": {"accept_delay": {"distribution": "exponential", "mean_s": 3}, "decline_probability": 0.05},
-    }
-    data.update(over)
-    return Scenario.model_validate(data)
+        offers={"accept_delay": exponential(3), "decline_probability": 0.05},
+    )
+    return make_scenario(**{**base, **over})
 
 
 def same_number(a: float, b: float) -> bool:
