@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -133,8 +133,9 @@ def _hint(model: cp_model.CpModel, v: _Vars, counts: Mapping[int, int]) -> None:
 
 
 class _Budget:
-    """Solver seconds left, shared out over the solves still to come (CP-SAT's own wall time,
-    so no clock is read here)."""
+    """Solver time left, in CP-SAT's deterministic time (a work count scaled to be close to
+    seconds), shared out over the solves still to come. Counting work rather than wall time
+    is what makes a schedule the same on every run: no clock is read here."""
 
     def __init__(self, seconds: float) -> None:
         self.left_s = seconds
@@ -143,15 +144,26 @@ class _Budget:
         return max(self.left_s / max(solves_left, 1), 0.01)
 
     def spend(self, solver: cp_model.CpSolver) -> None:
-        self.left_s -= solver.wall_time
+        self.left_s -= solver.deterministic_time
+
+
+#: A solve may take this many times its deterministic budget in wall seconds before it is cut
+#: short (then, and only then, the result depends on the machine's speed). Deterministic time
+#: runs close to wall time on an idle machine and overshoots a budget by up to about 2x (the
+#: interleaved batches finish before the limit is checked); 10x leaves room for a busy machine.
+WALL_CAP_FACTOR: Final = 10.0
 
 
 def _solve(model: cp_model.CpModel, time_limit_s: float, workers: int, seed: int) -> tuple[Any, Any]:
+    """Solve with a deterministic time limit and interleaved (deterministic) parallel search, so
+    the same model, seed and worker count give the same answer on every run."""
     from ortools.sat.python import cp_model
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.max_deterministic_time = time_limit_s
+    solver.parameters.max_time_in_seconds = WALL_CAP_FACTOR * time_limit_s
     solver.parameters.num_workers = workers
+    solver.parameters.interleave_search = workers > 1
     solver.parameters.random_seed = seed
     return solver, solver.solve(model)
 

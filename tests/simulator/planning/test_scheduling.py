@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -381,7 +383,7 @@ def test_raising_a_requirement_never_lowers_cost(inst: tuple[Any, ShiftPlan], i:
 
 
 class _NoAnswer:
-    wall_time = 0.0
+    deterministic_time = 0.0
 
 
 def test_solver_finding_nothing_in_time_returns_the_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -393,3 +395,40 @@ def test_solver_finding_nothing_in_time_returns_the_baseline(monkeypatch: pytest
     assert result.method == "baseline"
     assert result.covered  # the baseline still covers
     assert "CP-SAT found no schedule within the time limit" in result.message
+
+
+def test_a_time_limited_schedule_is_the_same_on_a_busy_machine() -> None:
+    """Three groups of quarter-hour needs with breaks, more than CP-SAT proves in its budget:
+    the deterministic time limit and interleaved search give the same shifts whether the machine
+    is idle or every core is busy (a wall-clock limit gave other shifts, even another status)."""
+    n = 96
+    k = np.arange(n)
+    need = np.round(6 + 10 * np.sin(np.pi * k / n) ** 2 + 3 * np.sin(np.pi * k / 7) ** 2)
+    full = tpl(
+        "full",
+        length_h=8.5,
+        start_every_min=15,
+        break_rule={"length_min": 30, "earliest_after_min": 180, "latest_after_min": 300, "step_min": 15},
+    )
+    part = tpl("part", length_h=4, start_every_min=15, cost_per_paid_hour=1.1)
+    plans = [plan([full, part], group=g) for g in ("a", "b", "c")]
+    requirements = {"a": need, "b": need[::-1].copy(), "c": np.full(n, 4.0) + (k % 5)}
+
+    def run() -> tuple[ScheduleStatus, list[tuple[str, str, float, int, Any]]]:
+        result = schedule_shifts(
+            requirements, plans, start_s=DAY, interval_min=15, time_limit_s=1.0, workers=2
+        )
+        return result.status, [
+            (s.group, s.template, s.start_s, s.count, s.break_start) for s in result.shifts
+        ]
+
+    idle = run()
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
+    try:
+        busy = run()
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    assert idle[1]
+    assert busy == idle
