@@ -8,20 +8,49 @@ once per file version per process, however many segments and replications read t
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from routing.errors import FieldProblem, InvalidInput
 from routing.schemas import load_document, parse
 from simulator.scenario.csv_rows import file_cached
-from simulator.scenario.escalation_log import load_escalation_log
-from simulator.scenario.interval_forecast import load_interval_forecast
 from simulator.scenario.models import Scenario
+
+if TYPE_CHECKING:
+    from simulator.scenario.escalation_log import EscalationLog
+    from simulator.scenario.interval_forecast import IntervalForecast
 
 __all__ = ["cached_escalation_log", "cached_interval_forecast", "load_scenario", "scenario_json_schema"]
 
-#: The loaders, once per file version per process (their results are read-only).
-cached_interval_forecast = file_cached(load_interval_forecast)
-cached_escalation_log = file_cached(load_escalation_log)
+
+# The data-file formats (and numpy with them) load with the first data file: a scenario without
+# one is checked without them.
+@cache
+def _forecast_loader() -> Callable[[Path], IntervalForecast]:
+    from simulator.scenario.interval_forecast import load_interval_forecast
+
+    return file_cached(load_interval_forecast)
+
+
+@cache
+def _log_loader() -> Callable[[Path], EscalationLog]:
+    from simulator.scenario.escalation_log import load_escalation_log
+
+    return file_cached(load_escalation_log)
+
+
+def cached_interval_forecast(path: Path) -> IntervalForecast:
+    """:func:`simulator.scenario.interval_forecast.load_interval_forecast`, once per file version
+    (path, modification time, size) per process; raises what it raises."""
+    return _forecast_loader()(path)
+
+
+def cached_escalation_log(path: Path) -> EscalationLog:
+    """:func:`simulator.scenario.escalation_log.load_escalation_log`, once per file version
+    (path, modification time, size) per process; raises what it raises."""
+    return _log_loader()(path)
 
 
 def load_scenario(path: Path) -> Scenario:

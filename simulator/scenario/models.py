@@ -18,10 +18,8 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from routing.domain import Agent, Channel, CustomerTier
@@ -30,6 +28,10 @@ from routing.settings import RoutingSettings
 from routing.shifts import zone
 from simulator.scenario.shift_plans import ShiftPlan
 from simulator.scenario.targets import ServiceLevelTarget
+
+if TYPE_CHECKING:  # numpy loads when the time grid is first asked for: `scenario check` never is
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "AgentGroup",
@@ -42,7 +44,6 @@ __all__ = [
     "Scenario",
 ]
 
-FloatArray = NDArray[np.float64]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -301,8 +302,10 @@ class Scenario(BaseModel):
         return self.start_s + self.intervals * self.interval_s
 
     @property
-    def interval_starts_s(self) -> FloatArray:
+    def interval_starts_s(self) -> NDArray[np.float64]:
         """Epoch seconds at which each interval (warm-up included) starts."""
+        import numpy as np
+
         return np.asarray(self.start_s + np.arange(self.intervals) * self.interval_s, np.float64)
 
     @property
