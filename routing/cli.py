@@ -30,9 +30,12 @@ def fail(exc: InvalidInput) -> NoReturn:
     Raise ``typer.Exit(code=2)``, always.
     """
     from rich.console import Console
+    from rich.markup import escape
 
     err = Console(stderr=True)
-    err.print(f"[bold red]error:[/] {exc.source or 'input'} is not valid:", soft_wrap=True, highlight=False)
+    err.print(
+        f"[bold red]error:[/] {escape(exc.source or 'input')} is not valid:", soft_wrap=True, highlight=False
+    )
     for problem in exc.problems:
         err.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
@@ -42,8 +45,9 @@ def usage(message: str) -> NoReturn:
     """Print a one-line error for a bad option or argument to stderr and exit 2, like any usage
     error. Raise ``typer.Exit(code=2)``, always."""
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 

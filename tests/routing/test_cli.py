@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from reports.cli import app
-from routing.cli import fail, route_command
+from routing.cli import fail, route_command, usage
 from routing.errors import FieldProblem, InvalidInput
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "route_example.yaml"
@@ -139,3 +139,17 @@ def test_fail_prints_every_problem_and_exits_2() -> None:
         "  agents[0].tier: must be 1-3",
         "  and more",
     ]
+
+
+def test_usage_prints_brackets_as_written_and_exits_2() -> None:
+    """A message naming an extra (``handoff[service]``) or a path with brackets is not markup."""
+    app = typer.Typer()
+
+    @app.command()
+    def broken() -> None:
+        usage("pip install 'handoff[service]' for [bold]this[/bold]")
+
+    app.command("other")(lambda: None)
+    result = CliRunner().invoke(app, ["broken"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: pip install 'handoff[service]' for [bold]this[/bold]"
