@@ -89,6 +89,34 @@ def open_csv(text: str, source: str, expected_header: Sequence[str]) -> tuple[It
     return reader, header
 
 
+def check_header(
+    header: Sequence[str],
+    required: Sequence[str],
+    problems: Problems,
+    source: str,
+    *,
+    allowed: Sequence[str] | None = None,
+) -> None:
+    """Report, as ``line 1`` problems, the required columns the header lacks, the columns it gives
+    twice and, with ``allowed``, the columns it should not have; raise :class:`InvalidInput`
+    (``source``) with them, since no row can be read against a broken header."""
+    missing = [c for c in required if c not in header]
+    if missing:
+        problems.add("line 1", f"missing required column(s): {', '.join(missing)}")
+    if allowed is not None:
+        unknown = [c for c in header if c not in allowed]
+        if unknown:
+            problems.add(
+                "line 1",
+                f"unknown column(s): {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})",
+            )
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        problems.add("line 1", f"column(s) given twice: {', '.join(twice)}")
+    if problems.items:
+        raise InvalidInput(problems.items, source)
+
+
 def data_rows(
     reader: Iterator[list[str]], width: int, columns: Mapping[str, int], problems: Problems
 ) -> Iterator[tuple[int, dict[str, str]]]:

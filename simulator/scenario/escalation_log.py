@@ -41,6 +41,7 @@ from simulator.scenario.csv_rows import (
     Problems,
     RowReader,
     TooManyProblems,
+    check_header,
     data_rows,
     open_csv,
     read_csv_text,
@@ -242,20 +243,7 @@ def load_escalation_log(path: Path) -> EscalationLog:
     languages: list[str] = []
     try:
         reader, header = open_csv(text, source, COLUMNS)
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        unknown = [c for c in header if c not in COLUMNS]
-        twice = sorted({c for c in header if header.count(c) > 1})
-        if missing:
-            problems.add("line 1", f"missing required column(s): {', '.join(missing)}")
-        if unknown:
-            problems.add(
-                "line 1",
-                f"unknown column(s): {', '.join(map(repr, unknown))} (allowed: {', '.join(COLUMNS)})",
-            )
-        if twice:
-            problems.add("line 1", f"column(s) given twice: {', '.join(twice)}")
-        if problems.items:
-            raise InvalidInput(problems.items, source)
+        check_header(header, REQUIRED_COLUMNS, problems, source, allowed=COLUMNS)
 
         col = {name: i for i, name in enumerate(header)}
         for n, cell in data_rows(reader, len(header), col, problems):

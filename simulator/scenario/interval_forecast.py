@@ -68,6 +68,7 @@ from simulator.scenario.csv_rows import (
     Problems,
     RowReader,
     TooManyProblems,
+    check_header,
     data_rows,
     open_csv,
     read_csv_text,
@@ -425,15 +426,8 @@ def load_interval_forecast(path: Path | str, interval_min: int | None = None) ->
         reader, raw_header = open_csv(text, source, REQUIRED_COLUMNS)
         header = [COLUMN_ALIASES.get(name, name) for name in raw_header]
         known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        twice = sorted({c for c in header if header.count(c) > 1})
         ignored = [c for c in header if c not in known]
-        if missing:
-            problems.add("line 1", f"missing required column(s): {', '.join(missing)}")
-        if twice:
-            problems.add("line 1", f"column(s) given twice: {', '.join(twice)}")
-        if problems.items:
-            raise InvalidInput(problems.items, source)
+        check_header(header, REQUIRED_COLUMNS, problems, source)
 
         col = {name: i for i, name in enumerate(header) if name in known}
         seen: dict[tuple[int, str, str, str, str], int] = {}
