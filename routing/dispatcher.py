@@ -21,23 +21,21 @@ Nothing is lost: every escalation that arrived is in exactly one
 :class:`~routing.domain.EscalationState`, kept by the :mod:`routing.ledger`;
 :meth:`Dispatcher.counts` sums to the arrivals.
 
-The dispatcher keeps the events, the queries and this strategy. What it is built from lives
-beside it: the roster columns (:mod:`routing.roster`), who may take what
-(:mod:`routing.eligibility`), what it costs (:mod:`routing.cost`), the queue
-(:mod:`routing.waiting_queue`), relaxation (:mod:`routing.relaxation`), its alarms
-(:mod:`routing.timers`), and offers, queueing and deferral carried out (:mod:`routing.placement`).
+The dispatcher keeps the events, the queries and this strategy; its parts live beside it
+(roster, eligibility, cost, waiting_queue, relaxation, reoffer, timers, ledger, placement).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
 from routing.candidates import best_waiting, candidate_graph, cheapest_agent, free_agents
 from routing.cost import aging_per_s, priority_units
 from routing.decisions import AgentStatusChanged, Assigned, Decision, Finished, Offer, OfferRevoked, Relaxed
-from routing.domain import TERMINAL_STATES, Agent, AgentStatus, Escalation, EscalationState
+from routing.domain import Agent, AgentStatus, Escalation, EscalationState
 from routing.eligibility import EligibilityCache
 from routing.errors import DuplicateEscalation, InvalidTransition
 from routing.ledger import Ledger, LiveEscalation, LiveOffer
@@ -47,7 +45,7 @@ from routing.roster import AgentTable
 from routing.settings import RoutingSettings
 from routing.snapshots import AgentSnapshot, EscalationSnapshot
 from routing.solver import solve_assignment
-from routing.timers import EXPIRE, Timers
+from routing.timers import EXPIRE, READMIT, RELAX, Timers
 from routing.waiting_queue import WaitingQueue
 
 
@@ -81,11 +79,12 @@ class Dispatcher:
         self._ledger = Ledger(self._t, keep_finished)
         self._active = self._ledger.active  # the same dict, read on every routing event
         self._queue = WaitingQueue(self._t, self._cache, settings)
-        self._timers = Timers(self._ledger.has_offer, self._ledger.waits_below)
+        self._timers = Timers(self._ledger.has_offer, self._ledger.waits_below, self._ledger.cools_down)
         self._relaxation = Relaxation(settings)
         self._placement = Placement(
             self._t, self._cache, self._ledger, self._queue, self._timers, self._relaxation, settings
         )
+        self._reoffer = self._placement.reoffer
         self.explain = explain
         self.queue_estimates = queue_estimates
         self._aging = aging_per_s(settings)
@@ -194,29 +193,38 @@ class Dispatcher:
         Raise :class:`UnknownEscalation` if it never arrived, :class:`InvalidTransition` if it is
         not queued.
         """
-        esc = self._ledger.expect_live(escalation_id)
-        if esc.state is not EscalationState.QUEUED:
-            raise InvalidTransition(f"escalation {escalation_id!r} is {esc.state.value}, not queued")
-        return self._queue.estimate(esc, now_s)
+        return self._queue.estimate(self._ledger.expect_queued(escalation_id), now_s)
+
+    def waiting_reason(self, escalation_id: str, now_s: float) -> str:
+        """Why a queued escalation waits now, as a Queued decision would say it.
+
+        Raise :class:`UnknownEscalation` if it never arrived, :class:`InvalidTransition` if it is
+        not queued.
+        """
+        esc = self._ledger.expect_queued(escalation_id)
+        return self._placement.reason(esc, self._cache.get(esc.req), now_s)
 
     def next_wakeup_s(self) -> float:
-        """Earliest time :meth:`tick` has something to do (offer expiry, relaxation, shift change)."""
+        """Earliest time :meth:`tick` has something to do (expiry, relaxation, re-offer, shift change)."""
         return min(self._timers.next_due_s(), self._next_shift_change_s)
 
     # ================================================================================ agents
     def add_agent(
         self, agent: Agent, now_s: float, status: AgentStatus = AgentStatus.OFFLINE
     ) -> list[Decision]:
-        """Add an agent, or replace the profile of a known one (its status, load and offers stay)."""
+        """Add an agent, or replace the profile of a known one: its status, load and offers stay,
+        but offers above lowered caps are withdrawn and re-routed (accepted work is kept)."""
         known = agent.id in self._t.row
         row = self._t.upsert(agent, now_s)
         if not known:
             self._t.set_status(row, status)
         self._note_shift_change(row)
         out: list[Decision] = []
-        if self._t.routable[row]:
-            self._route([], [row], now_s, out)
-        else:
+        returned = self._revoke(
+            self._ledger.revoke_offers_over_caps(row, now_s), row, now_s, "cap lowered", out
+        )
+        self._route(returned, self._if_routable(row), now_s, out)
+        if not self._t.routable[row]:
             self._placement.defer_stranded(now_s, out)
         return out
 
@@ -287,7 +295,7 @@ class Dispatcher:
         return [Assigned(esc.spec.id, self._t.ids[offer.agent_row], offer_id, now_s - esc.spec.created_s)]
 
     def offer_declined(self, offer_id: str, now_s: float) -> list[Decision]:
-        """The agent said no: re-route the escalation to someone else (never back to them).
+        """The agent said no: re-route the escalation (back to them only after the re-offer cool-down).
 
         Raise :class:`OfferNotActive` if the offer was already answered, expired or revoked,
         :class:`UnknownOffer` if it was never made.
@@ -361,7 +369,7 @@ class Dispatcher:
         return out
 
     def tick(self, now_s: float) -> list[Decision]:
-        """Let time pass: expire offers, relax requirements, follow shift starts and ends."""
+        """Let time pass: expire offers, relax, end re-offer cool-downs, follow shift starts and ends."""
         out: list[Decision] = []
         freed_rows: list[int] = []
         if now_s >= self._next_shift_change_s:
@@ -369,22 +377,23 @@ class Dispatcher:
             self._next_shift_change_s = self._t.next_shift_change_s()
             if went_off:
                 self._placement.defer_stranded(now_s, out)
-        relaxed: list[LiveEscalation] = []
+        changed: list[LiveEscalation] = []  # queued ones relaxed or with an agent readmitted
         while (alarm := self._timers.pop_due(now_s)) is not None:
             if alarm.kind == EXPIRE:
                 out.extend(self.offer_expired(alarm.ref, now_s))
                 continue
             esc = self._active[alarm.ref]
-            # a tick spanning two thresholds relaxes an escalation twice: take it out of the queue once
-            queued = esc.state is EscalationState.QUEUED and not any(e is esc for e in relaxed)
-            if queued:
+            if alarm.kind == READMIT and not self._reoffer.readmit(esc, alarm.arg, now_s):
+                continue
+            # a tick with two alarms of one escalation changes it twice: take it out of the queue once
+            if esc.state is EscalationState.QUEUED and not any(e is esc for e in changed):
                 self._queue.remove(esc)
-            esc.level, esc.req = alarm.level, esc.ladder.reqs[alarm.level]
-            out.append(Relaxed(esc.spec.id, alarm.level, self._relaxation.describe(alarm.level)))
-            self._schedule_relaxation(esc)
-            if queued:
-                relaxed.append(esc)
-        self._route(relaxed, freed_rows, now_s, out)
+                changed.append(esc)
+            if alarm.kind == RELAX:
+                esc.level, esc.req = alarm.arg, esc.ladder.reqs[alarm.arg]
+                out.append(Relaxed(esc.spec.id, alarm.arg, self._relaxation.describe(alarm.arg)))
+                self._schedule_relaxation(esc)
+        self._route(changed, freed_rows, now_s, out)
         return out
 
     def _note_shift_change(self, row: int) -> None:
@@ -487,6 +496,7 @@ class Dispatcher:
         self._ledger.set_state(esc, EscalationState.QUEUED)
         if missed and t.miss_offer(row, self.settings.missed_offers_before_not_responding):
             out.append(AgentStatusChanged(t.ids[row], AgentStatus.NOT_RESPONDING, "offer expired unanswered"))
+        self._reoffer.offer_failed(esc, row, now_s, declined=not missed)
         # The agent's slot and the escalation are independent changes (the escalation may not go
         # back to this agent), so the two fast paths in turn reach the joint optimum.
         self._route([], self._if_routable(row), now_s, out)
@@ -496,8 +506,14 @@ class Dispatcher:
     def _revoke_offers_of(
         self, row: int, now_s: float, reason: str, out: list[Decision]
     ) -> list[LiveEscalation]:
-        revoked = self._ledger.revoke_offers_of(row, now_s)
-        out.extend(OfferRevoked(o.offer_id, o.esc.spec.id, self._t.ids[row], reason) for o in revoked)
+        return self._revoke(self._ledger.revoke_offers_of(row, now_s), row, now_s, reason, out)
+
+    def _revoke(
+        self, revoked: list[LiveOffer], row: int, now_s: float, reason: str, out: list[Decision]
+    ) -> list[LiveEscalation]:
+        for o in revoked:
+            self._reoffer.offer_failed(o.esc, row, now_s, declined=False)
+            out.append(OfferRevoked(o.offer_id, o.esc.spec.id, self._t.ids[row], reason))
         return [o.esc for o in revoked]
 
     # ================================================================================ audit
@@ -509,6 +525,10 @@ class Dispatcher:
         with a free slot (the maximality the fast paths rely on).
         """
         problems = self._t.problems() + self._ledger.problems()
+        # above a cap only after it was lowered under accepted work: then no offer may be pending
+        offered_over = [self._t.ids[r] for r in self._t.over_cap_rows() if self._ledger.offers_held_by(r)]
+        if offered_over:
+            problems.append(f"agents over a cap with offers pending: {offered_over}")
         queued = set(self._queue.ids())
         if queued != set(self._ledger.ids_in(EscalationState.QUEUED)):
             problems.append("the queue and the queued escalations differ")
@@ -525,30 +545,22 @@ class Dispatcher:
         return self._ledger.admit(escalation, state, ladder, min(max(level, 0), ladder.top), key)
 
     # ================================================================================ persistence
-    # The routing service keeps its state in a database and rebuilds a dispatcher from the rows
-    # (after a restart, or when another instance changed them). These methods read and put back
-    # exactly the state an event leaves behind, without routing anything: stored state already
-    # satisfies the invariant, and tick() handles the time that passed since. On a fresh
-    # dispatcher, restore agents first, then escalations in arrival order.
+    # The service rebuilds a dispatcher from its rows: these read and put back exactly the state
+    # an event leaves, routing nothing (stored state satisfies the invariant; tick() handles the
+    # time since). Into a fresh dispatcher: agents first, then escalations in arrival order.
     def agent_snapshot(self, agent_id: str) -> AgentSnapshot:
         """The live state of an agent that storage must keep (load follows from escalations).
-
-        Raise :class:`UnknownAgent` if not on the roster.
-        """
+        Raise :class:`UnknownAgent` if not on the roster."""
         return self._t.snapshot(self._t.row_of(agent_id))
 
     def escalation_snapshot(self, escalation_id: str) -> EscalationSnapshot:
         """The routing state of an escalation that storage must keep; terminal ones carry only state.
-
-        Raise :class:`UnknownEscalation` if it never arrived (or finished, with ``keep_finished`` off).
-        """
+        Raise :class:`UnknownEscalation` if it never arrived (or finished, with keep_finished off)."""
         return self._ledger.snapshot(escalation_id, self._t.ids)
 
     def restore_agent(self, agent: Agent, snapshot: AgentSnapshot, now_s: float) -> None:
         """Put back an agent with its stored live state. Routes nothing.
-
-        Raise :class:`InvalidTransition` if the agent is already known.
-        """
+        Raise :class:`InvalidTransition` if the agent is already known."""
         if agent.id in self._t.row:
             raise InvalidTransition(f"agent {agent.id!r} is already known; restore into a fresh dispatcher")
         row = self._t.upsert(agent, now_s)
@@ -559,8 +571,8 @@ class Dispatcher:
         """Put back a queued, offered or assigned escalation as it was stored. Routes nothing.
 
         An offered one gets its offer (:func:`routing.offer_ids.offer_id` of its attempts, same
-        expiry) and holds the agent's slot; an assigned one holds the slot. Agents in
-        ``offered_to`` that are no longer known are ignored.
+        expiry) and holds the agent's slot; an assigned one holds the slot. Agents no longer known
+        are ignored; re-offer cool-downs that ended before the snapshot end again at :meth:`tick`.
 
         Raise :class:`DuplicateEscalation` if its id is known, :class:`InvalidTransition` if the
         state is terminal, a ValueError if an offered or assigned snapshot names no agent,
@@ -570,18 +582,12 @@ class Dispatcher:
         if self._ledger.arrived(escalation.id):
             raise DuplicateEscalation(f"escalation {escalation.id!r} already arrived")
         state, expires_s = snapshot.state, snapshot.offer_expires_at_s
-        if state in TERMINAL_STATES:
-            raise InvalidTransition(f"escalation {escalation.id!r} is {state.value}; nothing to restore")
-        row = -1
-        if state is not EscalationState.QUEUED:
-            if snapshot.agent_id is None:
-                raise ValueError(f"escalation {escalation.id!r} is {state.value} but names no agent")
-            row = self._t.row_of(snapshot.agent_id)
-            if state is EscalationState.OFFERED and expires_s is None:
-                raise ValueError(f"offered escalation {escalation.id!r} has no offer expiry")
+        agent_id = snapshot.restorable_holder(escalation.id)
+        row = -1 if agent_id is None else self._t.row_of(agent_id)
         esc = self._admit(escalation, state, snapshot.level)
         esc.attempts = snapshot.attempts
-        esc.excluded = {self._t.row[a] for a in snapshot.offered_to if a in self._t.row}
+        offers_to = Counter(self._t.row[a] for a in snapshot.offered_to if a in self._t.row)
+        esc.excluded, esc.offers_to = set(offers_to), dict(offers_to)
         if state is EscalationState.QUEUED:
             self._queue.add(esc)
         else:
@@ -590,3 +596,4 @@ class Dispatcher:
             self._timers.expire_offer_at(expires_s, self._ledger.open_offer(esc, expires_s))
         if state is not EscalationState.ASSIGNED:
             self._schedule_relaxation(esc)
+            self._reoffer.restore(esc, snapshot.reoffer_at_s)

@@ -117,7 +117,8 @@ class Escalation:
     """One conversation handed from the AI assistant to a human: what routing needs of it.
 
     The context packet (transcript, summary, ...) travels beside it in the service; routing never
-    looks at it.
+    looks at it. ``customer_region`` is a data-residency requirement: only agents who list that
+    region (or one ``RoutingSettings.region_widening`` allows) may take it; ``None``: none.
     """
 
     id: str
@@ -138,9 +139,10 @@ class Escalation:
 class Agent:
     """A human's routing profile. Presence (status) and load are dispatcher state, not profile.
 
-    ``shifts`` of ``None`` means always on shift. ``regions`` empty means the agent may serve
-    customers of any region (no data-residency restriction). ``max_total`` caps concurrent work
-    across channels (``None``: only the per-channel caps apply).
+    ``shifts`` of ``None`` means always on shift. ``regions`` lists where the agent may serve
+    customers with a data-residency requirement; empty, they serve only customers without one
+    (unless ``RoutingSettings.regionless_agents_serve_any_region`` opts in). ``max_total`` caps
+    concurrent work across channels (``None``: only the per-channel caps apply).
     """
 
     id: str

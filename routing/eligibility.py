@@ -40,7 +40,8 @@ class Requirement:
     complexity_tier: int
     max_agent_tier: int
     policy_min_tier: int
-    regions: frozenset[str] | None  # agent regions allowed; None = any
+    regions: frozenset[str] | None  # agent regions allowed; None = any (no residency requirement)
+    regionless_agents: bool = False  # with ``regions``: agents who list no region pass too (opt-in)
     channel_col: int = field(init=False, compare=False, repr=False)
     _hash: int = field(init=False, compare=False, repr=False)
 
@@ -61,6 +62,7 @@ class Requirement:
                     self.max_agent_tier,
                     self.policy_min_tier,
                     self.regions,
+                    self.regionless_agents,
                 )
             ),
         )
@@ -95,6 +97,7 @@ def requirement_at(escalation: Escalation, level: int, settings: RoutingSettings
         max_agent_tier=min(MAX_TIER, escalation.complexity_tier + settings.tier_headroom + extra_tiers),
         policy_min_tier=settings.min_agent_tier.get(escalation.customer_tier, 1),
         regions=regions,
+        regionless_agents=settings.regionless_agents_serve_any_region,
     )
 
 
@@ -148,10 +151,14 @@ def rule_customer_tier_policy(t: AgentTable, req: Requirement) -> BoolArray:
 
 
 def rule_region(t: AgentTable, req: Requirement) -> BoolArray:
-    """The agent may serve the customer's region (data residency)."""
+    """Data residency: a customer with a region goes only to agents who list an allowed region.
+
+    An agent who lists no region passes only for customers without one, unless the settings opt
+    in (``regionless_agents_serve_any_region``).
+    """
     if req.regions is None:
         return np.ones(t.n, bool)
-    mask = t.any_region[: t.n].copy()
+    mask = t.any_region[: t.n].copy() if req.regionless_agents else np.zeros(t.n, bool)
     for region in req.regions:
         col = t.regions.get(region)
         if col >= 0:
@@ -213,7 +220,7 @@ _RULE_KEYS: dict[str, Callable[[Requirement], Hashable]] = {
     "language": lambda r: r.language,
     "tier": lambda r: (r.complexity_tier, r.max_agent_tier),
     "customer_tier_policy": lambda r: r.policy_min_tier,
-    "region": lambda r: r.regions,
+    "region": lambda r: (r.regions, r.regionless_agents),
 }
 
 

@@ -1,7 +1,8 @@
 """Why a routing decision came out as it did, and how the dispatcher captures it.
 
 An :class:`Explanation` tells how many agents were considered, how many were eligible, which rule
-rejected each of the others, the winner's cost terms and the relaxation step in force. The
+rejected each of the others, the winner's cost terms, the relaxation step in force and the data
+residency rule that applies (:func:`residency_rule`). The
 rejected-agent lists are computed only when asked for (from masks captured at decision time), so
 explaining costs little when nobody reads it; :func:`explain` captures them.
 """
@@ -22,7 +23,16 @@ from routing.settings import RoutingSettings
 class Explanation:
     """Why a routing decision came out as it did. Cheap to build; lists materialise on access."""
 
-    __slots__ = ("_agent_ids", "_masks", "_present", "_rejected", "priority", "relaxation", "winner_cost")
+    __slots__ = (
+        "_agent_ids",
+        "_masks",
+        "_present",
+        "_rejected",
+        "priority",
+        "relaxation",
+        "residency",
+        "winner_cost",
+    )
 
     def __init__(
         self,
@@ -32,6 +42,7 @@ class Explanation:
         priority: float,
         relaxation: str | None,
         winner_cost: CostTerms | None = None,
+        residency: str | None = None,
     ) -> None:
         self._agent_ids = agent_ids
         self._present = present
@@ -40,6 +51,7 @@ class Explanation:
         self.priority = priority
         self.relaxation = relaxation
         self.winner_cost = winner_cost
+        self.residency = residency
 
     @property
     def considered(self) -> int:
@@ -83,6 +95,7 @@ class Explanation:
             "winner_cost": self.winner_cost.as_dict() if self.winner_cost else None,
             "priority": round(self.priority, 4),
             "relaxation": self.relaxation,
+            "residency": self.residency,
         }
 
     def __repr__(self) -> str:
@@ -116,4 +129,16 @@ def explain(
         not_offered[list(offered_before)] = False
     masks["offered_before"] = not_offered
     winner_cost = None if winner is None else cost_terms_of(entry, t, winner, now_s, settings)
-    return Explanation(t.ids, t.present[: t.n].copy(), masks, priority, relaxation, winner_cost)
+    return Explanation(
+        t.ids, t.present[: t.n].copy(), masks, priority, relaxation, winner_cost, residency_rule(req)
+    )
+
+
+def residency_rule(req: Requirement) -> str | None:
+    """The data residency rule ``req`` carries, in words; ``None`` when the customer has no region."""
+    if req.regions is None:
+        return None
+    rule = f"data residency: only agents who list {' or '.join(sorted(req.regions))}"
+    if req.regionless_agents:
+        return rule + ", or no region (regionless_agents_serve_any_region is on)"
+    return rule + "; agents who list no region are not offered it (the default)"

@@ -39,7 +39,11 @@ class LiveEscalation:
     level: int  # relaxation steps applied
     req: Requirement  # what it demands now: ladder.reqs[level]
     ladder: Ladder
-    excluded: set[int] = field(default_factory=set)  # agent rows it was offered to before
+    #: agent rows it may not be offered to now: the one holding it, and those whose offer failed,
+    #: until their re-offer cool-down ends (:mod:`routing.reoffer`) or for good
+    excluded: set[int] = field(default_factory=set)
+    offers_to: dict[int, int] = field(default_factory=dict)  # agent row -> offers made to it
+    reoffer_at: dict[int, float] = field(default_factory=dict)  # row -> when its cool-down ends
     offer_id: str | None = None
     agent_row: int = -1  # the agent holding it while offered or assigned
     attempts: int = 0  # offers made so far
@@ -123,6 +127,17 @@ class Ledger:
             raise UnknownEscalation(escalation_id)
         return esc
 
+    def expect_queued(self, escalation_id: str) -> LiveEscalation:
+        """The queued escalation a query is about.
+
+        Raise :class:`UnknownEscalation` if it never arrived, :class:`InvalidTransition` if it is
+        not queued.
+        """
+        esc = self.expect_live(escalation_id)
+        if esc.state is not EscalationState.QUEUED:
+            raise InvalidTransition(f"escalation {escalation_id!r} is {esc.state.value}, not queued")
+        return esc
+
     def has_offer(self, offer_id: str) -> bool:
         """Whether the offer is pending (not yet answered, expired or revoked)."""
         return offer_id in self.offers
@@ -131,6 +146,16 @@ class Ledger:
         """Whether the escalation is queued or offered at a relaxation level below ``level``."""
         esc = self.active.get(escalation_id)
         return esc is not None and esc.level < level and esc.state is not EscalationState.ASSIGNED
+
+    def cools_down(self, escalation_id: str, row: int) -> bool:
+        """Whether agent ``row`` waits for its re-offer cool-down of a waiting escalation to end."""
+        esc = self.active.get(escalation_id)
+        return (
+            esc is not None
+            and row in esc.reoffer_at
+            and row in esc.excluded
+            and esc.state is not EscalationState.ASSIGNED
+        )
 
     def offers_held_by(self, row: int) -> list[LiveOffer]:
         return [o for o in self.offers.values() if o.agent_row == row]
@@ -154,7 +179,8 @@ class Ledger:
             state=esc.state,
             level=esc.level,
             attempts=esc.attempts,
-            offered_to=tuple(sorted(agent_ids[r] for r in esc.excluded)),
+            offered_to=tuple(sorted(agent_ids[r] for r, n in esc.offers_to.items() for _ in range(n))),
+            reoffer_at_s=tuple(sorted((agent_ids[r], due) for r, due in esc.reoffer_at.items())),
             agent_id=agent_ids[esc.agent_row] if esc.agent_row >= 0 else None,
             offer_id=esc.offer_id,
             offer_expires_at_s=offer.expires_at_s if offer else None,
@@ -185,10 +211,12 @@ class Ledger:
             self._finished[esc.spec.id] = state
 
     def hold(self, esc: LiveEscalation, row: int) -> None:
-        """Take a slot of agent ``row`` for ``esc`` (to offer or assign); it is never offered back."""
+        """Take a slot of agent ``row`` for ``esc`` (to offer or assign); it is not offered back
+        unless :mod:`routing.reoffer` readmits the agent after a failed offer."""
         self._table.take_slot(row, esc.req.channel_col)
         esc.agent_row = row
         esc.excluded.add(row)
+        esc.reoffer_at.pop(row, None)
 
     def release(self, esc: LiveEscalation, now_s: float) -> None:
         """Give back the slot ``esc`` holds."""
@@ -207,6 +235,7 @@ class Ledger:
         record the offer; returns its id."""
         self.hold(esc, row)
         esc.attempts += 1
+        esc.offers_to[row] = esc.offers_to.get(row, 0) + 1
         offer_id = self.open_offer(esc, expires_at_s)
         self.set_state(esc, EscalationState.OFFERED)
         return offer_id
@@ -219,6 +248,25 @@ class Ledger:
             self.take_offer(offer.offer_id)
             self.release(offer.esc, now_s)
             self.set_state(offer.esc, EscalationState.QUEUED)
+        return revoked
+
+    def revoke_offers_over_caps(self, row: int, now_s: float) -> list[LiveOffer]:
+        """Withdraw agent ``row``'s newest pending offers until its load is within its caps again
+        (after its caps were lowered); accepted work is kept. Returns the offers withdrawn."""
+        t = self._table
+        revoked: list[LiveOffer] = []
+        for offer in reversed(self.offers_held_by(row)):
+            if not t.over_cap(row):
+                break
+            if (
+                t.load[row, offer.channel] <= t.cap[row, offer.channel]
+                and t.load_total[row] <= t.cap_total[row]
+            ):
+                continue  # this channel is within its cap: another one is over
+            self.take_offer(offer.offer_id)
+            self.release(offer.esc, now_s)
+            self.set_state(offer.esc, EscalationState.QUEUED)
+            revoked.append(offer)
         return revoked
 
     def take_offer(self, offer_id: str) -> LiveOffer:

@@ -17,7 +17,9 @@ from routing.domain import CHANNELS, EscalationState
 from routing.eligibility import EligibilityCache, Requirement, StaticEligibility
 from routing.explanation import Explanation, explain
 from routing.ledger import Ledger, LiveEscalation
+from routing.reasons import queued_reason
 from routing.relaxation import Relaxation
+from routing.reoffer import Reoffer
 from routing.roster import AgentTable
 from routing.settings import RoutingSettings
 from routing.timers import Timers
@@ -48,6 +50,7 @@ class Placement:
         self._queue = queue
         self._timers = timers
         self._relaxation = relaxation
+        self.reoffer = Reoffer(table, timers, settings)  # the dispatcher's, too
         self._settings = settings
         self._aging = aging_per_s(settings)
         self._offer_timeout_s = {c: settings.offer_timeout_for(c) for c in CHANNELS}
@@ -68,7 +71,7 @@ class Placement:
 
         With ``announce``, a queued escalation gets a Queued decision; a deferral always says so.
         """
-        verdict = self._deferral(esc.final_req, now_s)
+        verdict = self._deferral(esc, now_s)
         if verdict is not None:
             self._defer(esc, verdict, now_s, out)
             return
@@ -77,23 +80,27 @@ class Placement:
             position, eta_s = self._queue.estimate(esc, now_s) if self.queue_estimates else (0, None)
             entry = self._cache.get(esc.req)
             explanation = self.explanation(esc, entry, now_s) if self.explain else None
-            reason = (
-                "every matching agent is busy, away or off shift"
-                if entry.mask.any()
-                else "no agent matches until requirements relax"
-            )
-            out.append(Queued(esc.spec.id, position, eta_s, reason, explanation))
+            out.append(Queued(esc.spec.id, position, eta_s, self.reason(esc, entry, now_s), explanation))
 
     def defer_stranded(self, now_s: float, out: list[Decision]) -> None:
         """Staffing dropped: defer waiting escalations that nobody on shift can take any more."""
         verdicts: dict[Requirement, Deferral | None] = {}
         for esc in [self._ledger.active[i] for i in self._queue.ids()]:
-            if esc.final_req not in verdicts:
-                verdicts[esc.final_req] = self._deferral(esc.final_req, now_s)
-            verdict = verdicts[esc.final_req]
+            if esc.excluded:  # its own verdict: agents who had it too often are counted out
+                verdict = self._deferral(esc, now_s)
+            else:
+                if esc.final_req not in verdicts:
+                    verdicts[esc.final_req] = self._deferral(esc, now_s)
+                verdict = verdicts[esc.final_req]
             if verdict is not None:
                 self._queue.remove(esc)
                 self._defer(esc, verdict, now_s, out)
+
+    def reason(self, esc: LiveEscalation, entry: StaticEligibility, now_s: float) -> str:
+        """Why ``esc`` (queued, demanding what ``entry`` caches) waits: :func:`queued_reason`."""
+        step = self._relaxation.next_step(esc.spec, esc.ladder, esc.level)
+        next_step = None if step is None else (step[0], self._relaxation.describe(step[1]))
+        return queued_reason(esc, entry, self._table, now_s, next_step)
 
     def explanation(
         self, esc: LiveEscalation, entry: StaticEligibility, now_s: float, winner: int | None = None
@@ -105,9 +112,15 @@ class Placement:
             self._table, esc.req, entry, esc.excluded, priority, relaxation, now_s, self._settings, winner
         )
 
-    def _deferral(self, final_req: Requirement, now_s: float) -> Deferral | None:
+    def _deferral(self, esc: LiveEscalation, now_s: float) -> Deferral | None:
+        """Whether to defer ``esc``: nobody who could take it fully relaxed -- and may still be
+        offered it -- is staffed or due within the horizon."""
+        final_req = esc.final_req
         mask = self._cache.get(final_req).mask
-        return deferral(self._table, mask, final_req.channel, now_s, self._settings)
+        exhausted = self.reoffer.unavailable(esc) & mask if esc.excluded else None
+        if exhausted is not None:
+            mask = mask & ~exhausted
+        return deferral(self._table, mask, final_req.channel, now_s, self._settings, exhausted)
 
     def _defer(self, esc: LiveEscalation, verdict: Deferral, now_s: float, out: list[Decision]) -> None:
         """Hand a (not queued) escalation to a callback or ticket, with its explanation."""

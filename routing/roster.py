@@ -299,12 +299,21 @@ class AgentTable:
         self.done_at_s[i] = snapshot.done_at_s
 
     # ----------------------------------------------------------------------------- audit
-    def problems(self) -> list[str]:
-        """Broken capacity bookkeeping, described: caps exceeded, the agents-with-room index."""
-        n, problems = self._n, []
+    def over_cap(self, row: int) -> bool:
+        """Whether agent ``row`` holds more than a cap allows (possible only after its caps were
+        lowered under accepted work)."""
+        return bool((self.load[row] > self.cap[row]).any() or self.load_total[row] > self.cap_total[row])
+
+    def over_cap_rows(self) -> list[int]:
+        """Rows of the agents over a cap."""
+        n = self._n
         over = (self.load[:n] > self.cap[:n]).any(axis=1) | (self.load_total[:n] > self.cap_total[:n])
-        if over.any():
-            problems.append(f"agents over a cap: {[self.ids[i] for i in np.flatnonzero(over)]}")
+        return np.flatnonzero(over).tolist()
+
+    def problems(self) -> list[str]:
+        """Broken capacity bookkeeping, described: the agents-with-room index out of step with
+        status and load (caps are judged with the offers held, by the dispatcher)."""
+        n, problems = self._n, []
         room = self.routable[:n] & (self.load_total[:n] < self.cap_total[:n])
         if not np.array_equal(self.has_room[:n], room):
             problems.append("the agents-with-room index is out of step with status and load")

@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -118,7 +119,9 @@ class BreakIn(BaseModel):
 
 
 class ShiftIn(BaseModel):
-    """A weekly shift in the agent's local time. ``end`` at or before ``start`` crosses midnight."""
+    """A weekly shift in the agent's local time. ``end`` before ``start`` crosses midnight; ``end``
+    equal to ``start`` is refused (a shift with no length, or a 24-hour one written ambiguously: a
+    whole day is ``start: "00:00"``, ``end: "24:00"``). ``start`` is 00:00-23:59."""
 
     model_config = _STRICT
     days: Annotated[list[int], BeforeValidator(_parse_days), Field(min_length=1)]
@@ -132,10 +135,29 @@ class ShiftIn(BaseModel):
         _minutes(value)
         return value
 
+    @field_validator("start")
+    @classmethod
+    def _starts_within_the_day(cls, value: str) -> str:
+        if _minutes(value) == MINUTES_PER_DAY:
+            raise ValueError("a shift starts at 00:00-23:59, got '24:00' (write '00:00' of the next day)")
+        return value
+
+    @field_validator("end")
+    @classmethod
+    def _has_length(cls, value: str, info: ValidationInfo) -> str:
+        start = info.data.get("start")
+        if start is not None and _minutes(value) == _minutes(start):
+            raise ValueError(
+                f"end {value!r} equals start {start!r}, a shift of no length; a 24-hour shift is "
+                "written start '00:00', end '24:00'"
+            )
+        return value
+
     def to_domain(self) -> WeeklyShift:
+        """Raise a ValueError naming the break if one has no length or is outside the shift."""
         start = _minutes(self.start)
         end = _minutes(self.end)
-        if end <= start:
+        if end < start:
             end += MINUTES_PER_DAY
         breaks = []
         for i, b in enumerate(self.breaks):
@@ -143,6 +165,10 @@ class ShiftIn(BaseModel):
                 b_start, b_end = _minutes(b.start), _minutes(b.end)
             except ValueError as exc:
                 raise ValueError(f"breaks[{i}]: {exc}") from None
+            if b_end == b_start:
+                raise ValueError(
+                    f"breaks[{i}].end: {b.end!r} equals its start {b.start!r}, a break of no length"
+                )
             if b_start < start:
                 b_start += MINUTES_PER_DAY
             if b_end <= b_start:

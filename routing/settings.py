@@ -107,6 +107,41 @@ class DeferralPolicy(BaseModel):
     )
 
 
+class ReofferPolicy(BaseModel):
+    """When an agent may be offered again an escalation whose offer to them failed.
+
+    A failed offer -- declined, expired unanswered, or withdrawn because the agent went offline or
+    left the roster -- keeps the escalation from that agent for a cool-down: ``after_decline_s``
+    after a decline, ``after_expiry_s`` after the others. Then the agent is eligible for it again
+    like anyone else. An escalation only waits while no agent who may take it has a free slot, so a
+    re-offer goes to an agent who had it only when nobody else can take it then. An agent who let
+    an offer expire is usually not-responding (``missed_offers_before_not_responding``), so they
+    get it again once they are available again. One agent is offered one escalation at most
+    ``max_offers_per_agent`` times (``None``: no limit); when every agent who could take it has
+    used them up and nobody else eligible is on shift or due within the deferral horizon, it is
+    deferred, and the deferral says so.
+    """
+
+    model_config = _FROZEN
+
+    after_decline_s: float = Field(
+        60.0, ge=0, description="Cool-down before an agent who declined may be offered it again."
+    )
+    after_expiry_s: float = Field(
+        0.0,
+        ge=0,
+        description="Cool-down after an offer expired or was withdrawn (0: as soon as the agent is "
+        "available again).",
+    )
+    max_offers_per_agent: int | None = Field(
+        2, ge=1, description="Offers of one escalation to one agent, at most (None: no limit)."
+    )
+
+    def cool_down_s(self, *, declined: bool) -> float:
+        """The cool-down after a failed offer: a decline's, or an expiry's (and withdrawal's)."""
+        return self.after_decline_s if declined else self.after_expiry_s
+
+
 class SolverSettings(BaseModel):
     """Limits of the batch assignment solve."""
 
@@ -151,7 +186,14 @@ class RoutingSettings(BaseModel):
         description="Customer region -> extra agent regions allowed once regions are widened; a "
         "region absent here is never widened (strict data residency).",
     )
+    regionless_agents_serve_any_region: bool = Field(
+        False,
+        description="Data residency: a customer with a region is offered only to agents who list "
+        "that region (or a region_widening one). An agent who lists no region serves only "
+        "customers without one, unless this opt-in is true.",
+    )
     deferral: DeferralPolicy = Field(default_factory=DeferralPolicy)
+    reoffer: ReofferPolicy = Field(default_factory=ReofferPolicy)
     idle_scale_s: float = Field(300.0, gt=0, description="Idle time at which the idle term is 1/e.")
     completion_window_s: float = Field(
         900.0, gt=0, description="Time constant of the recent completion rate used for ETAs."

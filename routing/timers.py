@@ -1,4 +1,5 @@
-"""The dispatcher's alarm clock: when offers expire and when waiting escalations relax.
+"""The dispatcher's alarm clock: when offers expire, when waiting escalations relax, and when an
+agent whose offer failed may be offered the escalation again (:mod:`routing.reoffer`).
 
 One heap of alarms, earliest first (ties in the order they were set). Alarms are never cancelled:
 an offer answered in time or an escalation served before it relaxes leaves a stale alarm behind,
@@ -15,7 +16,8 @@ from collections.abc import Callable
 from typing import Final, NamedTuple
 
 EXPIRE: Final = 0  #: an offer's answer time is up; ``ref`` is the offer id
-RELAX: Final = 1  #: a relaxation step is due; ``ref`` is the escalation id, ``level`` the new level
+RELAX: Final = 1  #: a relaxation step is due; ``ref`` is the escalation id, ``arg`` the new level
+READMIT: Final = 2  #: a re-offer cool-down ends; ``ref`` is the escalation id, ``arg`` the agent row
 
 
 class Alarm(NamedTuple):
@@ -23,26 +25,31 @@ class Alarm(NamedTuple):
     seq: int  # tie-break: alarms due at the same time go off in the order they were set
     kind: int
     ref: str
-    level: int  # RELAX: the level it relaxes to; EXPIRE: 0
+    arg: int  # RELAX: the level it relaxes to; READMIT: the agent row; EXPIRE: 0
 
 
 class Timers:
-    """Offer expiries and relaxation steps, earliest first.
+    """Offer expiries, relaxation steps and re-offer cool-downs, earliest first.
 
     ``offer_live(offer_id)`` says whether an expiry alarm still matters (the offer is active);
     ``relaxation_live(escalation_id, level)`` whether a relaxation alarm does (the escalation
-    still waits below that level).
+    still waits below that level); ``readmission_live(escalation_id, row)`` whether a cool-down
+    alarm does (the escalation still waits and agent ``row`` is still cooling down for it).
     """
 
-    __slots__ = ("_heap", "_offer_live", "_relaxation_live", "_seq")
+    __slots__ = ("_heap", "_offer_live", "_readmission_live", "_relaxation_live", "_seq")
 
     def __init__(
-        self, offer_live: Callable[[str], bool], relaxation_live: Callable[[str, int], bool]
+        self,
+        offer_live: Callable[[str], bool],
+        relaxation_live: Callable[[str, int], bool],
+        readmission_live: Callable[[str, int], bool],
     ) -> None:
         self._heap: list[Alarm] = []
         self._seq = itertools.count()
         self._offer_live = offer_live
         self._relaxation_live = relaxation_live
+        self._readmission_live = readmission_live
 
     def expire_offer_at(self, due_s: float, offer_id: str) -> None:
         heapq.heappush(self._heap, Alarm(due_s, next(self._seq), EXPIRE, offer_id, 0))
@@ -50,10 +57,15 @@ class Timers:
     def relax_at(self, due_s: float, escalation_id: str, level: int) -> None:
         heapq.heappush(self._heap, Alarm(due_s, next(self._seq), RELAX, escalation_id, level))
 
+    def readmit_at(self, due_s: float, escalation_id: str, row: int) -> None:
+        heapq.heappush(self._heap, Alarm(due_s, next(self._seq), READMIT, escalation_id, row))
+
     def _live(self, alarm: Alarm) -> bool:
         if alarm.kind == EXPIRE:
             return self._offer_live(alarm.ref)
-        return self._relaxation_live(alarm.ref, alarm.level)
+        if alarm.kind == RELAX:
+            return self._relaxation_live(alarm.ref, alarm.arg)
+        return self._readmission_live(alarm.ref, alarm.arg)
 
     def next_due_s(self) -> float:
         """When the earliest live alarm goes off (``inf``: none set). Drops stale alarms ahead of it."""

@@ -86,7 +86,9 @@ def reference_eligible(
         return False
     if agent.tier < settings.min_agent_tier.get(esc.customer_tier, 1):
         return False
-    if esc.customer_region is not None and agent.regions:
+    # data residency: a customer's region is served only by agents who list it (or a widened
+    # one); an agent who lists no region only when the settings opt in
+    if esc.customer_region is not None and (agent.regions or not settings.regionless_agents_serve_any_region):
         allowed = {esc.customer_region}
         if widen:
             allowed |= set(settings.region_widening.get(esc.customer_region, ()))

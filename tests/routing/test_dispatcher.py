@@ -242,6 +242,36 @@ def test_going_offline_revokes_offers_and_reroutes() -> None:
     assert again.agent_id != offer.agent_id
 
 
+def test_lowering_a_cap_withdraws_the_newest_offers_above_it_and_keeps_accepted_work() -> None:
+    d = desk(agent("a", channel_caps={Channel.CHAT: 1}), agent("b", channel_caps={Channel.CHAT: 1}))
+    d.add_agent(agent("a", channel_caps={Channel.CHAT: 3}), T0)
+    d.set_agent_status("b", AgentStatus.AWAY, T0)
+    offers = [only(d.escalation_arrived(esc(f"e{i}"), T0 + i), Offer)[0] for i in range(3)]
+    assert {o.agent_id for o in offers} == {"a"}
+    d.offer_accepted(offers[0].offer_id, T0 + 5)
+    d.set_agent_status("b", AgentStatus.AVAILABLE, T0 + 6)  # b has room for one: nothing waits
+    out = d.add_agent(agent("a", channel_caps={Channel.CHAT: 1}), T0 + 7)
+    revoked = only(out, OfferRevoked)
+    assert {r.offer_id for r in revoked} == {offers[1].offer_id, offers[2].offer_id}
+    assert all(r.reason == "cap lowered" for r in revoked)
+    assert d.agent_load("a") == {"chat": 1}  # the accepted one stays
+    assert d.violations() == []
+
+
+def test_a_cap_lowered_under_accepted_work_takes_effect_as_it_finishes() -> None:
+    d = desk(agent("a", channel_caps={Channel.CHAT: 2}))
+    for i in range(2):
+        [offer] = d.escalation_arrived(esc(f"e{i}"), T0 + i)
+        d.offer_accepted(offer.offer_id, T0 + i + 1)
+    assert only(d.add_agent(agent("a", channel_caps={Channel.CHAT: 1}), T0 + 3), OfferRevoked) == []
+    assert d.agent_load("a") == {"chat": 2}  # kept: nothing is taken from an agent mid-conversation
+    assert d.violations() == []
+    d.escalation_arrived(esc("e2"), T0 + 4)
+    assert d.state_of("e2") is EscalationState.QUEUED
+    assert only(d.work_completed("e0", T0 + 5), Offer) == []  # still at the new cap
+    assert only(d.work_completed("e1", T0 + 6), Offer)[0].escalation_id == "e2"
+
+
 def test_abandon_while_offered_frees_the_slot_for_the_next_in_line() -> None:
     d = desk(agent("a"))
     [offer] = d.escalation_arrived(esc("e1"), T0)

@@ -1,13 +1,18 @@
 """The dispatcher driven by random event sequences beside a simple model.
 
 After every step: the dispatcher's own audit is clean, every escalation is in exactly the state the
-decisions said (nothing lost), no agent is over a cap, at most one active offer per escalation, and
-every offer went to an agent the reference model finds eligible at that moment.
+decisions said (nothing lost), no agent is over a cap, at most one active offer per escalation,
+every offer went to an agent the reference model finds eligible at that moment, and nothing waits
+in a void: a waiting escalation is kept from an idle agent who could take it only by the re-offer
+policy (that agent's offer of it failed less than the cool-down ago, or they had it the most times
+allowed), its reason says so, and it waits at all only while someone who may still be offered it
+is logged in.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
@@ -40,7 +45,8 @@ class DispatcherMachine(RuleBasedStateMachine):
         self.state: dict[str, EscalationState] = {}
         self.offer: dict[str, tuple[str, str]] = {}  # offer id -> (escalation, agent)
         self.holder: dict[str, str] = {}  # offered/assigned escalation -> agent
-        self.offered_to: dict[str, set[str]] = {}
+        self.offers_made: Counter[tuple[str, str]] = Counter()  # (escalation, agent) -> offers
+        self.failed_at: dict[tuple[str, str], tuple[float, bool]] = {}  # -> (when, declined)
         self.n_arrived = 0
 
     # ------------------------------------------------------------------ applying decisions
@@ -50,7 +56,7 @@ class DispatcherMachine(RuleBasedStateMachine):
                 self.check_offer(d)
                 self.offer[d.offer_id] = (d.escalation_id, d.agent_id)
                 self.holder[d.escalation_id] = d.agent_id
-                self.offered_to.setdefault(d.escalation_id, set()).add(d.agent_id)
+                self.offers_made[d.escalation_id, d.agent_id] += 1
                 self.state[d.escalation_id] = EscalationState.OFFERED
             elif isinstance(d, Assigned):
                 self.state[d.escalation_id] = EscalationState.ASSIGNED
@@ -63,6 +69,8 @@ class DispatcherMachine(RuleBasedStateMachine):
                 self.holder.pop(d.escalation_id, None)
             elif isinstance(d, OfferRevoked):
                 assert self.offer.pop(d.offer_id)[0] == d.escalation_id
+                declined = d.reason == "declined by agent"
+                self.failed_at[d.escalation_id, d.agent_id] = (self.now_s, declined)
                 self.holder.pop(d.escalation_id, None)
                 if self.state[d.escalation_id] is EscalationState.OFFERED:
                     self.state[d.escalation_id] = EscalationState.QUEUED
@@ -81,7 +89,7 @@ class DispatcherMachine(RuleBasedStateMachine):
     def check_offer(self, offer: Offer) -> None:
         esc_id, agent_id = offer.escalation_id, offer.agent_id
         assert self.state.get(esc_id) in (None, EscalationState.QUEUED, EscalationState.OFFERED)
-        assert agent_id not in self.offered_to.get(esc_id, set()), "re-offered to the same agent"
+        assert self.kept_by_policy(esc_id, agent_id) is None, "re-offered against the re-offer policy"
         # Relaxation only loosens, so eligibility at the loosest level the wait allows is the
         # weakest claim; the dispatcher may lag a level behind between ticks, never ahead.
         waited = self.now_s - self.specs[esc_id].created_s
@@ -96,6 +104,35 @@ class DispatcherMachine(RuleBasedStateMachine):
             load=self.load_of(agent_id),
             offered_before=False,
         ), f"{esc_id} offered to ineligible agent {agent_id}"
+
+    def kept_by_policy(self, esc_id: str, agent_id: str) -> str | None:
+        """Why the re-offer policy keeps ``esc_id`` from ``agent_id`` now; ``None`` if it does not."""
+        policy = self.d.settings.reoffer
+        if (esc_id, agent_id) not in self.failed_at:
+            return None
+        limit = policy.max_offers_per_agent
+        if limit is not None and self.offers_made[esc_id, agent_id] >= limit:
+            return "exhausted"
+        failed_s, declined = self.failed_at[esc_id, agent_id]
+        if self.now_s < failed_s + policy.cool_down_s(declined=declined):
+            return "cooling down"
+        return None
+
+    def could_take(self, agent_id: str, esc_id: str, level: int, *, now: bool = True) -> bool:
+        """Whether ``agent_id`` could take ``esc_id`` at ``level``: now (available, a free slot) or
+        some time (logged in; status and load aside)."""
+        status = self.status[agent_id] if now else AgentStatus.AVAILABLE
+        load: Mapping[Channel, int] = self.load_of(agent_id) if now else {}
+        return reference_eligible(
+            self.profiles[agent_id],
+            self.specs[esc_id],
+            level,
+            self.d.settings,
+            status=status,
+            on_shift=True,
+            load=load,
+            offered_before=False,
+        )
 
     def advance(self, dt_s: float) -> None:
         self.now_s += dt_s
@@ -197,6 +234,25 @@ class DispatcherMachine(RuleBasedStateMachine):
             if agent.max_total is not None:
                 assert sum(load.values()) <= agent.max_total
             assert {k.value: v for k, v in load.items() if v} == self.d.agent_load(agent_id)
+
+    @invariant()
+    def nothing_waits_in_a_void(self) -> None:
+        top = len(self.d.settings.relaxation)
+        for esc_id, state in self.state.items():
+            if state is not EscalationState.QUEUED:
+                continue
+            level = self.d.relaxation_level(esc_id)
+            for agent_id in self.profiles:
+                if not self.could_take(agent_id, esc_id, level):
+                    continue
+                assert self.kept_by_policy(esc_id, agent_id), f"{esc_id} waits while {agent_id} is free"
+                assert "has been offered it" in self.d.waiting_reason(esc_id, self.now_s)
+            assert any(
+                self.status[a] is not AgentStatus.OFFLINE
+                and self.could_take(a, esc_id, top, now=False)
+                and self.kept_by_policy(esc_id, a) != "exhausted"
+                for a in self.profiles
+            ), f"{esc_id} waits for nobody: it should be deferred"
 
     @invariant()
     def one_offer_per_escalation(self) -> None:

@@ -262,16 +262,29 @@ def test_vip_policy_survives_relaxation() -> None:
 
 
 # ------------------------------------------------------------------------------------------ region
-def test_region_residency() -> None:
+def test_region_residency_is_strict_by_default() -> None:
+    """A customer with a region goes only to agents who list it: an agent who lists no region
+    serves only customers without one (the safe default), at every relaxation level."""
     t = table(
         agent("eu", regions=frozenset({"eu"})),
         agent("us", regions=frozenset({"us"})),
-        agent("anywhere"),
+        agent("unlisted"),
     )
-    assert ids(t, rule_region(t, req(customer_region="eu"))) == {"eu", "anywhere"}
-    assert ids(t, rule_region(t, req(customer_region="us"))) == {"us", "anywhere"}
-    assert ids(t, rule_region(t, req(customer_region=None))) == {"eu", "us", "anywhere"}
-    assert ids(t, rule_region(t, req(customer_region="apac"))) == {"anywhere"}
+    assert ids(t, rule_region(t, req(customer_region="eu"))) == {"eu"}
+    assert ids(t, rule_region(t, req(customer_region="us"))) == {"us"}
+    assert ids(t, rule_region(t, req(customer_region=None))) == {"eu", "us", "unlisted"}
+    assert ids(t, rule_region(t, req(customer_region="apac"))) == set()
+    top = len(RoutingSettings().relaxation)
+    assert ids(t, rule_region(t, req(top, customer_region="eu"))) == {"eu"}
+
+
+def test_agents_without_region_serve_residency_customers_only_when_opted_in() -> None:
+    t = table(agent("eu", regions=frozenset({"eu"})), agent("unlisted"))
+    opted_in = RoutingSettings(regionless_agents_serve_any_region=True)
+    assert ids(t, rule_region(t, req(0, opted_in, customer_region="eu"))) == {"eu", "unlisted"}
+    assert ids(t, rule_region(t, req(0, opted_in, customer_region="apac"))) == {"unlisted"}
+    # the opt-in is part of the requirement, so cached masks never mix the two policies
+    assert req(0, opted_in, customer_region="eu") != req(customer_region="eu")
 
 
 def test_region_widening_after_relaxation_only_for_listed_regions() -> None:
@@ -361,8 +374,8 @@ def test_first_failures_gives_each_agent_one_reason_in_rule_order() -> None:
         agent("tier_three", tier=3, regions=frozenset({"us"})),
         agent("vip_policy", tier=1),
         agent("us_only", tier=2, regions=frozenset({"us"})),
-        agent("full", tier=2, channel_caps={CHAT: 1}),
-        agent("offered", tier=2),
+        agent("full", tier=2, channel_caps={CHAT: 1}, regions=frozenset({"eu"})),
+        agent("offered", tier=2, regions=frozenset({"eu"})),
         agent("gone", skills={"refunds": 1}),
     )
     t.set_status(t.row["away_and_unskilled"], AgentStatus.AWAY)

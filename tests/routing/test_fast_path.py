@@ -34,21 +34,29 @@ def value(decisions: list[Decision]) -> tuple[int, int]:
     )
 
 
+def answer(d: Dispatcher, decisions: list[Decision], at: float, draw: st.DrawFn) -> None:
+    """Accept each offer, or decline it (its re-offers answered the same way)."""
+    for decision in decisions:
+        if isinstance(decision, Offer) and d.offer_of(decision.escalation_id) == decision.offer_id:
+            if draw(st.booleans()):
+                d.offer_accepted(decision.offer_id, at)
+            else:
+                answer(d, d.offer_declined(decision.offer_id, at), at, draw)
+
+
 @st.composite
 def busy_desks(draw: st.DrawFn) -> tuple[Dispatcher, float]:
-    """A dispatcher with some agents, some work assigned and a queue, at time ``now``."""
+    """A dispatcher with some agents, some work assigned and a queue -- some of it declined
+    before, so agents cool down or are readmitted (``settings.reoffer``) -- at time ``now``."""
     d = Dispatcher()
     for i in range(draw(st.integers(1, 6))):
         d.add_agent(draw(agents(f"a{i}")), T0, AgentStatus.AVAILABLE)
     now = T0
     for i in range(draw(st.integers(0, 12))):
-        now += draw(st.sampled_from([0.0, 1.0, 4.0]))
+        now += draw(st.sampled_from([0.0, 1.0, 4.0, 61.0]))
         for at, decision in d.advance_to(now):
-            if isinstance(decision, Offer):
-                d.offer_accepted(decision.offer_id, at)
-        for decision in d.escalation_arrived(draw(escalations(f"w{i}", now)), now):
-            if isinstance(decision, Offer):
-                d.offer_accepted(decision.offer_id, now)
+            answer(d, [decision], at, draw)
+        answer(d, d.escalation_arrived(draw(escalations(f"w{i}", now)), now), now, draw)
     assert d.violations() == []
     return d, now
 

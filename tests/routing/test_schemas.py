@@ -133,6 +133,29 @@ def test_valid_request_parses() -> None:
             id="shift-end-60-minutes",
         ),
         pytest.param(
+            with_shift(start="09:00", end="09:00"),
+            "agents[0].shifts[0].end: end '09:00' equals start '09:00', a shift of no length; a "
+            "24-hour shift is written start '00:00', end '24:00'",
+            id="shift-end-equals-start",
+        ),
+        pytest.param(
+            with_shift(start="00:00", end="00:00"),
+            "agents[0].shifts[0].end: end '00:00' equals start '00:00', a shift of no length; a "
+            "24-hour shift is written start '00:00', end '24:00'",
+            id="shift-midnight-to-midnight",
+        ),
+        pytest.param(
+            with_shift(start="24:00", end="08:00"),
+            "agents[0].shifts[0].start: a shift starts at 00:00-23:59, got '24:00' (write '00:00' of "
+            "the next day)",
+            id="shift-start-24",
+        ),
+        pytest.param(
+            with_shift(breaks=[{"start": "12:00", "end": "12:00"}]),
+            "agents[0].shifts[0]: breaks[0].end: '12:00' equals its start '12:00', a break of no length",
+            id="break-of-no-length",
+        ),
+        pytest.param(
             with_shift(breaks=[{"start": "12:00", "end": "12:30"}, {"start": "18:00", "end": "18:30"}]),
             "agents[0].shifts[0]: breaks[1]: break 18:00-18:30 is outside the shift 09:00-17:00",
             id="break-after-shift",
@@ -383,8 +406,8 @@ def test_shift_to_domain_in_minutes() -> None:
 
 def test_shift_crossing_midnight_ends_after_1440() -> None:
     assert shift(start="22:00", end="06:00") == WeeklyShift(frozenset({0}), 1320, 1800)
-    assert shift(start="09:00", end="09:00").end_min == 540 + 1440  # a 24-hour shift
-    assert shift(start="00:00", end="24:00") == WeeklyShift(frozenset({0}), 0, 1440)
+    assert shift(start="00:00", end="24:00") == WeeklyShift(frozenset({0}), 0, 1440)  # a whole day
+    assert shift(start="18:00", end="24:00") == WeeklyShift(frozenset({0}), 1080, 1440)
 
 
 def test_breaks_after_midnight_get_1440() -> None:

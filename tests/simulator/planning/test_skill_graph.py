@@ -69,8 +69,11 @@ def test_vip_share_needs_the_policy_tier_and_is_reported_when_nobody_has_it() ->
 
 def test_region_rule_follows_data_residency() -> None:
     segments = [seg("eu", customer_region="eu")]
-    groups = [grp("us-only", regions=["us"]), grp("eu", regions=["eu"]), grp("anywhere")]
-    assert edges(build_skill_graph(segments, groups)) == {("eu", "eu"), ("eu", "anywhere")}
+    groups = [grp("us-only", regions=["us"]), grp("eu", regions=["eu"]), grp("no-region")]
+    # residency is strict by default: a group that lists no region does not serve an eu customer
+    assert edges(build_skill_graph(segments, groups)) == {("eu", "eu")}
+    opted_in = RoutingSettings(regionless_agents_serve_any_region=True)
+    assert edges(build_skill_graph(segments, groups, opted_in)) == {("eu", "eu"), ("eu", "no-region")}
 
 
 def test_bad_arguments_are_rejected_with_the_value() -> None:
