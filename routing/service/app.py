@@ -1,27 +1,33 @@
-"""Assembly of the service: settings -> storage (migrated) -> core -> FastAPI app + tick loop.
+"""Assembly of the service: settings -> storage (migrated) -> core -> FastAPI app + tick loop +
+webhook delivery worker.
 
-:func:`create_app` is the one place the parts meet. Tests pass a :class:`~routing.service.clock.ManualClock`
-and ``tick_interval_s=0`` and tick by hand; ``handoff serve`` uses :func:`app_from_env`.
+:func:`create_app` is the one place the parts meet. Tests pass a :class:`~routing.service.clock.ManualClock`,
+``tick_interval_s=0`` and ``webhooks.interval_s=0``, and tick and deliver by hand
+(``app.state.delivery``); ``handoff serve`` uses :func:`app_from_env`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
+import httpx
 from fastapi import FastAPI
 
 from routing.service import tenants
-from routing.service.api import agents, escalations, health, offers, problems, queues
+from routing.service.api import agents, escalations, health, offers, problems, queues, webhooks
 from routing.service.api.auth import KeyCache
 from routing.service.clock import Clock, SystemClock
 from routing.service.core import RoutingService
 from routing.service.metrics import Metrics
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
+from routing.service.webhooks.delivery import DeliveryWorker
+from routing.service.webhooks.subscriptions import Subscriptions
 
 log = logging.getLogger("handoff.service")
 
@@ -50,8 +56,17 @@ class TickLoop:
                 log.error("tick failed: %s", type(exc).__name__)
 
 
-def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
-    """The ASGI app. Storage is opened and migrated when the app starts (lifespan)."""
+def create_app(
+    settings: ServiceSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """The ASGI app. Storage is opened and migrated when the app starts (lifespan).
+
+    ``webhook_transport``: what the delivery worker's HTTP client sends through (the network by
+    default; an ``httpx.MockTransport`` in tests).
+    """
     settings = settings or ServiceSettings()
     clock = clock or SystemClock()
 
@@ -69,15 +84,30 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
         elif not tenants.any_tenant(db):
             key = tenants.provision(db, "default", now_s=clock.now_s())
             print(f"handoff: created tenant 'default'; its API key (shown once): {key}", file=sys.stderr)
-        service = RoutingService(db, settings.routing, clock, Metrics())
+        worker = DeliveryWorker(db, settings.webhooks, clock)
+        service = RoutingService(db, settings.routing, clock, Metrics(), on_deliveries=worker.notify)
         app.state.service = service
         app.state.keys = KeyCache()
+        app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
+        app.state.delivery = worker
         loop = TickLoop(service, settings.tick_interval_s) if settings.tick_interval_s > 0 else None
         if loop:
             loop.start()
+        stop = asyncio.Event()
+        client = httpx.AsyncClient(transport=webhook_transport, follow_redirects=False)
+        delivering = (
+            asyncio.create_task(worker.run(client, stop), name="handoff-webhooks")
+            if settings.webhooks.interval_s > 0
+            else None
+        )
         try:
             yield
         finally:
+            stop.set()
+            if delivering is not None:
+                with suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(delivering, timeout=settings.webhooks.timeout_s + 1)
+            await client.aclose()
             if loop:
                 loop.stop()
             db.dispose()
@@ -89,7 +119,7 @@ def create_app(settings: ServiceSettings | None = None, *, clock: Clock | None =
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (escalations, agents, offers, queues, health):
+    for module in (escalations, agents, offers, queues, webhooks, health):
         app.include_router(module.router)
     return app
 

@@ -10,6 +10,7 @@ dispatcher, stored before it returns); reads of stored rows go straight to the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from routing import offer_ids
@@ -59,12 +60,19 @@ class RoutingService:
     operation raises is named in its docstring.
     """
 
-    def __init__(self, db: Database, settings: RoutingSettings, clock: Clock, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: RoutingSettings,
+        clock: Clock,
+        metrics: Metrics,
+        on_deliveries: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
-        self.work = UnitOfWork(db, settings, clock, metrics)
+        self.work = UnitOfWork(db, settings, clock, metrics, on_deliveries)
 
     # ============================================================================ escalations
     def create_escalation(

@@ -5,10 +5,13 @@
     │   └── IdempotencyKeyMissing     POST /v1/escalations without an Idempotency-Key
     ├── IdempotencyKeyReused          same key, different request body
     ├── UnknownEntity
-    │   └── UnknownTenant
+    │   ├── UnknownTenant
+    │   ├── UnknownSubscription       no such webhook subscription for this tenant
+    │   └── UnknownDelivery           the subscription never had this event to deliver
     └── Conflict
         ├── DuplicateAgent            creating an agent id that exists
-        └── RequestInFlight           the same Idempotency-Key is being processed right now
+        ├── RequestInFlight           the same Idempotency-Key is being processed right now
+        └── SubscriptionDisabled      redelivering to a disabled subscription
 
 Only :mod:`routing.service.api.problems` turns them into HTTP responses.
 """
@@ -37,3 +40,15 @@ class DuplicateAgent(Conflict):
 
 class RequestInFlight(Conflict):
     """A request with the same Idempotency-Key has not finished yet; retry later."""
+
+
+class UnknownSubscription(UnknownEntity):
+    kind = "webhook subscription"
+
+
+class UnknownDelivery(UnknownEntity):
+    kind = "delivery of event"
+
+
+class SubscriptionDisabled(Conflict):
+    """The subscription was disabled after repeated failures; create a new one."""

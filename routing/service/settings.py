@@ -9,13 +9,40 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from routing.settings import RoutingSettings
 
-Scope = Literal["escalations:write", "agents:write", "read"]
-ALL_SCOPES: tuple[Scope, ...] = ("escalations:write", "agents:write", "read")
+Scope = Literal["escalations:write", "agents:write", "webhooks:write", "read"]
+ALL_SCOPES: tuple[Scope, ...] = ("escalations:write", "agents:write", "webhooks:write", "read")
+
+
+class WebhookSettings(BaseModel):
+    """How webhook deliveries are made, retried and given up (``HANDOFF_WEBHOOKS__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    interval_s: float = Field(
+        0.5, ge=0, description="How often the delivery worker looks for due deliveries; 0 turns it off."
+    )
+    batch_size: int = Field(50, ge=1, le=1000, description="Deliveries claimed per round.")
+    timeout_s: float = Field(10.0, gt=0, le=120, description="Per attempt: connect, send and answer.")
+    lease_s: float = Field(
+        60.0, gt=0, description="A claimed delivery is another worker's to retry after this long."
+    )
+    max_attempts: int = Field(8, ge=1, le=100, description="Attempts per event before giving up.")
+    backoff_base_s: float = Field(1.0, gt=0, description="Retry n waits U(0, min(cap, base * 2**(n-1))).")
+    backoff_cap_s: float = Field(600.0, gt=0, description="Longest wait between two attempts.")
+    disable_after_failures: int = Field(
+        20, ge=1, description="Consecutive failed attempts after which a subscription is disabled ..."
+    )
+    disable_after_s: float = Field(
+        3600.0, ge=0, description="... once its failures have also lasted this long (0: at once)."
+    )
+    allow_private_urls: bool = Field(
+        True, description="Accept URLs naming localhost or a private, loopback or link-local IP address."
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -39,3 +66,4 @@ class ServiceSettings(BaseSettings):
     )
     bootstrap_api_key: SecretStr | None = Field(None, description="API key (all scopes) of bootstrap_tenant.")
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)

@@ -8,8 +8,10 @@ per tenant together with the tenant's ``version`` (committed events so far). An 
 2. rebuilds the dispatcher from the rows if the stored version differs from the cached one
    (another instance moved on, or this process restarted) -- via the dispatcher's restore API;
 3. lets time pass (``advance_to(now)``: offer expiries, relaxation, shift changes), applies the
-   event, writes the changed agents and escalations, the audit rows and the new version;
-4. commits, and only then returns (so a 201 always means "stored").
+   event, writes the changed agents and escalations, the audit rows, the events of every decision
+   with their webhook deliveries (the outbox, :mod:`routing.service.outbox`) and the new version;
+4. commits, and only then returns (so a 201 always means "stored"), after telling ``on_deliveries``
+   (the delivery worker) when deliveries were created.
 
 A failed event rolls back and drops the cached dispatcher (it may be ahead of the rows).
 """
@@ -29,6 +31,7 @@ from routing.decisions import Assigned, Decision, Deferred, Finished
 from routing.dispatcher import Dispatcher
 from routing.domain import EscalationState
 from routing.schemas import AgentIn, EscalationIn
+from routing.service import outbox
 from routing.service.clock import Clock
 from routing.service.errors import RequestInFlight, UnknownTenant
 from routing.service.metrics import Metrics
@@ -59,6 +62,7 @@ class Transaction:
     escalations: set[str] = field(default_factory=set)
     agents: set[str] = field(default_factory=set)
     new_escalations: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> row to insert
+    deliveries: int = 0  # webhook deliveries the event's decisions created
     _details: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def detail(self, d: Decision) -> dict[str, Any]:
@@ -82,13 +86,22 @@ def stored_spec(row: EscalationRow) -> EscalationIn:
 
 class UnitOfWork:
     """Applies events to tenants' dispatchers: one at a time per tenant, each in one database
-    transaction, the dispatcher cached between them. Thread-safe."""
+    transaction, the dispatcher cached between them. ``on_deliveries`` is called (in the
+    committing thread) after a commit that created webhook deliveries. Thread-safe."""
 
-    def __init__(self, db: Database, settings: RoutingSettings, clock: Clock, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: RoutingSettings,
+        clock: Clock,
+        metrics: Metrics,
+        on_deliveries: Callable[[], None] | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
+        self.on_deliveries = on_deliveries
         self._cache: dict[str, _Cached] = {}
         self._in_flight: set[tuple[str, str]] = set()
         self._in_flight_lock = threading.Lock()
@@ -123,6 +136,8 @@ class UnitOfWork:
         cached.version = version + 1
         self._cache[tenant_id] = cached
         self.metrics.record(name, tx.decisions)
+        if tx.deliveries and self.on_deliveries is not None:
+            self.on_deliveries()
         return result
 
     @contextmanager
@@ -176,6 +191,9 @@ class UnitOfWork:
             if agent_id is not None:
                 tx.agents.add(agent_id)
         assigned = {dec.escalation_id: dec for dec in tx.decisions if isinstance(dec, Assigned)}
+        sequences, tx.deliveries = outbox.record_decisions(
+            tx.session, tx.tenant_id, now_s, tx.decisions, tx.new_escalations
+        )
         for esc_id in sorted(tx.escalations):
             values: dict[str, Any]
             if esc_id in terminal:
@@ -185,6 +203,8 @@ class UnitOfWork:
                 values["finished_s"] = now_s
             else:
                 values = repo.escalation_values(d.escalation_snapshot(esc_id))
+            if esc_id in sequences:
+                values["event_seq"] = sequences[esc_id]
             if esc_id in assigned:
                 values["assigned_s"] = now_s
                 values["handoff_s"] = assigned[esc_id].handoff_s

@@ -1,8 +1,10 @@
 """Fixtures for the routing service: an app on a fresh SQLite file with a manual clock, API keys
-for two tenants, and PostgreSQL (skipped with a reason when absent, unless CI=true)."""
+for two tenants, and PostgreSQL (skipped with a reason when absent, unless CI=true). Webhooks are
+delivered by hand (:meth:`Api.deliver`) through an in-memory transport."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import uuid
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,6 +22,7 @@ from routing.service.app import create_app
 from routing.service.clock import ManualClock
 from routing.service.core import RoutingService
 from routing.service.settings import ServiceSettings
+from routing.service.webhooks.delivery import DeliveryWorker
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 T0 = 1_767_258_000.0  # 2026-01-01T09:00:00Z
@@ -61,6 +65,8 @@ class Api:
     service: RoutingService
     key: str  # tenant "acme", every scope
     other_key: str  # tenant "globex", every scope
+    worker: DeliveryWorker
+    transport: httpx.AsyncBaseTransport | None = None  # where webhooks go (MockTransport)
 
     def h(self, key: str | None = None, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.key}", **extra}
@@ -81,6 +87,25 @@ class Api:
     def tick(self, seconds: float) -> None:
         self.clock.advance(seconds)
         self.service.tick_due()
+
+    def deliver(self, worker: DeliveryWorker | None = None) -> int:
+        """One round of the (or another) delivery worker at the clock's time; returns attempts."""
+
+        async def round_() -> int:
+            async with httpx.AsyncClient(transport=self.transport) as client:
+                return await (worker or self.worker).deliver_due(client)
+
+        return asyncio.run(round_())
+
+    def deliver_all(self, rounds: int = 20) -> int:
+        """Rounds until nothing is due now (at most ``rounds``); returns attempts made."""
+        total = 0
+        for _ in range(rounds):
+            made = self.deliver()
+            if made == 0:
+                return total
+            total += made
+        raise AssertionError(f"deliveries still due after {rounds} rounds")
 
 
 def escalation_body(
@@ -111,17 +136,25 @@ def agent_body(agent_id: str, **fields: Any) -> dict[str, Any]:
     return body
 
 
-def make_api(database_url: str, clock: ManualClock | None = None, **settings: Any) -> Iterator[Api]:
+def make_api(
+    database_url: str,
+    clock: ManualClock | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **settings: Any,
+) -> Iterator[Api]:
     clock = clock or ManualClock(T0)
     settings.setdefault("tick_interval_s", 0)  # tests tick by hand unless they test the loop
+    settings["webhooks"] = {"interval_s": 0, **settings.get("webhooks", {})}  # and deliver by hand
     settings.setdefault("bootstrap_tenant", "acme")
     settings.setdefault("bootstrap_api_key", "hk_bootstrap_key_of_the_tests")
-    app = create_app(ServiceSettings(database_url=database_url, **settings), clock=clock)
+    app = create_app(
+        ServiceSettings(database_url=database_url, **settings), clock=clock, webhook_transport=transport
+    )
     with TestClient(app) as client:
         service: RoutingService = app.state.service
         key = tenants.provision(service.db, "acme", now_s=T0)
         other = tenants.provision(service.db, "globex", now_s=T0)
-        yield Api(client, clock, service, key, other)
+        yield Api(client, clock, service, key, other, app.state.delivery, transport)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

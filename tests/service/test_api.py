@@ -161,3 +161,22 @@ def test_audit_health_and_metrics(api: Api) -> None:
     assert 'handoff_handoff_seconds_bucket{le="5"} 1' in text
     assert "handoff_handoff_seconds_count 1" in text
     assert 'handoff_events_total{event="escalation_created"} 1' in text
+
+
+def test_a_declined_escalation_comes_back_after_the_cool_down_even_across_a_rebuild(api: Api) -> None:
+    """The void policy survives storage: the re-offer cool-down is stored, so a dispatcher rebuilt
+    from the rows (another instance, a restart) offers the escalation again when it ends."""
+    api.post("/v1/agents", agent_body("ana"))
+    first = api.escalate("e1").json()["decision"]
+    declined = api.post(f"/v1/offers/{first['offer_id']}/decline").json()
+    assert declined["state"] == "queued"
+    assert "offered it again" in declined["next_decision"]["reason"]
+    api.service.work._cache.clear()  # the next event rebuilds the dispatcher from the rows
+    api.tick(30.0)
+    assert api.get("/v1/escalations/e1").json()["state"] == "queued"
+    api.service.work._cache.clear()
+    api.tick(31.0)
+    view = api.get("/v1/escalations/e1").json()
+    assert view["state"] == "offered"
+    assert view["agent_id"] == "ana"
+    assert view["offers_made"] == 2

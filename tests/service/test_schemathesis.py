@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -23,7 +24,12 @@ from tests.service.conftest import T0, agent_body, escalation_body
 
 _DIR = Path(tempfile.mkdtemp(prefix="handoff-schemathesis-"))
 _CLOCK = ManualClock(T0)
-app = create_app(ServiceSettings(database_url=f"sqlite:///{_DIR / 'h.db'}", tick_interval_s=0), clock=_CLOCK)
+_NOWHERE = httpx.MockTransport(lambda request: httpx.Response(204))  # generated URLs are never called
+app = create_app(
+    ServiceSettings(database_url=f"sqlite:///{_DIR / 'h.db'}", tick_interval_s=0),
+    clock=_CLOCK,
+    webhook_transport=_NOWHERE,
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 CHECKS = [
     checks.not_a_server_error,

@@ -1,7 +1,8 @@
 """API keys and scopes. A request names its key as ``Authorization: Bearer <key>``; the key's
 SHA-256 is looked up (keys are never stored). Each operation needs one scope:
 ``escalations:write`` (the AI platform creates escalations), ``agents:write`` (agents' desktops:
-agent profiles and status, offers, completion) or ``read``.
+agent profiles and status, offers, completion), ``webhooks:write`` (webhook subscriptions and their
+delivery logs, reads included: URLs may be sensitive) or ``read``.
 """
 
 from __future__ import annotations
@@ -68,4 +69,5 @@ def require(scope: str) -> Callable[..., Awaitable[str]]:
 
 WriteEscalations = Annotated[str, Depends(require("escalations:write"))]
 WriteAgents = Annotated[str, Depends(require("agents:write"))]
+WriteWebhooks = Annotated[str, Depends(require("webhooks:write"))]
 Read = Annotated[str, Depends(require("read"))]

@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Request
 
 from routing.service.core import RoutingService
 from routing.service.schemas import ID_PATTERN, OFFER_ID_PATTERN
+from routing.service.webhooks.subscriptions import Subscriptions
 
 
 async def _service(request: Request) -> RoutingService:  # async: no thread-pool hop
@@ -16,6 +17,14 @@ async def _service(request: Request) -> RoutingService:  # async: no thread-pool
 
 
 Service = Annotated[RoutingService, Depends(_service)]
+
+
+async def _subscriptions(request: Request) -> Subscriptions:
+    subscriptions: Subscriptions = request.app.state.subscriptions
+    return subscriptions
+
+
+Webhooks = Annotated[Subscriptions, Depends(_subscriptions)]
 
 #: ids in URL paths follow the id rule, so a malformed one is a 422 naming the parameter, never a 500
 PathId = Annotated[str, Path(pattern=ID_PATTERN, max_length=128)]

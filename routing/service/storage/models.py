@@ -10,13 +10,28 @@
 * ``audit_events``: append-only (database triggers reject UPDATE and DELETE); every decision
   with its explanation, and every request that changed something.
 * ``idempotency_keys``: the stored response of each ``Idempotency-Key`` per tenant.
+* ``outbox_events``: every event (:mod:`routing.service.events`), written in the transaction of
+  the decision it reports; ``position`` orders them per tenant.
+* ``webhook_subscriptions`` and ``webhook_deliveries``: who wants which events, and one row per
+  (subscription, event) saying how its delivery goes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -79,7 +94,8 @@ class EscalationRow(Base):
     state: Mapped[str] = mapped_column(String(32))
     level: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    offered_to: Mapped[list[str]] = mapped_column(Json)
+    offered_to: Mapped[list[str]] = mapped_column(Json)  # once per offer made: repeats count
+    reoffer_at: Mapped[list[list[Any]]] = mapped_column(Json, default=list)  # [[agent_id, when_s], ...]
     agent_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     offer_id: Mapped[str | None] = mapped_column(String(160), nullable=True)
     offer_expires_at_s: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -89,6 +105,7 @@ class EscalationRow(Base):
     handoff_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     finished_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    event_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # last event's sequence
 
 
 class AuditEvent(Base):
@@ -118,4 +135,77 @@ class IdempotencyKey(Base):
     created_s: Mapped[float] = mapped_column(Float)
 
 
-__all__ = ["AgentRow", "ApiKey", "AuditEvent", "Base", "EscalationRow", "IdempotencyKey", "Tenant"]
+class OutboxEvent(Base):
+    """One event, as delivered: ``body`` is the exact JSON every attempt sends and signs."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_tenant_position", "tenant_id", "position"),)
+    position: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    escalation_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    agent_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    sequence: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    stream: Mapped[str] = mapped_column(String(200))  # deliveries are ordered within a stream
+    occurred_s: Mapped[float] = mapped_column(Float)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class WebhookSubscription(Base):
+    """A tenant's webhook: where to POST which event types, signed with ``secret``."""
+
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    event_types: Mapped[list[str]] = mapped_column(Json)  # ["*"]: every type
+    description: Mapped[str] = mapped_column(String(200), default="")
+    secret: Mapped[str] = mapped_column(String(120))  # needed in clear to sign; never shown again
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_s: Mapped[float] = mapped_column(Float)
+    disabled_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class WebhookDelivery(Base):
+    """The delivery of one event to one subscription: ``pending`` until ``delivered`` or
+    ``failed`` (attempts exhausted). ``claimed_until_s`` is a worker's lease on it."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_delivery_subscription_event"),
+        Index("ix_deliveries_due", "status", "next_attempt_s"),
+        Index("ix_deliveries_stream", "subscription_id", "stream", "position"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    subscription_id: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(BigInteger)  # the event's outbox position
+    stream: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_s: Mapped[float] = mapped_column(Float)
+    claimed_until_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_attempt_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    delivered_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    created_s: Mapped[float] = mapped_column(Float)
+
+
+__all__ = [
+    "AgentRow",
+    "ApiKey",
+    "AuditEvent",
+    "Base",
+    "EscalationRow",
+    "IdempotencyKey",
+    "OutboxEvent",
+    "Tenant",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]

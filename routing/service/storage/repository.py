@@ -4,6 +4,7 @@ query here ever reads or writes another tenant's rows."""
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
@@ -162,6 +163,8 @@ def escalation_values(snap: EscalationSnapshot) -> dict[str, Any]:
         "level": snap.level,
         "attempts": snap.attempts,
         "offered_to": list(snap.offered_to),
+        # JSON has no infinity: a cool-down that never ends is stored as null
+        "reoffer_at": [[agent, at_s if math.isfinite(at_s) else None] for agent, at_s in snap.reoffer_at_s],
         "agent_id": snap.agent_id,
         "offer_id": snap.offer_id,
         "offer_expires_at_s": snap.offer_expires_at_s,
@@ -169,7 +172,7 @@ def escalation_values(snap: EscalationSnapshot) -> dict[str, Any]:
 
 
 def insert_escalation(session: Session, values: dict[str, Any]) -> None:
-    row = {"level": 0, "attempts": 0, "offered_to": [], **values}
+    row = {"level": 0, "attempts": 0, "offered_to": [], "reoffer_at": [], **values}
     session.connection().execute(ESCALATIONS.insert(), [row])
 
 
@@ -186,6 +189,9 @@ def escalation_snapshot(row: EscalationRow) -> EscalationSnapshot:
         level=row.level,
         attempts=row.attempts,
         offered_to=tuple(row.offered_to),
+        reoffer_at_s=tuple(
+            (str(agent), math.inf if at_s is None else float(at_s)) for agent, at_s in row.reoffer_at or ()
+        ),
         agent_id=row.agent_id,
         offer_id=row.offer_id,
         offer_expires_at_s=row.offer_expires_at_s,

@@ -1,0 +1,337 @@
+"""The event catalogue: every event the service publishes, written once.
+
+An event reports one decision of the dispatcher (or one change of a webhook subscription) to
+receivers outside: the AI platform, agent desktops, supervisors. Each carries a stable ``id``
+(``evt_`` + 32 hex digits; receivers deduplicate on it), its ``type``, the tenant, the escalation
+and agent it is about where they apply, when it occurred (ISO 8601 UTC and epoch seconds), a
+per-escalation ``sequence`` (1, 2, 3, ... in the order the decisions were made; ``null`` for
+events about no escalation) and ``data``, the payload its type defines below.
+
+=========================  ==============================  =================================
+type                       decision                        data
+=========================  ==============================  =================================
+``escalation.queued``      :class:`~routing.decisions.Queued`         position, ETA, reason
+``escalation.offered``     :class:`~routing.decisions.Offer`          offer id, agent, expiry,
+                                                                      context summary
+``offer.declined``         OfferRevoked, declined by the agent        offer id, agent, reason
+``offer.expired``          OfferRevoked, nobody answered in time      offer id, agent, reason
+``offer.revoked``          OfferRevoked, withdrawn (agent offline, customer left, ...)
+``escalation.assigned``    :class:`~routing.decisions.Assigned`       agent, offer id, handoff_s
+``escalation.relaxed``     :class:`~routing.decisions.Relaxed`        level, step
+``escalation.deferred``    :class:`~routing.decisions.Deferred`       mode, next opening, reason
+``escalation.completed``   Finished(completed)                        state, agent
+``escalation.abandoned``   Finished(abandoned): the customer left     state
+``agent.status_changed``   :class:`~routing.decisions.AgentStatusChanged`  status, reason
+``subscription.disabled``  a webhook kept failing and was disabled    subscription, reason
+=========================  ==============================  =================================
+
+Nothing here does I/O: :func:`events_for` turns decisions into events, given what storage knows
+of the escalations (:class:`EscalationFacts`); :mod:`routing.service.outbox` stores them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from routing import offer_ids
+from routing.decisions import (
+    Assigned,
+    Decision,
+    Deferred,
+    Finished,
+    Offer,
+    OfferRevoked,
+    Queued,
+    Relaxed,
+)
+from routing.domain import AgentStatus, DeferralMode, EscalationState
+from routing.service.schemas import at
+
+__all__ = [
+    "AgentStatusData",
+    "AssignedData",
+    "ContextSummary",
+    "DeferredData",
+    "EscalationFacts",
+    "Event",
+    "EventType",
+    "FinishedData",
+    "OfferEndedData",
+    "OfferedData",
+    "QueuedData",
+    "RelaxedData",
+    "SubscriptionDisabledData",
+    "events_for",
+    "new_event_id",
+    "subscription_disabled",
+]
+
+
+class EventType(StrEnum):
+    """Every event type the service publishes."""
+
+    ESCALATION_QUEUED = "escalation.queued"
+    ESCALATION_OFFERED = "escalation.offered"
+    OFFER_DECLINED = "offer.declined"
+    OFFER_EXPIRED = "offer.expired"
+    OFFER_REVOKED = "offer.revoked"
+    ESCALATION_ASSIGNED = "escalation.assigned"
+    ESCALATION_RELAXED = "escalation.relaxed"
+    ESCALATION_DEFERRED = "escalation.deferred"
+    ESCALATION_COMPLETED = "escalation.completed"
+    ESCALATION_ABANDONED = "escalation.abandoned"
+    AGENT_STATUS_CHANGED = "agent.status_changed"
+    SUBSCRIPTION_DISABLED = "subscription.disabled"
+
+
+_DATA = ConfigDict(extra="forbid")
+
+
+class ContextSummary(BaseModel):
+    """What an offered agent sees before accepting: never the transcript or account data."""
+
+    model_config = _DATA
+    summary: str = ""
+    intent: str | None = None
+    reason: str = ""
+
+
+class OfferedData(BaseModel):
+    """``escalation.offered``: the offer, its expiry and what the agent sees before accepting."""
+
+    model_config = _DATA
+    offer_id: str
+    agent_id: str
+    expires_at: datetime
+    expires_at_s: float
+    context: ContextSummary
+
+
+class QueuedData(BaseModel):
+    """``escalation.queued``: where the escalation waits, for how long, and why."""
+
+    model_config = _DATA
+    position: int = Field(description="1-based among those competing for the same agents.")
+    eta_s: float | None = Field(description="Estimated wait to an offer; null: nobody eligible staffed.")
+    reason: str
+
+
+class OfferEndedData(BaseModel):
+    """An offer that ended without acceptance: declined, expired or withdrawn."""
+
+    model_config = _DATA
+    offer_id: str
+    agent_id: str
+    reason: str
+
+
+class AssignedData(BaseModel):
+    """``escalation.assigned``: the agent accepted."""
+
+    model_config = _DATA
+    agent_id: str
+    offer_id: str
+    handoff_s: float = Field(description="From the escalation's creation to the agent's accept.")
+
+
+class RelaxedData(BaseModel):
+    """``escalation.relaxed``: requirements loosened to ``level`` by ``step``."""
+
+    model_config = _DATA
+    level: int
+    step: str
+
+
+class DeferredData(BaseModel):
+    """``escalation.deferred``: callback or ticket, the next opening, and why."""
+
+    model_config = _DATA
+    mode: DeferralMode
+    next_open_at: datetime | None
+    next_open_at_s: float | None
+    reason: str
+
+
+class FinishedData(BaseModel):
+    """``escalation.completed`` / ``.abandoned``: the terminal state, and who completed it."""
+
+    model_config = _DATA
+    state: EscalationState
+    agent_id: str | None
+
+
+class AgentStatusData(BaseModel):
+    """``agent.status_changed``: the dispatcher changed the agent's status (e.g. not responding)."""
+
+    model_config = _DATA
+    status: AgentStatus
+    reason: str
+
+
+class SubscriptionDisabledData(BaseModel):
+    """``subscription.disabled``: a webhook subscription kept failing and was disabled."""
+
+    model_config = _DATA
+    subscription_id: str
+    url: str
+    reason: str
+    consecutive_failures: int
+
+
+Payload = (
+    OfferedData
+    | QueuedData
+    | OfferEndedData
+    | AssignedData
+    | RelaxedData
+    | DeferredData
+    | FinishedData
+    | AgentStatusData
+    | SubscriptionDisabledData
+)
+
+
+class Event(BaseModel):
+    """One event as every receiver gets it (the webhook body; ``timestamp`` is when it occurred)."""
+
+    model_config = _DATA
+    id: str
+    type: EventType
+    timestamp: datetime
+    occurred_at_s: float
+    tenant_id: str
+    escalation_id: str | None = None
+    agent_id: str | None = None
+    sequence: int | None = Field(None, description="Per escalation: 1, 2, ...; null for other events.")
+    data: Payload
+
+    @property
+    def stream(self) -> str:
+        """What deliveries are ordered within: the escalation, else the agent, else the tenant."""
+        if self.escalation_id is not None:
+            return f"escalation:{self.escalation_id}"
+        if self.agent_id is not None:
+            return f"agent:{self.agent_id}"
+        if isinstance(self.data, SubscriptionDisabledData):
+            return f"subscription:{self.data.subscription_id}"
+        return "tenant"
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationFacts:
+    """What storage knows of an escalation that events need: its last event's ``sequence``
+    (0 before any), the agent holding it, and its context packet (as stored JSON)."""
+
+    last_sequence: int = 0
+    agent_id: str | None = None
+    context: Mapping[str, Any] | None = None
+
+
+def new_event_id() -> str:
+    """A fresh, unique event id: ``evt_`` + 128 random bits in hex."""
+    return "evt_" + uuid.uuid4().hex
+
+
+_REVOKED_TYPES = {  # the reasons the dispatcher gives (routing/dispatcher.py) -> the event type
+    "declined by agent": EventType.OFFER_DECLINED,
+    "offer expired unanswered": EventType.OFFER_EXPIRED,
+}
+
+
+def _typed(d: Decision, facts: EscalationFacts) -> tuple[EventType, Payload]:
+    """The type and payload of the event reporting ``d``."""
+    if isinstance(d, Offer):
+        context = ContextSummary.model_validate(
+            {k: v for k, v in (facts.context or {}).items() if k in ContextSummary.model_fields}
+        )
+        offered = OfferedData(
+            offer_id=offer_ids.to_api(d.offer_id),
+            agent_id=d.agent_id,
+            expires_at=at(d.expires_at_s),
+            expires_at_s=d.expires_at_s,
+            context=context,
+        )
+        return EventType.ESCALATION_OFFERED, offered
+    if isinstance(d, Queued):
+        return EventType.ESCALATION_QUEUED, QueuedData(position=d.position, eta_s=d.eta_s, reason=d.reason)
+    if isinstance(d, OfferRevoked):
+        ended = OfferEndedData(offer_id=offer_ids.to_api(d.offer_id), agent_id=d.agent_id, reason=d.reason)
+        return _REVOKED_TYPES.get(d.reason, EventType.OFFER_REVOKED), ended
+    if isinstance(d, Assigned):
+        assigned = AssignedData(
+            agent_id=d.agent_id, offer_id=offer_ids.to_api(d.offer_id), handoff_s=d.handoff_s
+        )
+        return EventType.ESCALATION_ASSIGNED, assigned
+    if isinstance(d, Relaxed):
+        return EventType.ESCALATION_RELAXED, RelaxedData(level=d.level, step=d.step)
+    if isinstance(d, Deferred):
+        deferred = DeferredData(
+            mode=d.mode, next_open_at=at(d.next_open_at_s), next_open_at_s=d.next_open_at_s, reason=d.reason
+        )
+        return EventType.ESCALATION_DEFERRED, deferred
+    if isinstance(d, Finished):
+        completed = d.state is EscalationState.COMPLETED
+        kind = EventType.ESCALATION_COMPLETED if completed else EventType.ESCALATION_ABANDONED
+        return kind, FinishedData(state=d.state, agent_id=facts.agent_id if completed else None)
+    return EventType.AGENT_STATUS_CHANGED, AgentStatusData(status=d.status, reason=d.reason)
+
+
+def events_for(
+    tenant_id: str, now_s: float, decisions: Sequence[Decision], facts: Mapping[str, EscalationFacts]
+) -> tuple[list[Event], dict[str, int]]:
+    """The events reporting ``decisions`` (one each, in order), and each escalation's last sequence.
+
+    ``facts`` holds what storage knows of the escalations the decisions name (a missing one counts
+    as new: sequence from 1, no context).
+    """
+    events: list[Event] = []
+    sequences: dict[str, int] = {}
+    for d in decisions:
+        esc_id: str | None = getattr(d, "escalation_id", None)
+        known = facts.get(esc_id, EscalationFacts()) if esc_id is not None else EscalationFacts()
+        sequence = None
+        if esc_id is not None:
+            sequence = sequences[esc_id] = sequences.get(esc_id, known.last_sequence) + 1
+        kind, data = _typed(d, known)
+        agent_id = getattr(d, "agent_id", None) or getattr(data, "agent_id", None)
+        events.append(_event(tenant_id, now_s, kind, data, esc_id, agent_id, sequence))
+    return events, sequences
+
+
+def subscription_disabled(
+    tenant_id: str, now_s: float, subscription_id: str, url: str, reason: str, failures: int
+) -> Event:
+    """The event saying a webhook subscription was disabled, and why."""
+    data = SubscriptionDisabledData(
+        subscription_id=subscription_id, url=url, reason=reason, consecutive_failures=failures
+    )
+    return _event(tenant_id, now_s, EventType.SUBSCRIPTION_DISABLED, data)
+
+
+def _event(
+    tenant_id: str,
+    now_s: float,
+    kind: EventType,
+    data: Payload,
+    escalation_id: str | None = None,
+    agent_id: str | None = None,
+    sequence: int | None = None,
+) -> Event:
+    return Event(
+        id=new_event_id(),
+        type=kind,
+        timestamp=datetime.fromtimestamp(now_s, UTC),
+        occurred_at_s=now_s,
+        tenant_id=tenant_id,
+        escalation_id=escalation_id,
+        agent_id=agent_id,
+        sequence=sequence,
+        data=data,
+    )

@@ -1,0 +1,264 @@
+"""Queries of the event outbox, the webhook subscriptions and their deliveries.
+
+Like :mod:`.repository`, every function takes the session; those acting for a tenant take the
+tenant and never touch another's rows. The delivery worker's queries (:func:`claim_due`,
+:func:`finish_attempt`) act for every tenant at once, by design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from routing.service.storage.models import (
+    EscalationRow,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+
+OUTBOX = cast(Table, OutboxEvent.__table__)
+SUBSCRIPTIONS = cast(Table, WebhookSubscription.__table__)
+DELIVERIES = cast(Table, WebhookDelivery.__table__)
+ESCALATIONS = cast(Table, EscalationRow.__table__)
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+
+
+# ------------------------------------------------------------------------------------ outbox
+def escalation_facts(
+    session: Session, tenant_id: str, ids: Iterable[str], with_context: Iterable[str] = ()
+) -> dict[str, tuple[int, str | None, dict[str, Any] | None]]:
+    """(last event sequence, agent, context or None) of each stored escalation in ``ids``; the
+    context (a larger column) only for those in ``with_context``."""
+    wanted, contexts = sorted(set(ids)), set(with_context)
+    if not wanted:
+        return {}
+    e = ESCALATIONS
+    rows = session.connection().execute(
+        select(e.c.id, e.c.event_seq, e.c.agent_id).where(e.c.tenant_id == tenant_id, e.c.id.in_(wanted))
+    )
+    out: dict[str, tuple[int, str | None, dict[str, Any] | None]] = {r[0]: (r[1], r[2], None) for r in rows}
+    if contexts & out.keys():
+        query = select(e.c.id, e.c.context).where(e.c.tenant_id == tenant_id, e.c.id.in_(contexts))
+        for esc_id, context in session.connection().execute(query):
+            out[esc_id] = (*out[esc_id][:2], context)
+    return out
+
+
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Append outbox rows in one statement; returns their positions, in the order given."""
+    if not rows:
+        return []
+    statement = OUTBOX.insert().returning(OUTBOX.c.position, sort_by_parameter_order=True)
+    return [r[0] for r in session.connection().execute(statement, list(rows))]
+
+
+def subscribers(session: Session, tenant_id: str) -> list[tuple[str, list[str]]]:
+    """(id, event types) of every enabled subscription of the tenant, oldest first."""
+    s = SUBSCRIPTIONS
+    query = (
+        select(s.c.id, s.c.event_types)
+        .where(s.c.tenant_id == tenant_id, s.c.enabled.is_(True))
+        .order_by(s.c.created_s, s.c.id)
+    )
+    return [(r[0], r[1]) for r in session.connection().execute(query)]
+
+
+def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(DELIVERIES.insert(), list(rows))
+
+
+def events_after(session: Session, tenant_id: str, after_position: int, limit: int) -> Sequence[OutboxEvent]:
+    """The tenant's events after ``after_position``, oldest first."""
+    query = select(OutboxEvent).where(
+        OutboxEvent.tenant_id == tenant_id, OutboxEvent.position > after_position
+    )
+    return session.scalars(query.order_by(OutboxEvent.position).limit(limit)).all()
+
+
+# ------------------------------------------------------------------------------------ subscriptions
+def add_subscription(session: Session, values: dict[str, Any]) -> None:
+    session.connection().execute(SUBSCRIPTIONS.insert(), [values])
+
+
+def subscriptions(session: Session, tenant_id: str) -> Sequence[WebhookSubscription]:
+    query = select(WebhookSubscription).where(WebhookSubscription.tenant_id == tenant_id)
+    return session.scalars(query.order_by(WebhookSubscription.created_s, WebhookSubscription.id)).all()
+
+
+def subscription(session: Session, tenant_id: str, subscription_id: str) -> WebhookSubscription | None:
+    row = session.get(WebhookSubscription, subscription_id)
+    return row if row is not None and row.tenant_id == tenant_id else None
+
+
+def delete_subscription(session: Session, tenant_id: str, subscription_id: str) -> bool:
+    """Delete the subscription and its delivery log; False if the tenant has no such subscription."""
+    s, d = SUBSCRIPTIONS, DELIVERIES
+    conn = session.connection()
+    gone = conn.execute(delete(s).where(s.c.tenant_id == tenant_id, s.c.id == subscription_id)).rowcount
+    conn.execute(delete(d).where(d.c.tenant_id == tenant_id, d.c.subscription_id == subscription_id))
+    return bool(gone)
+
+
+# ------------------------------------------------------------------------------------ deliveries
+def deliveries(
+    session: Session, tenant_id: str, subscription_id: str, after_id: int, limit: int
+) -> list[Row[Any]]:
+    """A page of a subscription's delivery log, oldest first, with each event's type."""
+    d, o = DELIVERIES, OUTBOX
+    query = (
+        select(d, o.c.type)
+        .join(o, o.c.id == d.c.event_id)
+        .where(d.c.tenant_id == tenant_id, d.c.subscription_id == subscription_id, d.c.id > after_id)
+        .order_by(d.c.id)
+        .limit(limit)
+    )
+    return list(session.connection().execute(query))
+
+
+def delivery(session: Session, tenant_id: str, subscription_id: str, event_id: str) -> Row[Any] | None:
+    d, o = DELIVERIES, OUTBOX
+    query = (
+        select(d, o.c.type)
+        .join(o, o.c.id == d.c.event_id)
+        .where(d.c.tenant_id == tenant_id, d.c.subscription_id == subscription_id, d.c.event_id == event_id)
+    )
+    return session.connection().execute(query).first()
+
+
+def reschedule(session: Session, delivery_id: int, now_s: float) -> None:
+    """Make a delivery due now for a fresh round of attempts (redelivery)."""
+    d = DELIVERIES
+    values = {"status": PENDING, "attempts": 0, "next_attempt_s": now_s, "claimed_until_s": None}
+    session.connection().execute(update(d).where(d.c.id == delivery_id).values(**values))
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery leased to one worker until ``lease_until_s``, with what sending it needs."""
+
+    delivery_id: int
+    tenant_id: str
+    subscription_id: str
+    event_id: str
+    attempts: int  # made before this one
+    url: str
+    secret: str
+    body: str
+    lease_until_s: float
+
+
+def claim_due(
+    session: Session, now_s: float, lease_until_s: float, limit: int, *, skip_locked: bool
+) -> list[Claimed]:
+    """Lease up to ``limit`` due deliveries, oldest event first, and return them.
+
+    Due: pending, its next attempt time reached, not leased (or the lease ran out), its
+    subscription enabled, and no earlier event of the same stream (escalation) still pending for
+    the same subscription -- so events of one escalation reach a subscriber in order. With
+    ``skip_locked`` (PostgreSQL) rows another transaction is claiming are skipped, not waited for;
+    on SQLite the write transaction (``BEGIN IMMEDIATE``) already makes the claim exclusive.
+    """
+    d, s, o = DELIVERIES, SUBSCRIPTIONS, OUTBOX
+    earlier = DELIVERIES.alias("earlier")
+    blocked = exists().where(
+        earlier.c.subscription_id == d.c.subscription_id,
+        earlier.c.stream == d.c.stream,
+        earlier.c.position < d.c.position,
+        earlier.c.status == PENDING,
+    )
+    due = (
+        select(d.c.id)
+        .where(
+            d.c.status == PENDING,
+            d.c.next_attempt_s <= now_s,
+            or_(d.c.claimed_until_s.is_(None), d.c.claimed_until_s < now_s),
+            d.c.subscription_id.in_(select(s.c.id).where(s.c.enabled.is_(True))),
+            ~blocked,
+        )
+        .order_by(d.c.position, d.c.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        due = due.with_for_update(of=d, skip_locked=True)
+    conn = session.connection()
+    ids = [r[0] for r in conn.execute(due)]
+    if not ids:
+        return []
+    conn.execute(update(d).where(d.c.id.in_(ids)).values(claimed_until_s=lease_until_s))
+    query = (
+        select(
+            d.c.id,
+            d.c.tenant_id,
+            d.c.subscription_id,
+            d.c.event_id,
+            d.c.attempts,
+            s.c.url,
+            s.c.secret,
+            o.c.body,
+        )
+        .join(s, s.c.id == d.c.subscription_id)
+        .join(o, o.c.id == d.c.event_id)
+        .where(d.c.id.in_(ids))
+        .order_by(d.c.position)
+    )
+    return [Claimed(*row, lease_until_s=lease_until_s) for row in conn.execute(query)]
+
+
+def finish_attempt(session: Session, claim: Claimed, values: dict[str, Any]) -> bool:
+    """Store the outcome of an attempt (``values``: columns to set) and release the lease.
+
+    Returns False, storing nothing, if the lease was lost meanwhile (ran out and another worker
+    claimed the delivery) or the delivery was deleted with its subscription.
+    """
+    d = DELIVERIES
+    statement = (
+        update(d)
+        .where(d.c.id == claim.delivery_id, d.c.claimed_until_s == claim.lease_until_s)
+        .values(**values, claimed_until_s=None)
+    )
+    return bool(session.connection().execute(statement).rowcount)
+
+
+def subscription_succeeded(session: Session, subscription_id: str) -> None:
+    s = SUBSCRIPTIONS
+    statement = (
+        update(s).where(s.c.id == subscription_id).values(consecutive_failures=0, failing_since_s=None)
+    )
+    session.connection().execute(statement)
+
+
+def subscription_failed(session: Session, subscription_id: str, now_s: float) -> tuple[int, float] | None:
+    """Count one more consecutive failure; returns (failures, failing since) of an enabled
+    subscription, None if it is gone or already disabled."""
+    s = SUBSCRIPTIONS
+    conn = session.connection()
+    conn.execute(
+        update(s)
+        .where(s.c.id == subscription_id)
+        .values(
+            consecutive_failures=s.c.consecutive_failures + 1,
+            failing_since_s=func.coalesce(s.c.failing_since_s, now_s),
+        )
+    )
+    query = select(s.c.consecutive_failures, s.c.failing_since_s).where(
+        s.c.id == subscription_id, s.c.enabled.is_(True)
+    )
+    row = conn.execute(query).first()
+    return None if row is None else (row[0], row[1])
+
+
+def disable_subscription(session: Session, subscription_id: str, now_s: float, reason: str) -> None:
+    s = SUBSCRIPTIONS
+    statement = (
+        update(s)
+        .where(s.c.id == subscription_id)
+        .values(enabled=False, disabled_s=now_s, disabled_reason=reason)
+    )
+    session.connection().execute(statement)

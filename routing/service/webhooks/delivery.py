@@ -1,0 +1,191 @@
+"""The delivery worker: sends due webhook deliveries, at least once, in order per escalation.
+
+One round (:meth:`DeliveryWorker.deliver_due`):
+
+1. **claim** up to ``batch_size`` due deliveries with a lease (``claimed_until_s``) in one write
+   transaction (:func:`routing.service.storage.outbox.claim_due`: ``FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL, so several instances share the work without sending one delivery twice at once);
+2. **send** them concurrently: POST the stored body with the Standard Webhooks headers
+   (:mod:`.signing`); a 2xx answer within ``timeout_s`` is a success, anything else a failure;
+3. **record** every outcome in one write transaction: delivered; or retried after a full-jitter
+   back-off, ``U(0, min(cap, base * 2**(n-1)))`` after the n-th failure; or ``failed`` after
+   ``max_attempts``. A subscription whose attempts failed ``disable_after_failures`` times in a
+   row, over at least ``disable_after_s``, is disabled and a ``subscription.disabled`` event is
+   written to the outbox in the same transaction.
+
+A worker that dies between 1 and 3 leaves leases that run out after ``lease_s``; the deliveries
+are then claimed again (at-least-once: receivers deduplicate on ``webhook-id``). Time comes from
+the injected clock and randomness from the injected generator; the HTTP client (and with it the
+transport: ``httpx.MockTransport`` in tests) is passed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from contextlib import suppress
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.orm import Session
+
+from routing.service import outbox
+from routing.service.clock import Clock
+from routing.service.events import subscription_disabled
+from routing.service.settings import WebhookSettings
+from routing.service.storage import outbox as store
+from routing.service.storage.database import Database
+from routing.service.webhooks.signing import headers
+
+__all__ = ["Attempt", "DeliveryWorker", "retry_delay_s"]
+
+log = logging.getLogger("handoff.service")
+USER_AGENT = "handoff-webhooks/1"
+
+
+def retry_delay_s(failures: int, base_s: float, cap_s: float, rng: random.Random) -> float:
+    """Full-jitter exponential back-off after the ``failures``-th failed attempt (>= 1):
+    uniform in ``[0, min(cap_s, base_s * 2**(failures-1))]``. Raise ValueError if failures < 1."""
+    if failures < 1:
+        raise ValueError(f"failures(={failures}) must be >= 1")
+    ceiling = min(cap_s, base_s * 2.0 ** min(failures - 1, 62))
+    return rng.uniform(0.0, ceiling)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """The outcome of one attempt: the HTTP status (None if no answer) or the error."""
+
+    claim: store.Claimed
+    at_s: float
+    status_code: int | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class DeliveryWorker:
+    """Claims, sends and records webhook deliveries; :meth:`run` loops until stopped.
+
+    ``rng`` drives the back-off jitter (seed it in tests). Thread-safe to :meth:`notify` from
+    any thread; one :meth:`run` at a time per worker.
+    """
+
+    def __init__(
+        self, db: Database, settings: WebhookSettings, clock: Clock, rng: random.Random | None = None
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    # ------------------------------------------------------------------------------------ a round
+    async def deliver_due(self, client: httpx.AsyncClient) -> int:
+        """One round: claim what is due now, send it, record the outcomes; returns the attempts made."""
+        claims = await asyncio.to_thread(self.claim)
+        if not claims:
+            return 0
+        attempts = await asyncio.gather(*(self.send(client, c) for c in claims))
+        await asyncio.to_thread(self.record, attempts)
+        return len(attempts)
+
+    def claim(self) -> list[store.Claimed]:
+        """Lease the deliveries due now (step 1)."""
+        now_s = self.clock.now_s()
+        with self.db.write() as s:
+            return store.claim_due(
+                s,
+                now_s,
+                now_s + self.settings.lease_s,
+                self.settings.batch_size,
+                skip_locked=not self.db.is_sqlite,
+            )
+
+    async def send(self, client: httpx.AsyncClient, claim: store.Claimed) -> Attempt:
+        """POST one delivery (step 2). Never raises: a failure is an :class:`Attempt` with an error."""
+        at_s = self.clock.now_s()
+        body = claim.body.encode()
+        signed = headers(claim.secret, claim.event_id, int(at_s), body)
+        request_headers = {**signed, "content-type": "application/json", "user-agent": USER_AGENT}
+        try:
+            async with client.stream(
+                "POST", claim.url, content=body, headers=request_headers, timeout=self.settings.timeout_s
+            ) as response:  # the body of the answer is never read: only its status counts
+                code = response.status_code
+        except httpx.HTTPError as exc:  # never the URL or the message: they may hold secrets
+            return Attempt(claim, at_s, None, type(exc).__name__)
+        return Attempt(claim, at_s, code, None if 200 <= code < 300 else f"HTTP {code}")
+
+    def record(self, attempts: list[Attempt]) -> None:
+        """Store the outcomes (step 3), disabling subscriptions that keep failing."""
+        cfg = self.settings
+        with self.db.write() as s:
+            for a in attempts:
+                made = a.claim.attempts + 1
+                values: dict[str, object] = {
+                    "attempts": made,
+                    "last_attempt_s": a.at_s,
+                    "last_status_code": a.status_code,
+                    "last_error": a.error,
+                }
+                if a.ok:
+                    values.update(status=store.DELIVERED, delivered_s=a.at_s)
+                elif made >= cfg.max_attempts:
+                    values.update(status=store.FAILED)
+                else:
+                    delay = retry_delay_s(made, cfg.backoff_base_s, cfg.backoff_cap_s, self.rng)
+                    values.update(next_attempt_s=a.at_s + delay)
+                if not store.finish_attempt(s, a.claim, values):
+                    continue  # the lease was lost: whoever holds it now records its own attempt
+                if a.ok:
+                    store.subscription_succeeded(s, a.claim.subscription_id)
+                    continue
+                streak = store.subscription_failed(s, a.claim.subscription_id, a.at_s)
+                if streak is not None:
+                    failures, since_s = streak
+                    if failures >= cfg.disable_after_failures and a.at_s - since_s >= cfg.disable_after_s:
+                        self._disable(s, a, failures)
+
+    def _disable(self, s: Session, a: Attempt, failures: int) -> None:
+        reason = f"{failures} consecutive failed attempts (last: {a.error})"
+        store.disable_subscription(s, a.claim.subscription_id, a.at_s, reason)
+        sub = store.subscription(s, a.claim.tenant_id, a.claim.subscription_id)
+        url = sub.url if sub is not None else ""
+        event = subscription_disabled(
+            a.claim.tenant_id, a.at_s, a.claim.subscription_id, url, reason, failures
+        )
+        outbox.append(s, a.claim.tenant_id, a.at_s, [event])
+        log.warning("webhook subscription %s disabled after %d failures", a.claim.subscription_id, failures)
+
+    # ------------------------------------------------------------------------------------ the loop
+    def notify(self) -> None:
+        """Something may be due now (an event was committed): wake the loop early. Any thread."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(wake.set)
+
+    async def run(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set: round after round while there is work, otherwise wait
+        ``interval_s`` or until :meth:`notify`. A failed round is logged and retried."""
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    made = await self.deliver_due(client)
+                except Exception as exc:  # storage down, ...: the next round retries from the rows
+                    log.error("webhook delivery round failed: %s", type(exc).__name__)
+                    made = 0
+                if made == 0:
+                    waits = [asyncio.ensure_future(e.wait()) for e in (stop, self._wake)]
+                    await asyncio.wait(waits, timeout=self.settings.interval_s, return_when="FIRST_COMPLETED")
+                    for w in waits:
+                        w.cancel()
+        finally:
+            self._loop = self._wake = None

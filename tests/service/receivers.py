@@ -1,0 +1,76 @@
+"""Webhook receivers for the tests, and a Standard Webhooks verifier written apart from the
+service's own signing code (hmac + hashlib + base64 straight from the specification)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+def verify(
+    secret: str, headers: Mapping[str, str], body: bytes, now_s: float, tolerance_s: float = 300
+) -> Any:
+    """The event in ``body`` if the Standard Webhooks headers prove it came from the holder of
+    ``secret`` within ``tolerance_s`` of ``now_s``; AssertionError otherwise."""
+    msg_id, timestamp = headers["webhook-id"], headers["webhook-timestamp"]
+    assert abs(now_s - int(timestamp)) <= tolerance_s, "timestamp out of tolerance"
+    assert secret.startswith("whsec_")
+    key = base64.b64decode(secret[len("whsec_") :])
+    mac = hmac.new(key, msg_id.encode() + b"." + timestamp.encode() + b"." + body, hashlib.sha256)
+    expected = base64.b64encode(mac.digest()).decode()
+    offered = [s.partition(",")[2] for s in headers["webhook-signature"].split(" ") if s.startswith("v1,")]
+    assert any(hmac.compare_digest(expected, s) for s in offered), "no signature matches"
+    event = json.loads(body)
+    assert event["id"] == msg_id
+    return event
+
+
+@dataclass
+class Hit:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+    @property
+    def event(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """Answers every webhook POST with ``status_of(request)`` (200 by default) and records it."""
+
+    status_of: Callable[[httpx.Request], int] = lambda _request: 200
+    hits: list[Hit] = field(default_factory=list)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        status = self.status_of(request)
+        self.hits.append(Hit(str(request.url), dict(request.headers), request.content, status))
+        return httpx.Response(status)
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def delivered(self, url: str | None = None) -> list[Any]:
+        """Events answered with a 2xx, in the order they arrived (to ``url`` only, if given)."""
+        return [h.event for h in self.hits if 200 <= h.status < 300 and (url is None or h.url == url)]
+
+
+def fail_first(n: int, status: int = 503) -> Callable[[httpx.Request], int]:
+    """An answer function: ``status`` for the first ``n`` requests, then 200."""
+    seen = [0]
+
+    def answer(_request: httpx.Request) -> int:
+        seen[0] += 1
+        return status if seen[0] <= n else 200
+
+    return answer
