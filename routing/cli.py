@@ -73,7 +73,8 @@ def route_command(
 
 
 def run_route(path: Path, as_json: bool, console: Console) -> None:
-    """Load, replay and print on ``console``: a table, or the decisions as JSON.
+    """Load, replay and print on ``console``: a table and every decision's explanation in words,
+    or the decisions as JSON (each explanation with its ``lines`` in words).
 
     Raise :class:`~routing.errors.InvalidInput` if the file is missing or not valid.
     """
@@ -104,24 +105,39 @@ def run_route(path: Path, as_json: bool, console: Console) -> None:
             _summary(getattr(d, "explanation", None)),
         )
     console.print(table)
+    _explanations(decisions, start_s, console)
 
 
 def _summary(explanation: Explanation | None) -> str:
+    """The table's "why" column: eligible of considered, and the winner's cost total."""
     if explanation is None:
         return ""
     parts = [f"eligible {explanation.eligible}/{explanation.considered}"]
-    counts = explanation.rejection_counts()
-    if counts:
-        parts.append("rejected: " + ", ".join(f"{rule} {n}" for rule, n in counts.items()))
     if explanation.winner_cost is not None:
-        c = explanation.winner_cost
-        parts.append(
-            f"cost {c.total:.2f} (surplus {c.proficiency_surplus:.2f}, pref {c.preferred_skill_miss:.2f}, "
-            f"tier {c.tier_distance:.2f}, load {c.load:.2f}, idle {c.idle:.2f})"
-        )
+        parts.append(f"cost {explanation.winner_cost.total:.2f}")
     if explanation.relaxation:
-        parts.append(f"relaxed: {explanation.relaxation}")
+        parts.append("relaxed")
     return "; ".join(parts)
+
+
+def _explanations(decisions: list[tuple[float, Decision]], start_s: float, console: Console) -> None:
+    """Below the table: every explained decision, then its explanation's lines, indented."""
+    from routing.decisions import Deferred, Offer, Queued
+
+    explained = [
+        (at, d, d.explanation)
+        for at, d in decisions
+        if isinstance(d, Offer | Queued | Deferred) and d.explanation is not None
+    ]
+    if not explained:
+        return
+    console.print()
+    console.print("Why", style="bold")
+    for at, d, explanation in explained:
+        who = f" {d.agent_id}" if isinstance(d, Offer) else ""
+        console.print(f"t+{at - start_s:.0f}s {d.escalation_id} {d.kind}{who}", markup=False, highlight=False)
+        for line in explanation.lines():
+            console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _detail(decision: Decision) -> str:

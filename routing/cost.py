@@ -162,3 +162,12 @@ class CostTerms:
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(v, 4) for k, v in asdict(self).items()}
+
+    def weighted(self, w: CostWeights) -> dict[str, float]:
+        """Term name -> weight x term, in :data:`COST_TERMS` order; they add up to ``total``
+        (within float rounding: the decision sums the static terms first)."""
+        return {name: getattr(w, name) * getattr(self, name) for name in COST_TERMS}
+
+
+#: The cost terms of :class:`CostTerms`, each weighted by the :class:`CostWeights` field of its name.
+COST_TERMS: tuple[str, ...] = ("proficiency_surplus", "preferred_skill_miss", "tier_distance", "load", "idle")

@@ -1,23 +1,137 @@
 """Why a routing decision came out as it did, and how the dispatcher captures it.
 
-An :class:`Explanation` tells how many agents were considered, how many were eligible, which rule
-rejected each of the others, the winner's cost terms, the relaxation step in force and the data
-residency rule that applies (:func:`residency_rule`). The
-rejected-agent lists are computed only when asked for (from masks captured at decision time), so
-explaining costs little when nobody reads it; :func:`explain` captures them.
+An :class:`Explanation` tells, in words a support manager reads:
+
+* how many agents were considered and eligible, and the rejected ones grouped by the first rule
+  they fail (in :data:`~routing.eligibility.RULE_ORDER`) with every other rule each also fails
+  (:meth:`Explanation.rejections`);
+* the winner's cost as weighted terms that add up to the total (:class:`CostPart`), and the
+  cheapest runners-up with the term that made them lose (:class:`RunnerUp`);
+* the priority as its parts: customer tier, urgency, trigger, aging (:class:`PriorityPart`);
+* the relaxation steps in force and whether the offer needed them, and the data residency rule
+  that applies (:func:`residency_rule`).
+
+Whatever depends on the moment (cost terms, runners-up, priority parts) is captured at decision
+time by :func:`explain`; the rejected-agent lists are computed only when asked for (from masks
+captured then), so explaining costs little when nobody reads them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from routing.cost import CostTerms, cost_terms_of
-from routing.eligibility import LIVE_RULES, Requirement, StaticEligibility, first_failures
+from routing.cost import COST_TERMS, CostTerms, aging_per_s, cost_terms_of, costs_now
+from routing.domain import Escalation
+from routing.eligibility import (
+    LIVE_RULES,
+    RULE_ORDER,
+    STATIC_RULES,
+    Requirement,
+    StaticEligibility,
+    first_failures,
+)
 from routing.roster import AgentTable, BoolArray
 from routing.settings import RoutingSettings
+
+#: Runners-up an explanation lists (the cheapest eligible agents after the winner).
+RUNNERS_UP = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CostPart:
+    """One weighted cost term: ``contribution`` = ``weight`` x ``value`` (the term, in [0, 1])."""
+
+    term: str
+    weight: float
+    value: float
+    contribution: float
+    description: str
+
+    def text(self) -> str:
+        """E.g. ``"idle 4 min: +0.45"``."""
+        return f"{self.description}: {self.contribution:+.2f}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "term": self.term,
+            "weight": round(self.weight, 4),
+            "value": round(self.value, 4),
+            "contribution": round(self.contribution, 4),
+            "description": self.description,
+            "text": self.text(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerUp:
+    """An eligible agent the winner beat: its total, and the term with the largest weighted
+    difference against the winner's (``lost_by`` > 0), or ``None`` when it cost no more (a tie,
+    or a batch solve that gave the winner's rival other work)."""
+
+    agent_id: str
+    total: float
+    lost_on: CostPart | None
+    lost_by: float
+
+    def text(self) -> str:
+        if self.lost_on is None:
+            return f"{self.agent_id} {self.total:.2f} (cost no more than the winner)"
+        return f"{self.agent_id} {self.total:.2f} (lost on {self.lost_on.description}, {self.lost_by:+.2f})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "agent_id": self.agent_id,
+            "total": round(self.total, 4),
+            "lost_on": None if self.lost_on is None else self.lost_on.term,
+            "lost_by": round(self.lost_by, 4),
+            "lost_on_description": None if self.lost_on is None else self.lost_on.description,
+            "text": self.text(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PriorityPart:
+    """One part of an escalation's priority (``customer_tier``, ``urgency``, ``trigger``, ``aging``)."""
+
+    part: str
+    value: float
+    description: str
+
+    def text(self) -> str:
+        return f"{self.description}: {self.value:+.2f}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "part": self.part,
+            "value": round(self.value, 4),
+            "description": self.description,
+            "text": self.text(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RejectionGroup:
+    """Agents whose first failed rule is ``rule``; ``also``: other rule -> how many of them fail it
+    too; ``agents``: (id, every rule it fails), at most the number asked for."""
+
+    rule: str
+    count: int
+    text: str
+    also: dict[str, int]
+    agents: list[tuple[str, list[str]]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "count": self.count,
+            "text": self.text,
+            "also": self.also,
+            "agents": [{"id": agent_id, "fails": fails} for agent_id, fails in self.agents],
+        }
 
 
 class Explanation:
@@ -28,9 +142,15 @@ class Explanation:
         "_masks",
         "_present",
         "_rejected",
+        "cost_parts",
         "priority",
+        "priority_parts",
         "relaxation",
+        "relaxation_needed",
+        "relaxation_steps",
+        "req",
         "residency",
+        "runners_up",
         "winner_cost",
     )
 
@@ -43,6 +163,13 @@ class Explanation:
         relaxation: str | None,
         winner_cost: CostTerms | None = None,
         residency: str | None = None,
+        *,
+        req: Requirement | None = None,
+        cost_parts: tuple[CostPart, ...] = (),
+        runners_up: tuple[RunnerUp, ...] = (),
+        priority_parts: tuple[PriorityPart, ...] = (),
+        relaxation_steps: tuple[str, ...] = (),
+        relaxation_needed: bool | None = None,
     ) -> None:
         self._agent_ids = agent_ids
         self._present = present
@@ -52,6 +179,12 @@ class Explanation:
         self.relaxation = relaxation
         self.winner_cost = winner_cost
         self.residency = residency
+        self.req = req
+        self.cost_parts = cost_parts
+        self.runners_up = runners_up
+        self.priority_parts = priority_parts
+        self.relaxation_steps = relaxation_steps
+        self.relaxation_needed = relaxation_needed
 
     @property
     def considered(self) -> int:
@@ -83,6 +216,66 @@ class Explanation:
             rule: int(failed.sum()) for rule, failed in first_failures(self._masks, self._present).items()
         }
 
+    def failed_rules(self, agent_id: str) -> list[str]:
+        """Every rule agent ``agent_id`` fails, in :data:`RULE_ORDER` (empty: eligible, or absent)."""
+        row = list(self._agent_ids).index(agent_id)
+        return self._fails_of(row) if self._present[row] else []
+
+    def rejections(self, max_agents: int | None = 50) -> list[RejectionGroup]:
+        """The rejected agents grouped by their first failed rule, largest group first (ties in
+        rule order), each with how many also fail each later rule and, for at most ``max_agents``
+        of them (``None``: all), every rule they fail."""
+        order = {rule: k for k, rule in enumerate(RULE_ORDER)}
+        groups = []
+        for rule, failed in first_failures(self._masks, self._present).items():
+            also = {
+                other: n
+                for other in RULE_ORDER
+                if other != rule and other in self._masks and (n := int((failed & ~self._masks[other]).sum()))
+            }
+            rows = np.flatnonzero(failed)[:max_agents].tolist()
+            agents = [(self._agent_ids[i], self._fails_of(i)) for i in rows]
+            count = int(failed.sum())
+            text = f"{count} {self.rule_phrase(rule)}"
+            if also:
+                text += " (also: " + ", ".join(f"{n} {self.rule_phrase(o)}" for o, n in also.items()) + ")"
+            groups.append(RejectionGroup(rule, count, text, also, agents))
+        groups.sort(key=lambda g: (-g.count, order[g.rule]))
+        return groups
+
+    def _fails_of(self, row: int) -> list[str]:
+        return [rule for rule in RULE_ORDER if rule in self._masks and not self._masks[rule][row]]
+
+    def rule_phrase(self, rule: str) -> str:
+        """What failing ``rule`` means for this requirement, in words ("off shift", "without legal")."""
+        return _rule_phrase(rule, self.req)
+
+    def lines(self) -> list[str]:
+        """The explanation as a few sentences a support manager reads."""
+        out = [f"eligible {self.eligible} of {self.considered}"]
+        groups = self.rejections(max_agents=0)
+        if groups:
+            rejected = sum(g.count for g in groups)
+            out[0] += f"; rejected {rejected}: " + ", ".join(g.text for g in groups)
+        if self.winner_cost is not None:
+            shown = [p.text() for p in self.cost_parts if round(p.contribution, 2) != 0]
+            out.append(f"cost {self.winner_cost.total:.2f} = " + (", ".join(shown) or "nothing"))
+        if self.runners_up:
+            out.append("runners-up: " + ", ".join(r.text() for r in self.runners_up))
+        if self.priority_parts:
+            shown = [p.text() for p in self.priority_parts if round(p.value, 2) != 0]
+            out.append(f"priority {self.priority:.2f} = " + ", ".join(shown))
+        if self.relaxation_steps:
+            text = "relaxed: " + "; ".join(self.relaxation_steps)
+            if self.relaxation_needed is not None:
+                text += (
+                    " (needed for this offer)" if self.relaxation_needed else " (not needed for this offer)"
+                )
+            out.append(text)
+        if self.residency:
+            out.append(self.residency)
+        return out
+
     def as_dict(self, max_ids_per_rule: int | None = 50) -> dict[str, Any]:
         """As JSON-ready data, listing at most ``max_ids_per_rule`` rejected ids per rule
         (``None``: all); the counts are always complete."""
@@ -96,6 +289,13 @@ class Explanation:
             "priority": round(self.priority, 4),
             "relaxation": self.relaxation,
             "residency": self.residency,
+            "rejections": [g.as_dict() for g in self.rejections(max_ids_per_rule)],
+            "cost_parts": [p.as_dict() for p in self.cost_parts],
+            "runners_up": [r.as_dict() for r in self.runners_up],
+            "priority_parts": [p.as_dict() for p in self.priority_parts],
+            "relaxation_steps": list(self.relaxation_steps),
+            "relaxation_needed": self.relaxation_needed,
+            "lines": self.lines(),
         }
 
     def __repr__(self) -> str:
@@ -115,12 +315,18 @@ def explain(
     now_s: float,
     settings: RoutingSettings,
     winner: int | None = None,
+    *,
+    escalation: Escalation | None = None,
+    level: int = 0,
+    unrelaxed: Requirement | None = None,
 ) -> Explanation:
     """The explanation of a decision about an escalation now demanding ``req``.
 
     ``entry`` is ``req``'s static eligibility, ``offered_before`` the agent rows the escalation was
     offered to already, ``priority`` its priority now, ``relaxation`` the step in force; with
-    ``winner`` (an agent row), the winner's cost terms are captured too.
+    ``winner`` (an agent row), the winner's cost terms and the runners-up are captured too. With
+    ``escalation``, the priority parts; ``level`` relaxation steps are listed, and with
+    ``unrelaxed`` (the requirement before relaxation) and a winner, whether the offer needed them.
     """
     masks = {name: rule(t, req) for name, rule in LIVE_RULES}
     masks.update(entry.rule_masks)
@@ -128,10 +334,161 @@ def explain(
     if offered_before:
         not_offered[list(offered_before)] = False
     masks["offered_before"] = not_offered
-    winner_cost = None if winner is None else cost_terms_of(entry, t, winner, now_s, settings)
+    present = t.present[: t.n].copy()
+    winner_cost = None
+    cost_parts: tuple[CostPart, ...] = ()
+    runners_up: tuple[RunnerUp, ...] = ()
+    needed = None
+    if winner is not None:
+        winner_cost = cost_terms_of(entry, t, winner, now_s, settings)
+        cost_parts = cost_parts_of(t, req, winner, now_s, settings, winner_cost)
+        runners_up = _runners_up(
+            t, req, entry, masks, present, winner, winner_cost, cost_parts, now_s, settings
+        )
+        if level and unrelaxed is not None:
+            needed = not all(bool(rule(t, unrelaxed)[winner]) for _, rule in STATIC_RULES)
+    priority_parts = () if escalation is None else priority_parts_of(escalation, now_s, settings)
     return Explanation(
-        t.ids, t.present[: t.n].copy(), masks, priority, relaxation, winner_cost, residency_rule(req)
+        t.ids,
+        present,
+        masks,
+        priority,
+        relaxation,
+        winner_cost,
+        residency_rule(req),
+        req=req,
+        cost_parts=cost_parts,
+        runners_up=runners_up,
+        priority_parts=priority_parts,
+        relaxation_steps=tuple(step.describe() for step in settings.relaxation[:level]),
+        relaxation_needed=needed,
     )
+
+
+def cost_parts_of(
+    t: AgentTable, req: Requirement, row: int, now_s: float, settings: RoutingSettings, terms: CostTerms
+) -> tuple[CostPart, ...]:
+    """Agent ``row``'s cost ``terms`` for ``req`` as weighted parts with their descriptions, in
+    :data:`~routing.cost.COST_TERMS` order; the contributions add up to ``terms.total``."""
+    weighted = terms.weighted(settings.weights)
+    words = _term_words(t, req, row, now_s)
+    return tuple(
+        CostPart(name, getattr(settings.weights, name), getattr(terms, name), weighted[name], words[name])
+        for name in COST_TERMS
+    )
+
+
+def priority_parts_of(
+    escalation: Escalation, now_s: float, settings: RoutingSettings
+) -> tuple[PriorityPart, ...]:
+    """The escalation's priority at ``now_s`` as customer tier, urgency, trigger and aging, the
+    parts :func:`~routing.cost.base_priority` and :func:`~routing.cost.aging_per_s` add up."""
+    p = settings.priority
+    tier = escalation.customer_tier
+    waited_s = max(now_s - escalation.created_s, 0.0)
+    return (
+        PriorityPart("customer_tier", p.customer_tier.get(tier, 1.0), f"customer tier {tier.value}"),
+        PriorityPart(
+            "urgency", p.urgency * escalation.urgency, f"urgency {escalation.urgency:g} x {p.urgency:g}"
+        ),
+        PriorityPart(
+            "trigger", p.trigger.get(escalation.trigger, 0.0), f"trigger {escalation.trigger.value}"
+        ),
+        PriorityPart("aging", aging_per_s(settings) * waited_s, f"waited {_duration(waited_s)}"),
+    )
+
+
+def _runners_up(
+    t: AgentTable,
+    req: Requirement,
+    entry: StaticEligibility,
+    masks: Mapping[str, BoolArray],
+    present: BoolArray,
+    winner: int,
+    winner_cost: CostTerms,
+    winner_parts: tuple[CostPart, ...],
+    now_s: float,
+    settings: RoutingSettings,
+) -> tuple[RunnerUp, ...]:
+    """The cheapest eligible agents other than ``winner``, at most :data:`RUNNERS_UP`."""
+    ok = present.copy()
+    for mask in masks.values():
+        ok &= mask
+    ok[winner] = False
+    rows = np.flatnonzero(ok)
+    if not rows.size:
+        return ()
+    totals = costs_now(entry.cost[rows], t, rows, now_s, settings)
+    best = rows[np.argsort(totals, kind="stable")[:RUNNERS_UP]].tolist()
+    out = []
+    for row in best:
+        terms = cost_terms_of(entry, t, row, now_s, settings)
+        parts = cost_parts_of(t, req, row, now_s, settings, terms)
+        diffs = [p.contribution - w.contribution for p, w in zip(parts, winner_parts, strict=True)]
+        k = int(np.argmax(diffs))
+        lost = diffs[k] > 0 and terms.total >= winner_cost.total
+        out.append(RunnerUp(t.ids[row], terms.total, parts[k] if lost else None, diffs[k] if lost else 0.0))
+    return tuple(out)
+
+
+def _term_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> dict[str, str]:
+    """Each cost term of agent ``row`` for ``req`` in the units a person reads."""
+
+    def prof(name: str) -> int:
+        col = t.skills.get(name)
+        return int(t.proficiency[row, col]) if col >= 0 else 0
+
+    surplus = ", ".join(f"{name} {prof(name)} vs {minimum} needed" for name, minimum in req.skills)
+    missed = [f"{name} >= {level}" for name, level in req.preferred if prof(name) < level]
+    if not req.preferred:
+        preferred = "no preferred skills"
+    elif missed:
+        preferred = f"preferred skills missed {len(missed)} of {len(req.preferred)} ({', '.join(missed)})"
+    else:
+        preferred = "preferred skills all met"
+    busy = int(t.load_total[row])
+    idle = (
+        f"busy with {busy}, not idle"
+        if busy
+        else f"idle {_duration(max(now_s - float(t.idle_since_s[row]), 0.0))}"
+    )
+    return {
+        "proficiency_surplus": "proficiency surplus " + (surplus or "none (no required skills)"),
+        "preferred_skill_miss": preferred,
+        "tier_distance": f"tier {int(t.tier[row])} for a tier-{req.complexity_tier} escalation",
+        "load": f"load {busy} of {int(t.cap_div[row])} slots",
+        "idle": idle,
+    }
+
+
+def _duration(seconds: float) -> str:
+    """``"40 s"``, ``"4 min"``, ``"1.5 min"``, ``"2.5 h"`` (one decimal at most)."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60, 1):g} min"
+    return f"{round(seconds / 3600, 1):g} h"
+
+
+def _rule_phrase(rule: str, req: Requirement | None) -> str:
+    """Failing ``rule`` in words, after a count ("4 off shift"); the rule's name without ``req``."""
+    if req is None:
+        return rule
+    demanded = req.skills + req.preferred if req.preferred_required else req.skills
+    phrases = {
+        "status": "not available",
+        "on_shift": "off shift",
+        "channel": f"no {req.channel.value} channel",
+        "skills": "without " + " or ".join(name for name, _ in demanded),
+        "proficiency": "below " + ", ".join(f"{name} >= {m}" for name, m in demanded),
+        "language": f"not speaking {req.language}",
+        "tier": f"tier outside {req.complexity_tier}-{req.max_agent_tier}",
+        "customer_tier_policy": f"below tier {req.policy_min_tier} (customer-tier policy)",
+        "region": "outside region " + " or ".join(sorted(req.regions or ())),
+        "capacity": f"no free {req.channel.value} slot",
+        "offered_before": "offered it already",
+    }
+    return phrases.get(rule, rule)
 
 
 def residency_rule(req: Requirement) -> str | None:

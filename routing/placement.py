@@ -109,7 +109,18 @@ class Placement:
         relaxation = self._relaxation.describe(esc.level) if esc.level else None
         priority = esc.key + self._aging * now_s
         return explain(
-            self._table, esc.req, entry, esc.excluded, priority, relaxation, now_s, self._settings, winner
+            self._table,
+            esc.req,
+            entry,
+            esc.excluded,
+            priority,
+            relaxation,
+            now_s,
+            self._settings,
+            winner,
+            escalation=esc.spec,
+            level=esc.level,
+            unrelaxed=esc.ladder.reqs[0],
         )
 
     def _deferral(self, esc: LiveEscalation, now_s: float) -> Deferral | None:

@@ -153,3 +153,43 @@ def test_usage_prints_brackets_as_written_and_exits_2() -> None:
     result = CliRunner().invoke(app, ["broken"])
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: pip install 'handoff[service]' for [bold]this[/bold]"
+
+
+def test_route_example_explains_each_decision_in_words() -> None:
+    result = invoke(str(EXAMPLE))
+    assert result.exit_code == 0, result.output
+    why = result.stdout[result.stdout.index("\nWhy\n") :].splitlines()
+    first = why.index("t+0s esc-1001 offer ben")
+    assert why[first + 1 : first + 4] == [
+        "  eligible 2 of 5; rejected 3: 2 off shift (also: 1 without billing, 1 tier outside 1-2, "
+        "1 outside region eu), 1 without billing (also: 1 tier outside 1-2)",
+        "  cost 1.00 = idle 0 s: +1.00",
+        "  runners-up: ana 1.75 (lost on proficiency surplus billing 4 vs 2 needed, +0.50)",
+    ]
+    assert "  priority 5.20 = customer tier vip: +4.00, urgency 0.6 x 2: +1.20" in why
+    deferred = why.index("t+20s esc-1004 deferred")
+    assert why[deferred + 1].startswith("  eligible 0 of 5; rejected 5: 2 off shift")
+    relaxed = why.index("t+70s esc-1006 offer ben")
+    assert why[relaxed + 4] == (
+        "  relaxed: after 10s: preferred skills no longer required; "
+        "after 30s: minimum proficiency lowered by 1 (needed for this offer)"
+    )
+
+
+def test_route_example_json_explanations_add_up() -> None:
+    rows = route_json(EXAMPLE)
+    explained = [row for row in rows if row.get("explanation")]
+    assert {row["kind"] for row in explained} == {"offer", "queued", "deferred"}
+    for row in explained:
+        e = row["explanation"]
+        assert e["lines"]
+        assert e["lines"][0].startswith(f"eligible {e['eligible']} of {e['considered']}")
+        assert sum(p["value"] for p in e["priority_parts"]) == pytest.approx(e["priority"], abs=1e-3)
+        assert sum(g["count"] for g in e["rejections"]) == sum(e["rejected_counts"].values())
+        if row["kind"] == "offer":
+            total = sum(p["contribution"] for p in e["cost_parts"])
+            assert total == pytest.approx(e["winner_cost"]["total"], abs=1e-3)
+    ben_first = next(row for row in rows if row["kind"] == "offer")["explanation"]
+    assert [(r["agent_id"], r["lost_on"]) for r in ben_first["runners_up"]] == [
+        ("ana", "proficiency_surplus")
+    ]
