@@ -1,5 +1,5 @@
 """Assembly of the service: settings -> storage (migrated) -> core -> FastAPI app + tick loop +
-webhook delivery worker.
+webhook delivery worker + event stream hub.
 
 :func:`create_app` is the one place the parts meet. Tests pass a :class:`~routing.service.clock.ManualClock`,
 ``tick_interval_s=0`` and ``webhooks.interval_s=0``, and tick and deliver by hand
@@ -10,22 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from types import FrameType
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from routing.service import tenants
-from routing.service.api import agents, escalations, health, offers, problems, queues, webhooks
+from routing.service.api import agents, escalations, events, health, offers, problems, queues, webhooks
 from routing.service.api.auth import KeyCache
 from routing.service.clock import Clock, SystemClock
 from routing.service.core import RoutingService
 from routing.service.metrics import Metrics
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
+from routing.service.stream import EventHub
 from routing.service.webhooks.delivery import DeliveryWorker
 from routing.service.webhooks.subscriptions import Subscriptions
 
@@ -54,6 +58,37 @@ class TickLoop:
                 self.service.tick_due()
             except Exception as exc:  # keep ticking: the next round retries from storage
                 log.error("tick failed: %s", type(exc).__name__)
+
+
+def _end_streams_on_exit_signal(hub: EventHub) -> Callable[[], None]:
+    """Make SIGINT/SIGTERM end the open event streams first, then do what they did before.
+
+    uvicorn waits for open responses to finish before it runs the lifespan's shutdown, and an
+    event stream never finishes by itself: without this, a signal would hang on open streams.
+    Only possible in the main thread (not under TestClient); returns what undoes it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous: dict[int, Any] = {}
+
+    def handler(sig: int, frame: FrameType | None) -> None:
+        hub.close_threadsafe()
+        before = previous.get(sig)
+        if callable(before):
+            before(sig, frame)
+        elif sig == signal.SIGINT:
+            raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.getsignal(sig)
+        signal.signal(sig, handler)
+
+    def undo() -> None:
+        for sig, before in previous.items():
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, before)
+
+    return undo
 
 
 def create_app(
@@ -85,7 +120,11 @@ def create_app(
             key = tenants.provision(db, "default", now_s=clock.now_s())
             print(f"handoff: created tenant 'default'; its API key (shown once): {key}", file=sys.stderr)
         worker = DeliveryWorker(db, settings.webhooks, clock)
-        service = RoutingService(db, settings.routing, clock, Metrics(), on_deliveries=worker.notify)
+        hub = EventHub(db, settings.stream)
+        service = RoutingService(
+            db, settings.routing, clock, Metrics(), on_deliveries=worker.notify, on_events=hub.notify
+        )
+        app.state.events = hub
         app.state.service = service
         app.state.keys = KeyCache()
         app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
@@ -100,9 +139,15 @@ def create_app(
             if settings.webhooks.interval_s > 0
             else None
         )
+        polling = asyncio.create_task(hub.run(), name="handoff-events")
+        restore_signals = _end_streams_on_exit_signal(hub)
         try:
             yield
         finally:
+            restore_signals()
+            await hub.close()
+            with suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(polling, timeout=5)
             stop.set()
             if delivering is not None:
                 with suppress(asyncio.TimeoutError, asyncio.CancelledError):
@@ -119,7 +164,7 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (escalations, agents, offers, queues, webhooks, health):
+    for module in (escalations, agents, offers, queues, webhooks, events, health):
         app.include_router(module.router)
     return app
 

@@ -37,9 +37,11 @@ from routing.service.schemas import (
     CompletionIn,
     EscalationCreate,
     EscalationCreated,
+    EscalationPosition,
     EscalationView,
     OfferAccepted,
     OfferDeclined,
+    PendingOffer,
     QueuesView,
     StatusIn,
 )
@@ -67,12 +69,13 @@ class RoutingService:
         clock: Clock,
         metrics: Metrics,
         on_deliveries: Callable[[], None] | None = None,
+        on_events: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
-        self.work = UnitOfWork(db, settings, clock, metrics, on_deliveries)
+        self.work = UnitOfWork(db, settings, clock, metrics, on_deliveries, on_events)
 
     # ============================================================================ escalations
     def create_escalation(
@@ -313,6 +316,35 @@ class RoutingService:
         """Every stored agent of the tenant, in the order they were created."""
         with self.db.read() as s:
             return [views.agent_view(s, tenant_id, row, None) for row in repo.agents(s, tenant_id)]
+
+    def agent_offers(self, tenant_id: str, agent_id: str) -> list[PendingOffer]:
+        """The agent's offers awaiting an answer now (committed rows). Raise
+        :class:`UnknownAgent` if the tenant has no such agent."""
+        with self.db.read() as s:
+            return views.pending_offers(s, tenant_id, agent_id, self.clock.now_s())
+
+    def position(self, tenant_id: str, escalation_id: str) -> EscalationPosition:
+        """Where the escalation stands now: position, ETA and reason if queued (recomputed on each
+        call, after time has passed), else its state. Stores nothing: the tenant's version stays.
+        Raise :class:`UnknownEscalation` if the tenant has no such escalation."""
+        stored = self._stored_state(tenant_id, escalation_id)
+        if stored is EscalationState.QUEUED:
+            try:
+                return self.work.peek(
+                    tenant_id, lambda d, now_s: views.escalation_position(d, escalation_id, now_s)
+                )
+            except UnknownEscalation:  # finished between the two reads: say so from the rows
+                stored = self._stored_state(tenant_id, escalation_id)
+        return EscalationPosition(
+            escalation_id=escalation_id, state=stored, position=None, eta_s=None, reason=None
+        )
+
+    def _stored_state(self, tenant_id: str, escalation_id: str) -> EscalationState:
+        with self.db.read() as s:
+            row = repo.escalation(s, tenant_id, escalation_id)
+            if row is None:
+                raise UnknownEscalation(escalation_id)
+            return EscalationState(row.state)
 
     def queues(self, tenant_id: str) -> QueuesView:
         """Depth, oldest wait and ETA per segment (channel + required skills), after time passes."""

@@ -52,7 +52,7 @@ from routing.decisions import (
     Relaxed,
 )
 from routing.domain import AgentStatus, DeferralMode, EscalationState
-from routing.service.schemas import at
+from routing.service.schemas import ContextSummary, at
 
 __all__ = [
     "AgentStatusData",
@@ -92,15 +92,6 @@ class EventType(StrEnum):
 
 
 _DATA = ConfigDict(extra="forbid")
-
-
-class ContextSummary(BaseModel):
-    """What an offered agent sees before accepting: never the transcript or account data."""
-
-    model_config = _DATA
-    summary: str = ""
-    intent: str | None = None
-    reason: str = ""
 
 
 class OfferedData(BaseModel):
@@ -248,9 +239,7 @@ _REVOKED_TYPES = {  # the reasons the dispatcher gives (routing/dispatcher.py) -
 def _typed(d: Decision, facts: EscalationFacts) -> tuple[EventType, Payload]:
     """The type and payload of the event reporting ``d``."""
     if isinstance(d, Offer):
-        context = ContextSummary.model_validate(
-            {k: v for k, v in (facts.context or {}).items() if k in ContextSummary.model_fields}
-        )
+        context = ContextSummary.of(dict(facts.context) if facts.context is not None else None)
         offered = OfferedData(
             offer_id=offer_ids.to_api(d.offer_id),
             agent_id=d.agent_id,

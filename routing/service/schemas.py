@@ -172,6 +172,47 @@ class OfferDeclined(BaseModel):
     next_decision: DecisionOut | None = Field(description="Where the escalation went instead.")
 
 
+class ContextSummary(BaseModel):
+    """What an offered agent sees before accepting: never the transcript or account data."""
+
+    model_config = ConfigDict(extra="forbid")
+    summary: str = ""
+    intent: str | None = None
+    reason: str = ""
+
+    @classmethod
+    def of(cls, context: dict[str, Any] | None) -> ContextSummary:
+        """The summary of a stored context packet (JSON), dropping everything else."""
+        return cls.model_validate({k: v for k, v in (context or {}).items() if k in cls.model_fields})
+
+
+class PendingOffer(BaseModel):
+    """An offer awaiting the agent's answer."""
+
+    model_config = _OUT
+    offer_id: str
+    escalation_id: str
+    channel: str
+    expires_at: datetime
+    expires_in_s: float = Field(description="Seconds left to accept, from now (>= 0).")
+    context: ContextSummary
+
+
+class EscalationPosition(BaseModel):
+    """Where an escalation stands now. Only a queued one has a position and an ETA."""
+
+    model_config = _OUT
+    escalation_id: str
+    state: EscalationState
+    position: int | None = Field(
+        description="1-based among those competing for the same agents; null unless queued."
+    )
+    eta_s: float | None = Field(
+        description="Estimated wait to an offer; null unless queued or if nobody eligible is staffed."
+    )
+    reason: str | None = Field(description="Why it waits; null unless queued.")
+
+
 class Completed(BaseModel):
     model_config = _OUT
     escalation_id: str

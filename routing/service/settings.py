@@ -45,6 +45,19 @@ class WebhookSettings(BaseModel):
     )
 
 
+class StreamSettings(BaseModel):
+    """The Server-Sent Events stream ``GET /v1/events/stream`` (``HANDOFF_STREAM__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    heartbeat_s: float = Field(15.0, gt=0, description="A comment line after this long without an event.")
+    poll_interval_s: float = Field(
+        0.25, gt=0, description="How often the outbox is polled for events committed by other instances."
+    )
+    max_streams: int = Field(100, ge=0, description="Open streams per process; one more gets 503.")
+    batch_size: int = Field(500, ge=1, le=10_000, description="Events read from the outbox per query.")
+
+
 class ServiceSettings(BaseSettings):
     """Everything ``handoff serve`` is configured by. Nested fields use ``__`` in env names."""
 
@@ -67,3 +80,4 @@ class ServiceSettings(BaseSettings):
     bootstrap_api_key: SecretStr | None = Field(None, description="API key (all scopes) of bootstrap_tenant.")
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    stream: StreamSettings = Field(default_factory=StreamSettings)

@@ -11,7 +11,8 @@ per tenant together with the tenant's ``version`` (committed events so far). An 
    event, writes the changed agents and escalations, the audit rows, the events of every decision
    with their webhook deliveries (the outbox, :mod:`routing.service.outbox`) and the new version;
 4. commits, and only then returns (so a 201 always means "stored"), after telling ``on_deliveries``
-   (the delivery worker) when deliveries were created.
+   (the delivery worker) when deliveries were created and ``on_events`` (the event stream's hub,
+   :mod:`routing.service.stream`) when events were.
 
 A failed event rolls back and drops the cached dispatcher (it may be ahead of the rows).
 """
@@ -86,8 +87,9 @@ def stored_spec(row: EscalationRow) -> EscalationIn:
 
 class UnitOfWork:
     """Applies events to tenants' dispatchers: one at a time per tenant, each in one database
-    transaction, the dispatcher cached between them. ``on_deliveries`` is called (in the
-    committing thread) after a commit that created webhook deliveries. Thread-safe."""
+    transaction, the dispatcher cached between them. ``on_deliveries`` and ``on_events`` are
+    called (in the committing thread) after a commit that created webhook deliveries, or events.
+    Thread-safe."""
 
     def __init__(
         self,
@@ -96,12 +98,14 @@ class UnitOfWork:
         clock: Clock,
         metrics: Metrics,
         on_deliveries: Callable[[], None] | None = None,
+        on_events: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
         self.on_deliveries = on_deliveries
+        self.on_events = on_events
         self._cache: dict[str, _Cached] = {}
         self._in_flight: set[tuple[str, str]] = set()
         self._in_flight_lock = threading.Lock()
@@ -138,6 +142,8 @@ class UnitOfWork:
         self.metrics.record(name, tx.decisions)
         if tx.deliveries and self.on_deliveries is not None:
             self.on_deliveries()
+        if tx.decisions and self.on_events is not None:  # one event per decision (outbox)
+            self.on_events()
         return result
 
     @contextmanager
@@ -157,8 +163,21 @@ class UnitOfWork:
             with self._in_flight_lock:
                 self._in_flight.discard(flight)
 
-    def rebuild(self, session: Session, tenant_id: str, now_s: float) -> Dispatcher:
-        """A dispatcher holding exactly the stored state of the tenant."""
+    def peek(self, tenant_id: str, read: Callable[[Dispatcher, float], T]) -> T:
+        """``read`` the tenant's routing state now, storing nothing and leaving the version alone.
+
+        ``read`` gets a private dispatcher built from the committed rows, after time has passed
+        (``advance_to(now)``); what time changed is the background tick's to store. It costs a
+        rebuild (rows of the tenant's agents and active escalations), never the tenant's lock.
+        """
+        with self.db.read() as session:
+            now_s = self.clock.now_s()
+            d = self.rebuild(session, tenant_id, now_s, quiet=True)
+        d.advance_to(now_s)
+        return read(d, now_s)
+
+    def rebuild(self, session: Session, tenant_id: str, now_s: float, *, quiet: bool = False) -> Dispatcher:
+        """A dispatcher holding exactly the stored state of the tenant (logged unless ``quiet``)."""
         d = Dispatcher(self.settings, keep_finished=False)
         agents = repo.agents(session, tenant_id)
         for row in agents:
@@ -166,9 +185,13 @@ class UnitOfWork:
         escalations = repo.active_escalations(session, tenant_id)
         for esc in escalations:
             d.restore_escalation(stored_spec(esc).to_domain(), repo.escalation_snapshot(esc))
-        log.info(
-            "rebuilt tenant %s: %d agents, %d active escalations", tenant_id, len(agents), len(escalations)
-        )
+        if not quiet:
+            log.info(
+                "rebuilt tenant %s: %d agents, %d active escalations",
+                tenant_id,
+                len(agents),
+                len(escalations),
+            )
         return d
 
     def _store(self, tx: Transaction) -> None:

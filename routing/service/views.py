@@ -9,6 +9,7 @@ from the unit of work (:mod:`routing.service.unit_of_work`). Offer ids appear in
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,15 +19,18 @@ from routing import offer_ids
 from routing.decisions import Decision, Deferred, Offer, Queued
 from routing.dispatcher import Dispatcher
 from routing.domain import EscalationState
-from routing.errors import UnknownEscalation
+from routing.errors import UnknownAgent, UnknownEscalation
 from routing.schemas import ContextPacket
 from routing.service.schemas import (
     AgentView,
     AuditEntry,
     AuditPage,
+    ContextSummary,
     DecisionOut,
+    EscalationPosition,
     EscalationView,
     HistoryEntry,
+    PendingOffer,
     QueueSegment,
     QueuesView,
     at,
@@ -38,8 +42,10 @@ __all__ = [
     "agent_view",
     "audit_page",
     "decision_out",
+    "escalation_position",
     "escalation_view",
     "first_routing",
+    "pending_offers",
     "queue_depths",
     "queues_view",
 ]
@@ -150,6 +156,55 @@ def agent_view(s: Session, tenant_id: str, row: AgentRow, d: Dispatcher | None) 
         status=row.status,
         load=dict(load),
         missed_offers=row.missed_offers,
+    )
+
+
+def pending_offers(s: Session, tenant_id: str, agent_id: str, now_s: float) -> list[PendingOffer]:
+    """The agent's offers still open at ``now_s``, soonest expiry first. Raise
+    :class:`UnknownAgent` if the tenant has no such agent."""
+    if repo.agent(s, tenant_id, agent_id) is None:
+        raise UnknownAgent(agent_id)
+    e = EscalationRow
+    rows = s.execute(
+        select(e.id, e.offer_id, e.offer_expires_at_s, e.spec, e.context)
+        .where(
+            e.tenant_id == tenant_id,
+            e.agent_id == agent_id,
+            e.state == EscalationState.OFFERED.value,
+            e.offer_expires_at_s > now_s,  # expired, not yet ticked: no longer acceptable
+        )
+        .order_by(e.offer_expires_at_s, e.id)
+    )
+    return [
+        PendingOffer(
+            offer_id=offer_ids.to_api(offer_id),
+            escalation_id=esc_id,
+            channel=str(spec["channel"]),
+            expires_at=datetime.fromtimestamp(expires_s, UTC),
+            expires_in_s=round(max(0.0, expires_s - now_s), 3),
+            context=ContextSummary.of(context),
+        )
+        for esc_id, offer_id, expires_s, spec, context in rows
+        if offer_id is not None
+    ]
+
+
+def escalation_position(d: Dispatcher, escalation_id: str, now_s: float) -> EscalationPosition:
+    """Position, ETA and reason of a queued escalation of ``d`` at ``now_s``; only the state of
+    one that is not queued. Raise :class:`UnknownEscalation` if ``d`` does not hold it (never
+    arrived, or finished)."""
+    state = d.state_of(escalation_id)
+    if state is not EscalationState.QUEUED:
+        return EscalationPosition(
+            escalation_id=escalation_id, state=state, position=None, eta_s=None, reason=None
+        )
+    position, eta_s = d.queue_estimate(escalation_id, now_s)
+    return EscalationPosition(
+        escalation_id=escalation_id,
+        state=state,
+        position=position,
+        eta_s=None if eta_s is None else round(eta_s, 3),
+        reason=d.waiting_reason(escalation_id, now_s),
     )
 
 

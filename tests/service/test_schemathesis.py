@@ -30,7 +30,9 @@ app = create_app(
     clock=_CLOCK,
     webhook_transport=_NOWHERE,
 )
-schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+# The event stream never ends by itself, and an ASGI call returns only once the body has: it is
+# tested against a real server instead (tests/service/test_stream.py).
+schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path="/v1/events/stream")
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,

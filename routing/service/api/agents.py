@@ -8,7 +8,7 @@ from routing.errors import FieldProblem, InvalidInput
 from routing.service.api.auth import Read, WriteAgents
 from routing.service.api.deps import PathId, Service
 from routing.service.api.problems import responses
-from routing.service.schemas import AgentUpsert, AgentView, StatusIn
+from routing.service.schemas import AgentUpsert, AgentView, PendingOffer, StatusIn
 
 router = APIRouter(prefix="/v1/agents", tags=["agents"])
 
@@ -50,3 +50,13 @@ def get_agent(agent_id: PathId, tenant: Read, service: Service) -> AgentView:
 def set_status(agent_id: PathId, body: StatusIn, tenant: WriteAgents, service: Service) -> AgentView:
     """Presence change. Going offline withdraws the agent's pending offers (re-routed elsewhere)."""
     return service.set_agent_status(tenant, agent_id, body)
+
+
+@router.get(
+    "/{agent_id}/offers", response_model=list[PendingOffer], responses=responses(401, 403, 404, 422, 503)
+)
+def agent_offers(agent_id: PathId, tenant: Read, service: Service) -> list[PendingOffer]:
+    """The agent's offers awaiting an answer, soonest expiry first, each with what the agent sees
+    before accepting (summary, intent, reason; never the transcript). Accept one with
+    ``POST /v1/offers/{offer_id}/accept``."""
+    return service.agent_offers(tenant, agent_id)

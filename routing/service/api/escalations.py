@@ -16,6 +16,7 @@ from routing.service.schemas import (
     CompletionIn,
     EscalationCreate,
     EscalationCreated,
+    EscalationPosition,
     EscalationView,
 )
 
@@ -56,6 +57,18 @@ def create_escalation(
 def get_escalation(escalation_id: PathId, tenant: Read, service: Service) -> EscalationView:
     """State, every decision with its explanation, and the context packet."""
     return service.escalation(tenant, escalation_id)
+
+
+@router.get(
+    "/{escalation_id}/position",
+    response_model=EscalationPosition,
+    responses=responses(401, 403, 404, 422, 503),
+)
+def get_position(escalation_id: PathId, tenant: Read, service: Service) -> EscalationPosition:
+    """Live position, ETA and reason of a queued escalation, recomputed on each call. An
+    escalation that is not queued (offered, assigned, deferred, finished) is a 200 with its
+    ``state`` and null ``position``, ``eta_s`` and ``reason``."""
+    return service.position(tenant, escalation_id)
 
 
 @router.post(

@@ -82,6 +82,48 @@ def events_after(session: Session, tenant_id: str, after_position: int, limit: i
     return session.scalars(query.order_by(OutboxEvent.position).limit(limit)).all()
 
 
+def last_position(session: Session, tenant_id: str | None = None) -> int:
+    """The position of the newest event (of the tenant, or of any); 0 before any."""
+    query = select(func.max(OUTBOX.c.position))
+    if tenant_id is not None:
+        query = query.where(OUTBOX.c.tenant_id == tenant_id)
+    return int(session.connection().execute(query).scalar() or 0)
+
+
+def position_of(session: Session, tenant_id: str, event_id: str) -> int | None:
+    """The position of the tenant's event ``event_id``; None if the tenant has no such event."""
+    o = OUTBOX
+    query = select(o.c.position).where(o.c.tenant_id == tenant_id, o.c.id == event_id)
+    found = session.connection().execute(query).scalar()
+    return None if found is None else int(found)
+
+
+def stream_page(
+    session: Session,
+    tenant_id: str,
+    after_position: int,
+    limit: int,
+    *,
+    agent_id: str | None = None,
+    escalation_id: str | None = None,
+    types: Sequence[str] = (),
+) -> list[tuple[int, str, str, str]]:
+    """(position, id, type, body) of up to ``limit`` of the tenant's events after
+    ``after_position`` that match every filter given, oldest first."""
+    o = OUTBOX
+    query = select(o.c.position, o.c.id, o.c.type, o.c.body).where(
+        o.c.tenant_id == tenant_id, o.c.position > after_position
+    )
+    if agent_id is not None:
+        query = query.where(o.c.agent_id == agent_id)
+    if escalation_id is not None:
+        query = query.where(o.c.escalation_id == escalation_id)
+    if types:
+        query = query.where(o.c.type.in_(sorted(set(types))))
+    rows = session.connection().execute(query.order_by(o.c.position).limit(limit))
+    return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
 # ------------------------------------------------------------------------------------ subscriptions
 def add_subscription(session: Session, values: dict[str, Any]) -> None:
     session.connection().execute(SUBSCRIPTIONS.insert(), [values])

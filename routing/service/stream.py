@@ -1,0 +1,190 @@
+"""The event stream: Server-Sent Events read from the outbox, for agent desktops and supervisors.
+
+The outbox (:mod:`routing.service.outbox`) is the only source: a stream is a cursor on the
+outbox's ``position`` column, so it sees exactly the committed events, in commit order, whichever
+instance committed them, and a client that reconnects with the id of the last event it received
+(``Last-Event-ID``) gets every event after it, none twice.
+
+One :class:`EventHub` per process wakes the streams: it looks at the newest position every
+``poll_interval_s`` (events committed by other instances, or by the webhook worker) and at once
+when this process commits events (:meth:`EventHub.notify`, called by the unit of work). A woken
+stream reads its tenant's events after its cursor, with its filters. The hub caps the open
+streams (``max_streams``) and ends them all on :meth:`EventHub.close` (shutdown).
+
+Frames: ``id: <event id>``, ``event: <type>``, ``data: <the event JSON, as webhooks send it>``;
+a comment ``: heartbeat`` after ``heartbeat_s`` without an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+
+from routing.service.settings import StreamSettings
+from routing.service.storage import outbox as store
+from routing.service.storage.database import Database
+
+__all__ = ["EventHub", "Slot", "StreamFilter", "frame"]
+
+log = logging.getLogger("handoff.service")
+
+HEARTBEAT = b": heartbeat\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamFilter:
+    """Which of a tenant's events a stream carries: all filters given must match."""
+
+    tenant_id: str
+    agent_id: str | None = None
+    escalation_id: str | None = None
+    types: Sequence[str] = ()
+
+
+def frame(event_id: str, event_type: str, body: str) -> bytes:
+    """One SSE message. ``body`` is one line of JSON (no newline can split the ``data:`` field)."""
+    return f"id: {event_id}\nevent: {event_type}\ndata: {body}\n\n".encode()
+
+
+class Slot:
+    """One of the hub's ``max_streams`` places, held by one open stream; :meth:`release` gives it
+    back (idempotent: both the stream's end and its response's end call it)."""
+
+    def __init__(self, hub: EventHub) -> None:
+        self._hub: EventHub | None = hub
+
+    def release(self) -> None:
+        if self._hub is not None:
+            self._hub.open_streams -= 1
+            self._hub = None
+
+
+class EventHub:
+    """Wakes the open streams of this process when events were committed; caps and ends them.
+
+    :meth:`run` is the poll loop (one per process); :meth:`notify` may be called from any thread.
+    """
+
+    def __init__(self, db: Database, settings: StreamSettings) -> None:
+        self.db = db
+        self.settings = settings
+        self.open_streams = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._changed = asyncio.Event()  # replaced by a fresh one each time it is set
+        self._closed = asyncio.Event()
+        self._last = 0
+
+    # ------------------------------------------------------------------------------------ waking
+    def notify(self) -> None:
+        """Events were committed here: look at the outbox now, not at the next poll. Any thread."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(wake.set)
+
+    async def run(self) -> None:
+        """Poll the newest outbox position until :meth:`close`; wake the streams when it moved."""
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        try:
+            while not self._closed.is_set():
+                self._wake.clear()
+                try:  # nobody to wake: spare the query
+                    last = await asyncio.to_thread(self._newest) if self.open_streams else self._last
+                except Exception as exc:  # storage down: streams keep waiting, the next poll retries
+                    log.error("event stream poll failed: %s", type(exc).__name__)
+                    last = self._last
+                if last != self._last:
+                    self._last = last
+                    self._changed.set()
+                    self._changed = asyncio.Event()
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_interval_s)
+        finally:
+            self._loop = self._wake = None
+
+    def _newest(self) -> int:
+        with self.db.read() as s:
+            return store.last_position(s)
+
+    async def close(self) -> None:
+        """End every open stream (cleanly: the response finishes) and the poll loop."""
+        self._close_now()
+
+    def close_threadsafe(self) -> None:
+        """:meth:`close` from any thread (a signal handler); a no-op once the loop is gone."""
+        loop = self._loop
+        if loop is not None:
+            with suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._close_now)
+
+    def _close_now(self) -> None:
+        self._closed.set()
+        self._changed.set()
+        if self._wake is not None:
+            self._wake.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    # ------------------------------------------------------------------------------------ streams
+    def try_open(self) -> Slot | None:
+        """Take a stream slot; None when ``max_streams`` are open or the hub is closing.
+        Call it in the event loop's thread (the count is not locked)."""
+        if self.closed or self.open_streams >= self.settings.max_streams:
+            return None
+        self.open_streams += 1
+        return Slot(self)
+
+    def start_position(self, tenant_id: str, last_event_id: str | None) -> int | None:
+        """Where a new stream starts: after ``last_event_id`` if given (None if the tenant has no
+        such event), else after the tenant's newest event (only what happens from now on)."""
+        with self.db.read() as s:
+            if last_event_id is not None:
+                return store.position_of(s, tenant_id, last_event_id)
+            return store.last_position(s, tenant_id)
+
+    async def stream(self, slot: Slot, which: StreamFilter, after_position: int) -> AsyncIterator[bytes]:
+        """The SSE body: the matching events after ``after_position``, then each one as it is
+        committed, with heartbeats, until the client leaves or the hub closes. Releases ``slot``
+        (from :meth:`try_open`) when it ends."""
+        cfg = self.settings
+        try:
+            yield b"retry: 1000\n\n"
+            quiet_since = time.monotonic()
+            while not self.closed:
+                changed = self._changed  # taken before reading: a commit during the read wakes us
+                page = await asyncio.to_thread(self._page, which, after_position)
+                for position, event_id, event_type, body in page:
+                    yield frame(event_id, event_type, body)
+                    after_position = position
+                if page:
+                    quiet_since = time.monotonic()
+                if len(page) == cfg.batch_size:
+                    continue  # more are waiting
+                timeout_s = quiet_since + cfg.heartbeat_s - time.monotonic()
+                if timeout_s > 0:
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), timeout=timeout_s)
+                if not changed.is_set() and time.monotonic() - quiet_since >= cfg.heartbeat_s:
+                    yield HEARTBEAT
+                    quiet_since = time.monotonic()
+        finally:
+            slot.release()
+
+    def _page(self, which: StreamFilter, after_position: int) -> list[tuple[int, str, str, str]]:
+        with self.db.read() as s:
+            return store.stream_page(
+                s,
+                which.tenant_id,
+                after_position,
+                self.settings.batch_size,
+                agent_id=which.agent_id,
+                escalation_id=which.escalation_id,
+                types=which.types,
+            )
