@@ -290,7 +290,7 @@ class Dispatcher:
         """
         offer = self._ledger.take_offer(offer_id)
         esc = offer.esc
-        self._ledger.set_state(esc, EscalationState.ASSIGNED)
+        self._ledger.assign(esc)
         self._t.missed_offers[offer.agent_row] = 0
         return [Assigned(esc.spec.id, self._t.ids[offer.agent_row], offer_id, now_s - esc.spec.created_s)]
 
@@ -587,7 +587,7 @@ class Dispatcher:
         esc = self._admit(escalation, state, snapshot.level)
         esc.attempts = snapshot.attempts
         offers_to = Counter(self._t.row[a] for a in snapshot.offered_to if a in self._t.row)
-        esc.excluded, esc.offers_to = set(offers_to), dict(offers_to)
+        self._reoffer.restore(esc, offers_to, snapshot.reoffer_at_s)
         if state is EscalationState.QUEUED:
             self._queue.add(esc)
         else:
@@ -596,4 +596,3 @@ class Dispatcher:
             self._timers.expire_offer_at(expires_s, self._ledger.open_offer(esc, expires_s))
         if state is not EscalationState.ASSIGNED:
             self._schedule_relaxation(esc)
-            self._reoffer.restore(esc, snapshot.reoffer_at_s)

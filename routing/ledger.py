@@ -202,6 +202,12 @@ class Ledger:
         self._counts[state] += 1
         esc.state = state
 
+    def assign(self, esc: LiveEscalation) -> None:
+        """The agent holding ``esc`` accepted it: it is assigned, and re-offer cool-downs of other
+        agents end with that (nothing is re-offered once it is someone's)."""
+        self.set_state(esc, EscalationState.ASSIGNED)
+        esc.reoffer_at.clear()
+
     def finish(self, esc: LiveEscalation, state: EscalationState) -> None:
         """Move a live escalation to the terminal ``state``."""
         assert state in TERMINAL_STATES

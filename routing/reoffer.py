@@ -13,7 +13,7 @@ them out (:meth:`Reoffer.unavailable`), so nothing waits for an agent who will n
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -41,19 +41,27 @@ class Reoffer:
             esc.reoffer_at.pop(row, None)
             return
         due = now_s + self._policy.cool_down_s(declined=declined)
-        esc.reoffer_at[row] = due
         if due <= now_s and not self._table.routable[row]:
             esc.excluded.discard(row)  # no cool-down: theirs to take as soon as they are available
             return
+        esc.reoffer_at[row] = due
         self._timers.readmit_at(due, esc.spec.id, row)
 
-    def restore(self, esc: LiveEscalation, reoffer_at_s: Sequence[tuple[str, float]]) -> None:
-        """Put back the stored cool-downs (agent id, end) of a restored, waiting ``esc``, whose
-        ``excluded`` holds every agent it was offered to; one that ended before the snapshot ends
-        again at the next tick. Agents no longer known, never offered it, or holding it are ignored."""
+    def restore(
+        self, esc: LiveEscalation, offers_to: Mapping[int, int], reoffer_at_s: Sequence[tuple[str, float]]
+    ) -> None:
+        """Put back who a restored ``esc`` was offered to (``offers_to``: row -> offers made) and
+        the stored cool-downs (agent id, end), so that exactly the agents the original kept from it
+        are kept: the exhausted (offered the most times allowed) and those cooling down; a holder
+        is added by the ledger. A cool-down that ended before the snapshot ends again at the next
+        tick. Agents no longer known are ignored."""
+        limit = self._policy.max_offers_per_agent
+        esc.offers_to = dict(offers_to)
+        esc.excluded = {r for r, k in offers_to.items() if limit is not None and k >= limit}
         for agent_id, due in reoffer_at_s:
             row = self._table.row.get(agent_id, -1)
-            if row in esc.offers_to and row != esc.agent_row:
+            if row in offers_to and row != esc.agent_row:
+                esc.excluded.add(row)
                 esc.reoffer_at[row] = due
                 self._timers.readmit_at(due, esc.spec.id, row)
 
@@ -62,6 +70,7 @@ class Reoffer:
         """End agent ``row``'s cool-down for ``esc`` if due by ``now_s``; whether it ended."""
         if esc.reoffer_at.get(row, math.inf) > now_s:
             return False
+        del esc.reoffer_at[row]  # a readmitted agent is neither excluded nor cooling down
         esc.excluded.discard(row)
         return True
 
