@@ -41,7 +41,6 @@ __all__ = [
     "escalation_metrics",
     "on_shift_spans",
     "overlap_per_bin",
-    "slots_per_agent",
     "staffing",
     "summarise",
 ]
@@ -135,12 +134,6 @@ def on_shift_spans(group: AgentGroup, from_s: float, to_s: float) -> tuple[Float
     return np.asarray(starts, dtype=np.float64), np.asarray(ends, dtype=np.float64)
 
 
-def slots_per_agent(group: AgentGroup) -> int:
-    """An agent's total concurrency: ``max_total``, or the sum of its channel caps."""
-    total = sum(group.channels.values())
-    return min(total, group.max_total) if group.max_total is not None else total
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class Staffing:
     """Clock-time staffing per group (rows) and interval (columns), in seconds.
@@ -185,7 +178,7 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
     accepted = ~np.isnan(records.accepted_s)
     work_end = np.where(np.isnan(records.finished_s), records.stopped_s, records.finished_s)
     for g, (group, count) in enumerate(zip(scenario.roster, records.group_counts, strict=True)):
-        per_agent = slots_per_agent(group)
+        per_agent = group.slots
         on_a, on_b = on_shift_spans(group, float(edges_s[0]), max(float(edges_s[-1]), records.stopped_s))
         on = per_bin(on_a, on_b) * count
         away = np.zeros_like(on)

@@ -188,9 +188,7 @@ class IntervalCoverage:
 
 
 def _slots(group: AgentGroup) -> tuple[dict[Channel, int], int]:
-    caps = {c: cap for c, cap in group.channels.items() if cap > 0}
-    total = group.max_total if group.max_total is not None else sum(caps.values())
-    return caps, total
+    return {c: cap for c, cap in group.channels.items() if cap > 0}, group.slots
 
 
 def _flow_network(graph: SkillGraph, demand_milli: Sequence[int], agents: Sequence[float]) -> Any:

@@ -22,7 +22,6 @@ from simulator.metrics import (
     escalation_metrics,
     on_shift_spans,
     overlap_per_bin,
-    slots_per_agent,
     staffing,
     summarise,
 )
@@ -248,7 +247,7 @@ def test_overlap_per_bin_by_hand() -> None:
 
 
 # --------------------------------------------------------------------------------- staffing
-def test_slots_per_agent_is_the_sum_of_channel_caps_under_max_total() -> None:
+def test_an_agents_slots_are_the_sum_of_channel_caps_under_max_total() -> None:
     s = scenario(
         roster=[
             {"group": "a", "count": 1, "skills": {"general": 3}},
@@ -263,7 +262,7 @@ def test_slots_per_agent_is_the_sum_of_channel_caps_under_max_total() -> None:
             {"group": "d", "count": 1, "skills": {"general": 3}, "channels": {"chat": 1}, "max_total": 4},
         ]
     )
-    assert [slots_per_agent(g) for g in s.roster] == [1, 3, 2, 1]
+    assert [g.slots for g in s.roster] == [1, 3, 2, 1]
 
 
 def test_on_shift_spans_are_shifts_minus_breaks_in_the_agents_zone() -> None:
