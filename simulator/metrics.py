@@ -118,7 +118,7 @@ def _covered_before(points: FloatArray, w: FloatArray, edges: FloatArray) -> Flo
 
 def on_shift_spans(group: AgentGroup, from_s: float, to_s: float) -> tuple[FloatArray, FloatArray]:
     """The group's working spans (shifts minus breaks, its own time zone) within ``[from_s, to_s)``."""
-    shifts = None if group.shifts is None else tuple(s.to_domain() for s in group.shifts)
+    shifts = group.weekly_shifts()
     starts: list[float] = []
     ends: list[float] = []
     t = from_s

@@ -95,8 +95,8 @@ def scenario_on_queue_agents(scenario: Scenario) -> dict[str, FloatArray]:
     out: dict[str, FloatArray] = {}
     for grp in scenario.roster:
         share = np.ones(starts.size)
-        if grp.shifts is not None:
-            shifts = tuple(s.to_domain() for s in grp.shifts)
+        shifts = grp.weekly_shifts()
+        if shifts is not None:
             for i, lo in enumerate(starts.tolist()):
                 hi = lo + interval_s
                 spans = work_intervals(shifts, grp.time_zone, lo)
