@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from routing.service.settings import StreamSettings
 from routing.service.storage import outbox as store
 from routing.service.storage.database import Database
+from routing.service.wakeup import Wakeup
 
 __all__ = ["EventHub", "Slot", "StreamFilter", "frame"]
 
@@ -73,8 +74,7 @@ class EventHub:
         self.db = db
         self.settings = settings
         self.open_streams = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
+        self._wakeup = Wakeup()
         self._changed = asyncio.Event()  # replaced by a fresh one each time it is set
         self._closed = asyncio.Event()
         self._last = 0
@@ -82,17 +82,14 @@ class EventHub:
     # ------------------------------------------------------------------------------------ waking
     def notify(self) -> None:
         """Events were committed here: look at the outbox now, not at the next poll. Any thread."""
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None:
-            with suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(wake.set)
+        self._wakeup.set()
 
     async def run(self) -> None:
         """Poll the newest outbox position until :meth:`close`; wake the streams when it moved."""
-        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        wake = self._wakeup.bind()
         try:
             while not self._closed.is_set():
-                self._wake.clear()
+                wake.clear()
                 try:  # nobody to wake: spare the query
                     last = await asyncio.to_thread(self._newest) if self.open_streams else self._last
                 except Exception as exc:  # storage down: streams keep waiting, the next poll retries
@@ -103,9 +100,9 @@ class EventHub:
                     self._changed.set()
                     self._changed = asyncio.Event()
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.settings.poll_interval_s)
+                    await asyncio.wait_for(wake.wait(), timeout=self.settings.poll_interval_s)
         finally:
-            self._loop = self._wake = None
+            self._wakeup.unbind()
 
     def _newest(self) -> int:
         with self.db.read() as s:
@@ -117,16 +114,13 @@ class EventHub:
 
     def close_threadsafe(self) -> None:
         """:meth:`close` from any thread (a signal handler); a no-op once the loop is gone."""
-        loop = self._loop
-        if loop is not None:
-            with suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._close_now)
+        self._wakeup.call_soon(self._close_now)
 
     def _close_now(self) -> None:
         self._closed.set()
         self._changed.set()
-        if self._wake is not None:
-            self._wake.set()
+        if self._wakeup.event is not None:
+            self._wakeup.event.set()
 
     @property
     def closed(self) -> bool:

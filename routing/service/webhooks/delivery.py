@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from contextlib import suppress
 from dataclasses import dataclass
 
 import httpx
@@ -36,6 +35,7 @@ from routing.service.events import subscription_disabled
 from routing.service.settings import WebhookSettings
 from routing.service.storage import outbox as store
 from routing.service.storage.database import Database
+from routing.service.wakeup import Wakeup
 from routing.service.webhooks.signing import headers
 
 __all__ = ["Attempt", "DeliveryWorker", "retry_delay_s"]
@@ -81,8 +81,7 @@ class DeliveryWorker:
         self.settings = settings
         self.clock = clock
         self.rng = rng or random.Random()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._wake: asyncio.Event | None = None
+        self._wakeup = Wakeup()
 
     # ------------------------------------------------------------------------------------ a round
     async def deliver_due(self, client: httpx.AsyncClient) -> int:
@@ -165,27 +164,24 @@ class DeliveryWorker:
     # ------------------------------------------------------------------------------------ the loop
     def notify(self) -> None:
         """Something may be due now (an event was committed): wake the loop early. Any thread."""
-        loop, wake = self._loop, self._wake
-        if loop is not None and wake is not None:
-            with suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(wake.set)
+        self._wakeup.set()
 
     async def run(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set: round after round while there is work, otherwise wait
         ``interval_s`` or until :meth:`notify`. A failed round is logged and retried."""
-        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        wake = self._wakeup.bind()
         try:
             while not stop.is_set():
-                self._wake.clear()
+                wake.clear()
                 try:
                     made = await self.deliver_due(client)
                 except Exception as exc:  # storage down, ...: the next round retries from the rows
                     log.error("webhook delivery round failed: %s", type(exc).__name__)
                     made = 0
                 if made == 0:
-                    waits = [asyncio.ensure_future(e.wait()) for e in (stop, self._wake)]
+                    waits = [asyncio.ensure_future(e.wait()) for e in (stop, wake)]
                     await asyncio.wait(waits, timeout=self.settings.interval_s, return_when="FIRST_COMPLETED")
                     for w in waits:
                         w.cancel()
         finally:
-            self._loop = self._wake = None
+            self._wakeup.unbind()
