@@ -49,6 +49,21 @@ def cheapest_agent(
     return int(rows[int(costs_now(entry.cost[rows], t, rows, now_s, settings).argmin())])
 
 
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """How a freed agent's pick compared with the other waiting escalations it could take:
+    ``contenders`` (the pick included; only the head of each requirement group contends), the
+    pick's priority and cost units, and the next best's (``runner_up``: its id; ``None`` when the
+    pick was the only one)."""
+
+    contenders: int
+    priority_units: int
+    cost_units: int
+    runner_up: str | None = None
+    runner_up_priority_units: int = 0
+    runner_up_cost_units: int = 0
+
+
 def best_waiting(
     row: int,
     queue: WaitingQueue,
@@ -58,15 +73,18 @@ def best_waiting(
     aging_now: float,
     now_s: float,
     settings: RoutingSettings,
-) -> tuple[LiveEscalation, StaticEligibility] | None:
-    """The queued escalation agent ``row`` serves best now, with its static eligibility; ``None``
-    when the agent is a candidate for none. ``aging_now`` is the aging rate times ``now_s``.
+) -> tuple[LiveEscalation, StaticEligibility, Ranking] | None:
+    """The queued escalation agent ``row`` serves best now, with its static eligibility and how it
+    ranked; ``None`` when the agent is a candidate for none. ``aging_now`` is the aging rate times
+    ``now_s``.
 
-    Best = highest priority units, then least cost units: the solver's lexicographic objective.
-    Only the first candidate of each requirement group can win (the group is in priority order
-    and shares this agent's cost).
+    Best = highest priority units, then least cost units: the solver's lexicographic objective
+    (equal in both: the group that formed first). Only the first candidate of each requirement
+    group can win (the group is in priority order and shares this agent's cost).
     """
     best: tuple[int, int, LiveEscalation, StaticEligibility] | None = None
+    second: tuple[int, int, LiveEscalation] | None = None
+    contenders = 0
     load_term, idle_term = live_terms_of(t, row, now_s, settings)
     free = (t.load[row] < t.cap[row]).tolist()
     for req, group in queue.groups():
@@ -79,12 +97,22 @@ def best_waiting(
             esc = active[esc_id]
             if row in esc.excluded:
                 continue
+            contenders += 1
             prio = priority_units(esc.key + aging_now)
             cost = cost_unit(float(entry.cost[row]), load_term, idle_term)
             if best is None or prio > best[0] or (prio == best[0] and cost < best[1]):
+                if best is not None:
+                    second = (best[0], best[1], best[2])
                 best = (prio, cost, esc, entry)
+            elif second is None or prio > second[0] or (prio == second[0] and cost < second[1]):
+                second = (prio, cost, esc)
             break
-    return None if best is None else (best[2], best[3])
+    if best is None:
+        return None
+    ranking = Ranking(contenders, best[0], best[1])
+    if second is not None:
+        ranking = Ranking(contenders, best[0], best[1], second[2].spec.id, second[0], second[1])
+    return best[2], best[3], ranking
 
 
 @dataclass(frozen=True, slots=True)

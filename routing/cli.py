@@ -8,7 +8,6 @@ rich load inside the command, so ``handoff --help`` stays fast.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -74,7 +73,10 @@ def route_command(
 
 def run_route(path: Path, as_json: bool, console: Console) -> None:
     """Load, replay and print on ``console``: a table and every decision's explanation in words,
-    or the decisions as JSON (each explanation with its ``lines`` in words).
+    or the decisions as JSON (each explanation with its ``lines`` in words): each row is
+    when the decision was made (``occurred_at``, ISO 8601 UTC; ``occurred_at_s``, epoch seconds;
+    ``elapsed_s``, seconds since the first decision, the table's ``t+s``) and the decision
+    (:func:`~routing.decisions.decision_as_dict`), times as :mod:`routing.timestamps` says.
 
     Raise :class:`~routing.errors.InvalidInput` if the file is missing or not valid.
     """
@@ -83,12 +85,17 @@ def run_route(path: Path, as_json: bool, console: Console) -> None:
     from routing.decisions import Offer, decision_as_dict
     from routing.replay import replay
     from routing.schemas import RouteRequest, load_document, parse
+    from routing.timestamps import epoch_s, iso
 
     request = parse(RouteRequest, load_document(path), source=str(path))
     decisions = replay(request)
     start_s = decisions[0][0] if decisions else 0.0
     if as_json:
-        rows = [{"at_s": round(at - start_s, 3), **decision_as_dict(d)} for at, d in decisions]
+        rows = [
+            {"occurred_at": iso(at), "occurred_at_s": epoch_s(at), "elapsed_s": round(at - start_s, 3)}
+            | decision_as_dict(d)
+            for at, d in decisions
+        ]
         console.print_json(json.dumps(rows, default=str))
         return
     table = Table(title=f"Routing decisions for {path.name}", show_lines=False)
@@ -143,13 +150,14 @@ def _explanations(decisions: list[tuple[float, Decision]], start_s: float, conso
 def _detail(decision: Decision) -> str:
     """The detail column of a decision other than an offer (an offer's is relative to the start)."""
     from routing.decisions import AgentStatusChanged, Deferred, OfferRevoked, Queued, Relaxed
+    from routing.timestamps import iso
 
     if isinstance(decision, Queued):
         eta = "unknown" if decision.eta_s is None else f"{decision.eta_s:.0f} s"
         return f"position {decision.position}, ETA {eta}: {decision.reason}"
     if isinstance(decision, Deferred):
         when = (
-            datetime.fromtimestamp(decision.next_open_at_s, UTC).isoformat(timespec="minutes")
+            iso(decision.next_open_at_s, timespec="minutes")
             if decision.next_open_at_s is not None
             else "no opening this week"
         )

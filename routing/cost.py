@@ -3,10 +3,10 @@
 * **Priority** (higher is served first) = customer-tier weight + urgency weight x urgency + trigger
   weight + aging x minutes waited. Aging is linear and equal for all, so the *order* of two waiting
   escalations never changes with time; only new arrivals and relaxation change who goes first.
-* **Cost** of giving an escalation to an agent (lower is better) = weighted sum of five terms, each
-  in [0, 1]: proficiency surplus, preferred-skill miss, tier distance (static: profiles only, so
-  :class:`~routing.eligibility.EligibilityCache` keeps them per requirement), load and idle
-  recency (live: they change with every offer).
+* **Cost** of giving an escalation to an agent (lower is better) = weighted sum of six terms, each
+  in [0, 1]: proficiency surplus, preferred-skill miss, tier distance, skill breadth (static:
+  profiles only, so :class:`~routing.eligibility.EligibilityCache` keeps them per requirement),
+  load and idle recency (live: they change with every offer).
 
 The solver and the fast paths compare the same integer units (:func:`priority_units`,
 :func:`cost_units`), so they agree to the unit on which assignment is best.
@@ -80,9 +80,96 @@ def tier_distance(t: AgentTable, complexity_tier: int) -> FloatArray:
     return np.maximum(t.tier[: t.n] - complexity_tier, 0) / (MAX_TIER - 1)
 
 
-def static_cost(surplus: FloatArray, miss: FloatArray, distance: FloatArray, w: CostWeights) -> FloatArray:
-    """The weighted sum of the three static terms."""
-    return w.proficiency_surplus * surplus + w.preferred_skill_miss * miss + w.tier_distance * distance
+def skills_used(
+    skills: tuple[tuple[str, int], ...], preferred: tuple[tuple[str, int], ...]
+) -> tuple[str, ...]:
+    """The names of the skills a requirement uses (required or preferred), sorted: the key of
+    :func:`skill_breadth`."""
+    return tuple(sorted({name for name, _ in skills} | {name for name, _ in preferred}))
+
+
+def other_skills(t: AgentTable, row: int, used: tuple[str, ...]) -> list[tuple[str, int]]:
+    """The skills agent ``row`` holds beyond ``used``, with their proficiency, by name: the other
+    work the agent could serve instead."""
+    return sorted(
+        (name, int(t.proficiency[row, col]))
+        for name, col in t.skills.index.items()
+        if t.proficiency[row, col] > 0 and name not in used
+    )
+
+
+def skill_stakes(t: AgentTable) -> FloatArray:
+    """Each agent's stake in each skill: ``proficiency / the total proficiency of the agents on the
+    roster in that skill``, one row per skill column (an agent per column of the row), and a last
+    row with each agent's stakes added up in skill-name order.
+
+    Proficiencies are integers, so every total is exact, and a skill nobody on the roster holds
+    has stakes of exactly 0: a restored roster with the same agents (in another order, without
+    the removed ones) gets the very same floats.
+    """
+    n, k = t.n, len(t.skills)
+    proficiency = t.proficiency[:n, :k]
+    present = t.present[:n]
+    capacity = proficiency.sum(axis=0)
+    if not present.all():
+        capacity -= proficiency[~present].sum(axis=0)
+    stakes = np.zeros((k + 1, n))
+    np.divide(proficiency.T, capacity[:, None], out=stakes[:k], where=capacity[:, None] > 0)
+    for name in sorted(t.skills.index):
+        stakes[k] += stakes[t.skills.index[name]]
+    return stakes
+
+
+def skill_breadth(t: AgentTable, used: tuple[str, ...], stakes: FloatArray | None = None) -> FloatArray:
+    """How much of each agent lies in other work than ``used`` (the skills the escalation requires
+    or prefers): in [0, 1], 0 for a specialist.
+
+    The opportunity cost of taking an agent: a cross-trained agent spent on work a specialist could
+    do is missing, for the whole handle time, from the queues only they can serve. Each skill an
+    agent holds counts by the agent's *stake* in it, ``proficiency / the roster's total proficiency
+    in that skill`` (the share of the roster's capacity for that work the agent carries), and the
+    term is the agent's stake in other skills over its stake in all its skills. So:
+
+    * with equally staffed skills it is the share of the agent's skills that are for other work
+      (one other skill beside the one used: 1/2, two: 2/3), whatever the roster's size: the term
+      means the same on a desk of 2 skills and of 20, so a weight measured on one carries over;
+    * a scarce other skill (few agents, or only at low proficiency) weighs much, a skill nearly
+      everyone holds almost nothing: it is the scarce skill an agent would be missing from, and a
+      count of skills would rank an agent with one scarce other skill below one with two common ones;
+    * a preferred skill is work this escalation uses, not other work (:func:`preferred_miss`
+      already rewards holding it).
+
+    The roster is the agents on it now (on shift or not: the term is static). ``stakes`` is
+    :func:`skill_stakes` of ``t`` (computed when not given): the one pass over the whole roster,
+    which a cache keeps per roster version, so each further ``used`` costs a column or two.
+
+    There is no live part ("the other queues are waiting now"): an escalation only waits while no
+    agent with a free slot may take it, so an agent who can be offered work never has waiting work
+    it could serve. What the term protects is the arrivals to come, and for those the profiles
+    are what routing knows.
+    """
+    stakes = skill_stakes(t) if stakes is None else stakes
+    total = stakes[-1]
+    in_used = np.zeros(t.n)
+    for name in sorted(used):
+        col = t.skills.get(name)
+        if col >= 0:
+            in_used += stakes[col]
+    # both sums add the same stakes in the same (name) order, so a specialist's difference is 0.0
+    breadth: FloatArray = np.divide(total - in_used, total, out=np.zeros(t.n), where=total > 0)
+    return breadth
+
+
+def static_cost(
+    surplus: FloatArray, miss: FloatArray, distance: FloatArray, breadth: FloatArray, w: CostWeights
+) -> FloatArray:
+    """The weighted sum of the four static terms."""
+    return (
+        w.proficiency_surplus * surplus
+        + w.preferred_skill_miss * miss
+        + w.tier_distance * distance
+        + w.skill_breadth * breadth
+    )
 
 
 # --------------------------------------------------------------------------------- live terms
@@ -143,6 +230,7 @@ def cost_terms_of(
         proficiency_surplus=float(entry.surplus[row]),
         preferred_skill_miss=float(entry.preferred_miss[row]),
         tier_distance=float(entry.tier_distance[row]),
+        skill_breadth=float(entry.skill_breadth[row]),
         load=float(load[0]),
         idle=float(idle[0]),
         total=float(total_cost(entry.cost[[row]], load, idle, settings)[0]),
@@ -156,6 +244,7 @@ class CostTerms:
     proficiency_surplus: float
     preferred_skill_miss: float
     tier_distance: float
+    skill_breadth: float
     load: float
     idle: float
     total: float
@@ -170,4 +259,11 @@ class CostTerms:
 
 
 #: The cost terms of :class:`CostTerms`, each weighted by the :class:`CostWeights` field of its name.
-COST_TERMS: tuple[str, ...] = ("proficiency_surplus", "preferred_skill_miss", "tier_distance", "load", "idle")
+COST_TERMS: tuple[str, ...] = (
+    "proficiency_surplus",
+    "preferred_skill_miss",
+    "tier_distance",
+    "skill_breadth",
+    "load",
+    "idle",
+)

@@ -13,6 +13,7 @@ from typing import Any
 from routing._frozen import fast_init
 from routing.domain import AgentStatus, DeferralMode, EscalationState
 from routing.explanation import Explanation
+from routing.timestamps import with_iso
 
 
 @fast_init
@@ -33,10 +34,11 @@ class Offer:
 class Queued:
     """Nobody fits now. ``position`` is 1-based among those competing for the same agents.
 
-    ``eta_s`` estimates the wait to an offer: (position) / (recent completion rate of the eligible
-    agents on shift), falling back to their caps over the default handle time before any
-    completion is seen; ``None`` when no eligible agent is staffed. A dispatcher built with
-    ``queue_estimates=False`` (simulation) gives position 0 and ETA ``None``.
+    ``eta_s`` estimates the wait to an offer (:mod:`routing.eta`: when the agents who may take
+    it -- now, after a relaxation step, at a shift or break start within the deferral horizon,
+    back from a cool-down -- free as many slots as there are escalations ahead of it, plus one);
+    ``None`` when none of them will. A dispatcher built with ``queue_estimates=False``
+    (simulation) gives position 0 and ETA ``None``; the simulator asks for the ETA itself.
     """
 
     escalation_id: str
@@ -121,7 +123,9 @@ Decision = Offer | Queued | Relaxed | Deferred | Assigned | OfferRevoked | Agent
 
 
 def decision_as_dict(decision: Decision) -> dict[str, Any]:
-    """A decision as plain JSON-ready data (times stay epoch seconds; explanation expanded)."""
+    """A decision as plain JSON-ready data, explanation expanded, times in the JSON convention
+    (:mod:`routing.timestamps`): each instant ``<name>_at_s`` (epoch seconds) comes with its
+    ``<name>_at`` (ISO 8601 UTC, ``Z``) before it; seconds are rounded to the millisecond."""
     out: dict[str, Any] = {}
     for name in decision.__dataclass_fields__:
         value = getattr(decision, name)
@@ -130,4 +134,4 @@ def decision_as_dict(decision: Decision) -> dict[str, Any]:
         elif isinstance(value, float) and name.endswith("_s"):
             value = round(value, 3)
         out[name] = value.value if hasattr(value, "value") and not isinstance(value, float | int) else value
-    return out
+    return with_iso(out)

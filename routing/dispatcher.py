@@ -12,17 +12,18 @@ assignment is maximal). So when one escalation arrives, the free slots are usele
 already waiting, and the best decision is simply its cheapest eligible agent (fast path A). When
 one agent frees up, only that agent's slots are new, and filling them greedily by objective is
 optimal (the choices form a matroid: per-channel caps under a total cap) (fast path B). Anything
-else -- several escalations relaxed at once, many agents starting a shift together -- is one batch
-min-cost-flow solve (:mod:`routing.solver`). The three pick from :mod:`routing.candidates` and
-compare the same integer units; ``tests/routing/test_fast_path.py`` proves they reach the same
-value.
+else -- several escalations relaxed at once, many agents starting a shift together, the arrivals
+held for an arrival window (:mod:`routing.arrival_batch`; the one exception to the invariant until
+it closes) -- is one batch min-cost-flow solve (:mod:`routing.solver`). The three pick from
+:mod:`routing.candidates` and compare the same integer units; ``tests/routing/test_fast_path.py``
+proves they reach the same value.
 
 Nothing is lost: every escalation that arrived is in exactly one
 :class:`~routing.domain.EscalationState`, kept by the :mod:`routing.ledger`;
 :meth:`Dispatcher.counts` sums to the arrivals.
 
 The dispatcher keeps the events, the queries and this strategy; its parts live beside it
-(roster, eligibility, cost, waiting_queue, relaxation, reoffer, timers, ledger, placement).
+(roster, eligibility, cost, waiting_queue, relaxation, reoffer, timers, ledger, placement, arrival_batch).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from collections import Counter
 
 import numpy as np
 
+from routing.arrival_batch import ArrivalBatch
 from routing.candidates import best_waiting, candidate_graph, cheapest_agent, free_agents
 from routing.cost import aging_per_s, priority_units
 from routing.decisions import AgentStatusChanged, Assigned, Decision, Finished, Offer, OfferRevoked, Relaxed
@@ -45,7 +47,7 @@ from routing.roster import AgentTable
 from routing.settings import RoutingSettings
 from routing.snapshots import AgentSnapshot, EscalationSnapshot
 from routing.solver import solve_assignment
-from routing.timers import EXPIRE, READMIT, RELAX, Timers
+from routing.timers import CLOSE, EXPIRE, READMIT, RELAX, Timers
 from routing.waiting_queue import WaitingQueue
 
 
@@ -78,13 +80,16 @@ class Dispatcher:
         self._cache = EligibilityCache(self._t, settings)
         self._ledger = Ledger(self._t, keep_finished)
         self._active = self._ledger.active  # the same dict, read on every routing event
-        self._queue = WaitingQueue(self._t, self._cache, settings)
+        self._queue = WaitingQueue(self._t, self._cache)
         self._timers = Timers(self._ledger.has_offer, self._ledger.waits_below, self._ledger.cools_down)
         self._relaxation = Relaxation(settings)
         self._placement = Placement(
             self._t, self._cache, self._ledger, self._queue, self._timers, self._relaxation, settings
         )
         self._reoffer = self._placement.reoffer
+        self._batch = ArrivalBatch(
+            self._t, self._cache, self._queue, self._timers, self._placement, self._route, settings
+        )
         self.explain = explain
         self.queue_estimates = queue_estimates
         self._aging = aging_per_s(settings)
@@ -172,8 +177,8 @@ class Dispatcher:
         return self._ledger.ids_in(state)
 
     def waiting_ids(self) -> list[str]:
-        """Queued escalations, highest priority first."""
-        return self._queue.ids_by_priority()
+        """Queued escalations (held arrivals too), highest priority first."""
+        return self._batch.waiting_ids()
 
     def escalation(self, escalation_id: str) -> Escalation:
         """A not yet finished escalation. Raise :class:`UnknownEscalation` if none is live."""
@@ -193,7 +198,7 @@ class Dispatcher:
         Raise :class:`UnknownEscalation` if it never arrived, :class:`InvalidTransition` if it is
         not queued.
         """
-        return self._queue.estimate(self._ledger.expect_queued(escalation_id), now_s)
+        return self._placement.eta.estimate(self._ledger.expect_queued(escalation_id), now_s)
 
     def waiting_reason(self, escalation_id: str, now_s: float) -> str:
         """Why a queued escalation waits now, as a Queued decision would say it.
@@ -202,10 +207,10 @@ class Dispatcher:
         not queued.
         """
         esc = self._ledger.expect_queued(escalation_id)
-        return self._placement.reason(esc, self._cache.get(esc.req), now_s)
+        return self._batch.reason(esc, now_s) or self._placement.reason(esc, self._cache.get(esc.req), now_s)
 
     def next_wakeup_s(self) -> float:
-        """Earliest time :meth:`tick` has something to do (expiry, relaxation, re-offer, shift change)."""
+        """Earliest time :meth:`tick` has something to do (expiry, relaxation, re-offer, shift, window)."""
         return min(self._timers.next_due_s(), self._next_shift_change_s)
 
     # ================================================================================ agents
@@ -252,6 +257,7 @@ class Dispatcher:
         """
         row = self._t.row_of(agent_id)
         out: list[Decision] = []
+        self._placement.eta.away.status_changed(row, self._t.status_of(row), status, now_s)
         self._t.set_status(row, status)
         if status is AgentStatus.AVAILABLE:
             self._t.missed_offers[row] = 0
@@ -276,7 +282,9 @@ class Dispatcher:
         )
         self._schedule_relaxation(esc)
         out: list[Decision] = []
-        if not self.fast_paths:
+        if self._batch.hold(esc, now_s, out):  # routed with the window's other arrivals at its end
+            pass
+        elif not self.fast_paths:
             self._route([esc], [], now_s, out, announce=True)
         elif not self._place(esc, now_s, out):  # fast path A, inlined from _route: the hot path
             self._placement.wait(esc, now_s, out, announce=True)
@@ -290,7 +298,7 @@ class Dispatcher:
         """
         offer = self._ledger.take_offer(offer_id)
         esc = offer.esc
-        self._ledger.assign(esc)
+        self._ledger.assign(esc, now_s, now_s + self._placement.eta.handle_times.mean_s(esc))
         self._t.missed_offers[offer.agent_row] = 0
         return [Assigned(esc.spec.id, self._t.ids[offer.agent_row], offer_id, now_s - esc.spec.created_s)]
 
@@ -330,6 +338,7 @@ class Dispatcher:
         row = esc.agent_row
         self._ledger.release(esc, now_s)
         self._t.record_completion(row, now_s, self.settings.completion_window_s)
+        self._placement.eta.handle_times.observe(esc, now_s - esc.assigned_s)
         self._ledger.finish(esc, EscalationState.COMPLETED)
         out: list[Decision] = [Finished(escalation_id, EscalationState.COMPLETED)]
         self._route([], self._if_routable(row), now_s, out)
@@ -344,7 +353,7 @@ class Dispatcher:
         esc = self._ledger.expect_live(escalation_id)
         out: list[Decision] = []
         if esc.state is EscalationState.QUEUED:
-            self._queue.remove(esc)
+            self._batch.unqueue(esc)
         elif esc.state is EscalationState.OFFERED:
             assert esc.offer_id is not None
             offer = self._ledger.take_offer(esc.offer_id)
@@ -382,18 +391,21 @@ class Dispatcher:
             if alarm.kind == EXPIRE:
                 out.extend(self.offer_expired(alarm.ref, now_s))
                 continue
+            if alarm.kind == CLOSE:  # closed below, once every alarm due is in
+                continue
             esc = self._active[alarm.ref]
             if alarm.kind == READMIT and not self._reoffer.readmit(esc, alarm.arg, now_s):
                 continue
-            # a tick with two alarms of one escalation changes it twice: take it out of the queue once
-            if esc.state is EscalationState.QUEUED and not any(e is esc for e in changed):
+            # two alarms of one escalation change it twice: out of the queue once (held ones are not in it)
+            if esc.state is EscalationState.QUEUED and esc not in changed and esc not in self._batch:
                 self._queue.remove(esc)
                 changed.append(esc)
             if alarm.kind == RELAX:
                 esc.level, esc.req = alarm.arg, esc.ladder.reqs[alarm.arg]
                 out.append(Relaxed(esc.spec.id, alarm.arg, self._relaxation.describe(alarm.arg)))
                 self._schedule_relaxation(esc)
-        self._route(changed, freed_rows, now_s, out)
+        if not self._batch.close_due(changed, freed_rows, now_s, out):  # routes them with its own
+            self._route(changed, freed_rows, now_s, out)
         return out
 
     def _note_shift_change(self, row: int) -> None:
@@ -457,9 +469,9 @@ class Dispatcher:
             )
             if best is None:
                 return
-            esc, entry = best
+            esc, entry, ranking = best
             self._queue.remove(esc)
-            self._placement.offer(esc, row, entry, now_s, out)
+            self._placement.offer(esc, row, entry, now_s, out, ranking)
 
     def _solve_batch(
         self, escs: list[LiveEscalation], now_s: float, out: list[Decision]
@@ -517,12 +529,13 @@ class Dispatcher:
         return [o.esc for o in revoked]
 
     # ================================================================================ audit
-    def violations(self) -> list[str]:
+    def violations(self, now_s: float | None = None) -> list[str]:
         """Every broken invariant, described; empty when the state is sound. O(agents x waiting).
 
         Checked: loads equal the offers and assignments held, no cap exceeded, one offer per
         offered escalation, state counts match, and no waiting escalation has an eligible agent
-        with a free slot (the maximality the fast paths rely on).
+        with a free slot (the maximality the fast paths rely on) -- but arrivals held for their
+        window (not past its end, given ``now_s``) and a restored queue before its re-check.
         """
         problems = self._t.problems() + self._ledger.problems()
         # above a cap only after it was lowered under accepted work: then no offer may be pending
@@ -530,9 +543,10 @@ class Dispatcher:
         if offered_over:
             problems.append(f"agents over a cap with offers pending: {offered_over}")
         queued = set(self._queue.ids())
-        if queued != set(self._ledger.ids_in(EscalationState.QUEUED)):
+        if queued | set(self._batch.ids()) != set(self._ledger.ids_in(EscalationState.QUEUED)):
             problems.append("the queue and the queued escalations differ")
-        for esc_id in queued:
+        problems += self._batch.problems(queued, now_s)
+        for esc_id in () if self._batch.rechecks else queued:
             esc = self._active[esc_id]
             if free_agents(esc, self._cache.get(esc.req), self._t).size:
                 problems.append(f"{esc_id} waits while an eligible agent has a free slot")
@@ -566,6 +580,7 @@ class Dispatcher:
         row = self._t.upsert(agent, now_s)
         self._t.restore(row, snapshot)
         self._note_shift_change(row)
+        self._batch.restored_agent(now_s)
 
     def restore_escalation(self, escalation: Escalation, snapshot: EscalationSnapshot) -> None:
         """Put back a queued, offered or assigned escalation as it was stored. Routes nothing.
@@ -589,7 +604,7 @@ class Dispatcher:
         offers_to = Counter(self._t.row[a] for a in snapshot.offered_to if a in self._t.row)
         self._reoffer.restore(esc, offers_to, snapshot.reoffer_at_s)
         if state is EscalationState.QUEUED:
-            self._queue.add(esc)
+            self._batch.restore_queued(esc)  # re-checked at the restore's time with a window
         else:
             self._ledger.hold(esc, row)
         if state is EscalationState.OFFERED and expires_s is not None:

@@ -17,12 +17,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from routing.cost import preferred_miss, proficiency_surplus, static_cost, tier_distance
+from routing.cost import (
+    preferred_miss,
+    proficiency_surplus,
+    skill_breadth,
+    skill_stakes,
+    skills_used,
+    static_cost,
+    tier_distance,
+)
 from routing.domain import CHANNEL_INDEX, MAX_TIER, Channel, Escalation
 from routing.roster import AVAILABLE, AgentTable, BoolArray, FloatArray
 from routing.settings import RoutingSettings
@@ -234,7 +243,8 @@ class StaticEligibility:
     surplus: FloatArray
     preferred_miss: FloatArray
     tier_distance: FloatArray
-    cost: FloatArray  # weighted sum of the three terms
+    skill_breadth: FloatArray
+    cost: FloatArray  # weighted sum of the four terms
 
 
 #: Memory budget of the cache, in bytes of arrays (masks and costs are one value per agent).
@@ -288,8 +298,11 @@ class EligibilityCache:
         surplus = self._part("surplus", req.skills, proficiency_surplus, req.skills)
         miss = self._part("preferred_miss", req.preferred, preferred_miss, req.preferred)
         distance = self._part("tier_distance", req.complexity_tier, tier_distance, req.complexity_tier)
-        cost = static_cost(surplus, miss, distance, self._settings.weights)
-        entry = StaticEligibility(masks, mask, surplus, miss, distance, cost)
+        used = skills_used(req.skills, req.preferred)
+        stakes = self._part("skill_stakes", None, lambda table, _: skill_stakes(table), None)
+        breadth = self._part("skill_breadth", used, partial(skill_breadth, stakes=stakes), used)
+        cost = static_cost(surplus, miss, distance, breadth, self._settings.weights)
+        entry = StaticEligibility(masks, mask, surplus, miss, distance, breadth, cost)
         self._entries[req] = entry
         return entry
 

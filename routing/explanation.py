@@ -20,11 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from routing.cost import COST_TERMS, CostTerms, aging_per_s, cost_terms_of, costs_now
+from routing.cost import (
+    COST_SCALE,
+    COST_TERMS,
+    PRIORITY_SCALE,
+    CostTerms,
+    aging_per_s,
+    cost_terms_of,
+    costs_now,
+    other_skills,
+    skills_used,
+)
 from routing.domain import Escalation
 from routing.eligibility import (
     LIVE_RULES,
@@ -37,8 +47,13 @@ from routing.eligibility import (
 from routing.roster import AgentTable, BoolArray
 from routing.settings import RoutingSettings
 
+if TYPE_CHECKING:
+    from routing.candidates import Ranking
+
 #: Runners-up an explanation lists (the cheapest eligible agents after the winner).
 RUNNERS_UP = 3
+#: Other skills named in the skill-breadth part ("4 other skills (legal 3, refunds 2, tech 4, 1 more)").
+_OTHER_SKILLS_SHOWN = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +160,7 @@ class Explanation:
         "cost_parts",
         "priority",
         "priority_parts",
+        "ranked_first",
         "relaxation",
         "relaxation_needed",
         "relaxation_steps",
@@ -185,6 +201,9 @@ class Explanation:
         self.priority_parts = priority_parts
         self.relaxation_steps = relaxation_steps
         self.relaxation_needed = relaxation_needed
+        #: when a freed agent took this escalation over others waiting: the rule that ranked it
+        #: first (set by the placement; ``None`` otherwise)
+        self.ranked_first: str | None = None
 
     @property
     def considered(self) -> int:
@@ -265,6 +284,8 @@ class Explanation:
         if self.priority_parts:
             shown = [p.text() for p in self.priority_parts if round(p.value, 2) != 0]
             out.append(f"priority {self.priority:.2f} = " + ", ".join(shown))
+        if self.ranked_first:
+            out.append(self.ranked_first)
         if self.relaxation_steps:
             text = "relaxed: " + "; ".join(self.relaxation_steps)
             if self.relaxation_needed is not None:
@@ -295,6 +316,7 @@ class Explanation:
             "priority_parts": [p.as_dict() for p in self.priority_parts],
             "relaxation_steps": list(self.relaxation_steps),
             "relaxation_needed": self.relaxation_needed,
+            "ranked_first": self.ranked_first,
             "lines": self.lines(),
         }
 
@@ -303,6 +325,25 @@ class Explanation:
             f"Explanation(considered={self.considered}, eligible={self.eligible}, "
             f"relaxation={self.relaxation!r})"
         )
+
+
+def ranking_text(ranking: Ranking, agent_id: str) -> str:
+    """Why a freed agent ``agent_id`` took this escalation over the others waiting it could take,
+    in words: the rule of the dispatcher's order (priority, then fit, then first in line)."""
+    n = ranking.contenders
+    if ranking.runner_up is None:
+        return f"the only waiting escalation {agent_id} could take"
+    head = f"ranked first of {n} waiting that {agent_id} could take"
+    mine, theirs = ranking.priority_units / PRIORITY_SCALE, ranking.runner_up_priority_units / PRIORITY_SCALE
+    if ranking.priority_units > ranking.runner_up_priority_units:
+        return f"{head}: highest priority ({mine:.2f}, next {ranking.runner_up} at {theirs:.2f})"
+    fit, other = ranking.cost_units / COST_SCALE, ranking.runner_up_cost_units / COST_SCALE
+    if ranking.cost_units < ranking.runner_up_cost_units:
+        return (
+            f"{head}: equal priority ({mine:.2f}) and {agent_id} fits it better "
+            f"(cost {fit:.2f}, {ranking.runner_up} {other:.2f})"
+        )
+    return f"{head}: equal priority ({mine:.2f}) and fit (cost {fit:.2f}); first in line"
 
 
 def explain(
@@ -446,6 +487,14 @@ def _term_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> dict
         preferred = f"preferred skills missed {len(missed)} of {len(req.preferred)} ({', '.join(missed)})"
     else:
         preferred = "preferred skills all met"
+    others = other_skills(t, row, skills_used(req.skills, req.preferred))
+    if not others:
+        breadth = "no other skills"
+    else:
+        shown = ", ".join(f"{name} {level}" for name, level in others[:_OTHER_SKILLS_SHOWN])
+        if len(others) > _OTHER_SKILLS_SHOWN:
+            shown += f", {len(others) - _OTHER_SKILLS_SHOWN} more"
+        breadth = f"{len(others)} other skill{'s' if len(others) > 1 else ''} ({shown})"
     busy = int(t.load_total[row])
     idle = (
         f"busy with {busy}, not idle"
@@ -456,6 +505,7 @@ def _term_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> dict
         "proficiency_surplus": "proficiency surplus " + (surplus or "none (no required skills)"),
         "preferred_skill_miss": preferred,
         "tier_distance": f"tier {int(t.tier[row])} for a tier-{req.complexity_tier} escalation",
+        "skill_breadth": breadth,
         "load": f"load {busy} of {int(t.cap_div[row])} slots",
         "idle": idle,
     }

@@ -12,6 +12,7 @@ the slots held: the ledger is the only writer of both.
 from __future__ import annotations
 
 import itertools
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ class LiveEscalation:
     offer_id: str | None = None
     agent_row: int = -1  # the agent holding it while offered or assigned
     attempts: int = 0  # offers made so far
+    assigned_s: float = math.nan  # when its agent accepted it (NaN: not assigned, or restored)
+    expected_end_s: float = math.nan  # when that work was expected to end, as of acceptance
 
     @property
     def queue_entry(self) -> QueueEntry:
@@ -202,10 +205,15 @@ class Ledger:
         self._counts[state] += 1
         esc.state = state
 
-    def assign(self, esc: LiveEscalation) -> None:
-        """The agent holding ``esc`` accepted it: it is assigned, and re-offer cool-downs of other
-        agents end with that (nothing is re-offered once it is someone's)."""
+    def assign(self, esc: LiveEscalation, now_s: float = math.nan, expected_end_s: float = math.nan) -> None:
+        """The agent holding ``esc`` accepted it at ``now_s`` (the work expected to end at
+        ``expected_end_s``): it is assigned, and re-offer cool-downs of other agents end with that
+        (nothing is re-offered once it is someone's)."""
         self.set_state(esc, EscalationState.ASSIGNED)
+        esc.assigned_s, esc.expected_end_s = now_s, expected_end_s
+        if expected_end_s == expected_end_s:  # known (not NaN): the table sums expected ends
+            self._table.work_end_sum_s[esc.agent_row] += expected_end_s
+            self._table.work_timed[esc.agent_row] += 1
         esc.reoffer_at.clear()
 
     def finish(self, esc: LiveEscalation, state: EscalationState) -> None:
@@ -226,7 +234,11 @@ class Ledger:
 
     def release(self, esc: LiveEscalation, now_s: float) -> None:
         """Give back the slot ``esc`` holds."""
-        self._table.release_slot(esc.agent_row, esc.req.channel_col, now_s)
+        t = self._table
+        if esc.state is EscalationState.ASSIGNED and esc.expected_end_s == esc.expected_end_s:
+            t.work_end_sum_s[esc.agent_row] -= esc.expected_end_s
+            t.work_timed[esc.agent_row] -= 1
+        t.release_slot(esc.agent_row, esc.req.channel_col, now_s)
         esc.agent_row = -1
 
     def open_offer(self, esc: LiveEscalation, expires_at_s: float) -> str:

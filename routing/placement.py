@@ -10,12 +10,14 @@ a callback or a ticket (:class:`~routing.decisions.Deferred`). Each decision car
 
 from __future__ import annotations
 
+from routing.candidates import Ranking
 from routing.cost import aging_per_s
 from routing.decisions import Decision, Deferred, Offer, Queued
 from routing.deferral import Deferral, deferral
 from routing.domain import CHANNELS, EscalationState
 from routing.eligibility import EligibilityCache, Requirement, StaticEligibility
-from routing.explanation import Explanation, explain
+from routing.eta import EtaEstimator
+from routing.explanation import Explanation, explain, ranking_text
 from routing.ledger import Ledger, LiveEscalation
 from routing.reasons import queued_reason
 from routing.relaxation import Relaxation
@@ -51,16 +53,26 @@ class Placement:
         self._timers = timers
         self._relaxation = relaxation
         self.reoffer = Reoffer(table, timers, settings)  # the dispatcher's, too
+        self.eta = EtaEstimator(table, cache, queue, relaxation, settings)  # the dispatcher's, too
         self._settings = settings
         self._aging = aging_per_s(settings)
         self._offer_timeout_s = {c: settings.offer_timeout_for(c) for c in CHANNELS}
 
     def offer(
-        self, esc: LiveEscalation, row: int, entry: StaticEligibility, now_s: float, out: list[Decision]
+        self,
+        esc: LiveEscalation,
+        row: int,
+        entry: StaticEligibility,
+        now_s: float,
+        out: list[Decision],
+        ranking: Ranking | None = None,
     ) -> None:
-        """Offer ``esc`` (not in the queue) to agent ``row``, a candidate of it."""
+        """Offer ``esc`` (not in the queue) to agent ``row``, a candidate of it; ``ranking``: how
+        it ranked among the waiting escalations a freed agent could take (fast path B)."""
         # explained before the slot is taken: the winner's cost terms are those it was chosen by
         explanation = self.explanation(esc, entry, now_s, winner=row) if self.explain else None
+        if explanation is not None and ranking is not None:
+            explanation.ranked_first = ranking_text(ranking, self._table.ids[row])
         expires = now_s + self._offer_timeout_s[esc.spec.channel]
         offer_id = self._ledger.offer(esc, row, expires)
         self._timers.expire_offer_at(expires, offer_id)
@@ -77,10 +89,18 @@ class Placement:
             return
         self._queue.add(esc)
         if announce:
-            position, eta_s = self._queue.estimate(esc, now_s) if self.queue_estimates else (0, None)
-            entry = self._cache.get(esc.req)
-            explanation = self.explanation(esc, entry, now_s) if self.explain else None
-            out.append(Queued(esc.spec.id, position, eta_s, self.reason(esc, entry, now_s), explanation))
+            self.announce(esc, now_s, out)
+
+    def announce(
+        self, esc: LiveEscalation, now_s: float, out: list[Decision], reason: str | None = None
+    ) -> None:
+        """Say that ``esc`` (queued) waits: a Queued decision with its position, ETA and ``reason``
+        (by default why it waits now)."""
+        position, eta_s = self.eta.estimate(esc, now_s) if self.queue_estimates else (0, None)
+        entry = self._cache.get(esc.req)
+        explanation = self.explanation(esc, entry, now_s) if self.explain else None
+        reason = reason or self.reason(esc, entry, now_s)
+        out.append(Queued(esc.spec.id, position, eta_s, reason, explanation))
 
     def defer_stranded(self, now_s: float, out: list[Decision]) -> None:
         """Staffing dropped: defer waiting escalations that nobody on shift can take any more."""

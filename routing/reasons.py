@@ -10,19 +10,19 @@ The reason names the real cause, the first of these that holds:
 4. every eligible agent on shift who may take it is not responding (or away);
 5. else they are all busy, and the ETA says how long that lasts.
 
-Times read as ISO 8601 UTC with the seconds from now, e.g. ``2026-03-02T09:00:30+00:00 (in 45 s)``.
+Times read as ISO 8601 UTC with the seconds from now, e.g. ``2026-03-02T09:00:30Z (in 45 s)``.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 
 import numpy as np
 
 from routing.eligibility import StaticEligibility
 from routing.ledger import LiveEscalation
 from routing.roster import AVAILABLE, NOT_RESPONDING, AgentTable, BoolArray
+from routing.timestamps import iso
 
 #: (when, what it loosens) of the next relaxation step that changes an escalation's requirement
 NextStep = tuple[float, str] | None
@@ -32,8 +32,7 @@ def at_time(when_s: float, now_s: float) -> str:
     """``when_s`` in a reason: ISO 8601 UTC, and how far ahead of ``now_s`` (``never``: infinite)."""
     if not math.isfinite(when_s):
         return "never"
-    iso = datetime.fromtimestamp(when_s, UTC).isoformat(timespec="seconds")
-    return f"{iso} (in {max(when_s - now_s, 0.0):.0f} s)"
+    return f"{iso(when_s, timespec='seconds')} (in {max(when_s - now_s, 0.0):.0f} s)"
 
 
 def queued_reason(

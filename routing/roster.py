@@ -25,6 +25,7 @@ FloatArray = npt.NDArray[np.float64]
 AVAILABLE = STATUS_CODE[AgentStatus.AVAILABLE]
 OFFLINE = STATUS_CODE[AgentStatus.OFFLINE]
 NOT_RESPONDING = STATUS_CODE[AgentStatus.NOT_RESPONDING]
+AWAY = STATUS_CODE[AgentStatus.AWAY]
 
 
 class Interner:
@@ -90,6 +91,10 @@ class AgentTable:
         self.done_ewma: FloatArray = np.zeros(rows)
         self.done_at_s: FloatArray = np.zeros(rows)
         self.missed_offers: IntArray = np.zeros(rows, np.int64)
+        #: accepted work held whose expected end is known: the sum of those ends, and how many
+        #: (ETAs read when held work is likely to end; see routing.eta)
+        self.work_end_sum_s: FloatArray = np.zeros(rows)
+        self.work_timed: IntArray = np.zeros(rows, np.int64)
         #: available, on shift and present: may receive an offer if capacity allows
         self.routable: BoolArray = np.zeros(rows, bool)
         #: routable with room under the total cap (kept in step by every write of its inputs)
@@ -339,6 +344,8 @@ _COLUMNS = (
     "done_ewma",
     "done_at_s",
     "missed_offers",
+    "work_end_sum_s",
+    "work_timed",
     "routable",
     "has_room",
 )

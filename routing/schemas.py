@@ -18,12 +18,15 @@ from zoneinfo import ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -41,6 +44,7 @@ from routing.domain import (
 from routing.errors import FieldProblem, InvalidInput
 from routing.settings import RoutingSettings
 from routing.shifts import zone
+from routing.timestamps import iso, to_ms
 
 _STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -70,14 +74,38 @@ def _aware(value: datetime) -> datetime:
         raise ValueError(
             f"time needs a UTC offset (e.g. '2026-12-01T09:00:00+00:00'), got {value.isoformat()!r}"
         )
-    return value
+    return to_ms(value)
 
 
 # strict: a boolean or a float is not a proficiency, even where Python would convert it
 Proficiency = Annotated[int, Field(strict=True), AfterValidator(_proficiency)]
 Tier = Annotated[int, Field(strict=True), AfterValidator(_tier)]
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+#: An instant (:mod:`routing.timestamps`): read from ISO 8601 with a UTC offset or from epoch
+#: seconds, kept in UTC to the millisecond, written as ISO 8601 UTC with ``Z``
+#: (``2026-12-01T09:00:20.000Z``). The service's response models use it for every ``*_at``.
+Instant = Annotated[
+    datetime,
+    AfterValidator(_aware),
+    PlainSerializer(iso, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "format": "date-time"}, {"type": "number"}],
+            "description": "An instant: ISO 8601 with a UTC offset (2026-12-01T09:00:00Z), or seconds "
+            "since the Unix epoch. Kept to the millisecond.",
+        },
+        mode="validation",
+    ),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "An instant: ISO 8601 UTC to the millisecond, with Z.",
+            "examples": ["2026-12-01T09:00:20.000Z"],
+        },
+        mode="serialization",
+    ),
+]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -112,6 +140,10 @@ def _parse_days(value: Any) -> Any:
     return sorted(days)
 
 
+def _day_names(days: list[int]) -> list[str]:
+    return [_DAYS[d] for d in days]
+
+
 class BreakIn(BaseModel):
     model_config = _STRICT
     start: str
@@ -124,7 +156,13 @@ class ShiftIn(BaseModel):
     whole day is ``start: "00:00"``, ``end: "24:00"``). ``start`` is 00:00-23:59."""
 
     model_config = _STRICT
-    days: Annotated[list[int], BeforeValidator(_parse_days), Field(min_length=1)]
+    # written back as names (mon..sun), so a stored profile reads back as it was sent
+    days: Annotated[
+        list[int],
+        BeforeValidator(_parse_days),
+        PlainSerializer(_day_names, return_type=list[str], when_used="json"),
+        Field(min_length=1),
+    ]
     start: str
     end: str
     breaks: list[BreakIn] = Field(default_factory=list)
@@ -269,7 +307,11 @@ class TranscriptTurn(BaseModel):
     model_config = _STRICT
     role: Literal["customer", "assistant", "agent", "system"]
     text: str = Field(max_length=20_000)
-    at: AwareDatetime | None = None
+    sent_at: Instant | None = Field(
+        None,
+        validation_alias=AliasChoices("sent_at", "at"),
+        description="When the turn was sent; `at`, its former name, is read too.",
+    )
 
 
 class ContextPacket(BaseModel):
@@ -290,7 +332,7 @@ class EscalationIn(BaseModel):
 
     model_config = _STRICT
     id: NonEmpty
-    created_at: AwareDatetime
+    created_at: Instant
     channel: Channel
     required_skills: dict[NonEmpty, Proficiency] = Field(default_factory=dict)
     preferred_skills: dict[NonEmpty, Proficiency] = Field(default_factory=dict)
@@ -334,7 +376,7 @@ class RouteRequest(BaseModel):
     escalations: list[EscalationIn] = Field(min_length=1)
     accept_after_s: Annotated[float, Field(ge=0)] | None = 5.0
     declines: dict[str, list[str]] = Field(default_factory=dict)
-    until: AwareDatetime | None = None
+    until: Instant | None = None
 
     @model_validator(mode="after")
     def _unique_ids(self) -> RouteRequest:

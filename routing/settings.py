@@ -27,6 +27,16 @@ class CostWeights(BaseModel):
     load: float = Field(1.0, ge=0, description="Current concurrency over the agent's total cap.")
     idle: float = Field(1.0, ge=0, description="Recently idle agents cost more: longest idle first.")
     tier_distance: float = Field(0.5, ge=0, description="Agent tier above the complexity tier.")
+    skill_breadth: float = Field(
+        2.0,
+        ge=0,
+        description="How much of the agent lies in skills this escalation does not use (each skill "
+        "by the agent's share of the roster's proficiency in it): keep cross-trained agents for the "
+        "work only they can do. At 2 a cross-trained agent with half its stake elsewhere (+1, as much "
+        "as the idle term can differ) loses to an idle specialist however long it has been idle; "
+        "0: longest idle first, whatever else the agent can do (measured: "
+        "tests/benchmarks/bench_skill_breadth.py).",
+    )
 
 
 class PriorityWeights(BaseModel):
@@ -206,6 +216,14 @@ class RoutingSettings(BaseModel):
             Channel.MESSAGING: 900.0,
         },
         description="Handle time assumed for ETAs until completions have been observed.",
+    )
+    arrival_batch_window_s: float = Field(
+        0.0,
+        ge=0,
+        le=30,
+        description="Hold arrivals that could be offered now this long and route them together in "
+        "one batch solve, so one taking its cheapest agent does not strand the next (0: route each "
+        "at once). Each waits at most this long.",
     )
     solver: SolverSettings = Field(default_factory=SolverSettings)
 

@@ -1,5 +1,6 @@
-"""The dispatcher's alarm clock: when offers expire, when waiting escalations relax, and when an
-agent whose offer failed may be offered the escalation again (:mod:`routing.reoffer`).
+"""The dispatcher's alarm clock: when offers expire, when waiting escalations relax, when an
+agent whose offer failed may be offered the escalation again (:mod:`routing.reoffer`), and when
+an arrival window closes (:mod:`routing.arrival_batch`).
 
 One heap of alarms, earliest first (ties in the order they were set). Alarms are never cancelled:
 an offer answered in time or an escalation served before it relaxes leaves a stale alarm behind,
@@ -18,6 +19,7 @@ from typing import Final, NamedTuple
 EXPIRE: Final = 0  #: an offer's answer time is up; ``ref`` is the offer id
 RELAX: Final = 1  #: a relaxation step is due; ``ref`` is the escalation id, ``arg`` the new level
 READMIT: Final = 2  #: a re-offer cool-down ends; ``ref`` is the escalation id, ``arg`` the agent row
+CLOSE: Final = 3  #: an arrival window closes; ``ref`` is empty, ``arg`` the window's number
 
 
 class Alarm(NamedTuple):
@@ -25,19 +27,24 @@ class Alarm(NamedTuple):
     seq: int  # tie-break: alarms due at the same time go off in the order they were set
     kind: int
     ref: str
-    arg: int  # RELAX: the level it relaxes to; READMIT: the agent row; EXPIRE: 0
+    arg: int  # RELAX: the level it relaxes to; READMIT: the agent row; CLOSE: the window; EXPIRE: 0
+
+
+def _no_window(window: int) -> bool:
+    return False
 
 
 class Timers:
-    """Offer expiries, relaxation steps and re-offer cool-downs, earliest first.
+    """Offer expiries, relaxation steps, re-offer cool-downs and arrival windows, earliest first.
 
     ``offer_live(offer_id)`` says whether an expiry alarm still matters (the offer is active);
     ``relaxation_live(escalation_id, level)`` whether a relaxation alarm does (the escalation
     still waits below that level); ``readmission_live(escalation_id, row)`` whether a cool-down
     alarm does (the escalation still waits and agent ``row`` is still cooling down for it).
+    Whether a window's closing does is asked of what :meth:`watch_windows` names.
     """
 
-    __slots__ = ("_heap", "_offer_live", "_readmission_live", "_relaxation_live", "_seq")
+    __slots__ = ("_heap", "_offer_live", "_readmission_live", "_relaxation_live", "_seq", "_window_open")
 
     def __init__(
         self,
@@ -50,6 +57,7 @@ class Timers:
         self._offer_live = offer_live
         self._relaxation_live = relaxation_live
         self._readmission_live = readmission_live
+        self._window_open: Callable[[int], bool] = _no_window
 
     def expire_offer_at(self, due_s: float, offer_id: str) -> None:
         heapq.heappush(self._heap, Alarm(due_s, next(self._seq), EXPIRE, offer_id, 0))
@@ -60,11 +68,21 @@ class Timers:
     def readmit_at(self, due_s: float, escalation_id: str, row: int) -> None:
         heapq.heappush(self._heap, Alarm(due_s, next(self._seq), READMIT, escalation_id, row))
 
+    def close_window_at(self, due_s: float, window: int) -> None:
+        heapq.heappush(self._heap, Alarm(due_s, next(self._seq), CLOSE, "", window))
+
+    def watch_windows(self, window_open: Callable[[int], bool]) -> None:
+        """From now on ``window_open(window)`` says whether a window's closing still matters (it is
+        still open); until this is called no window is."""
+        self._window_open = window_open
+
     def _live(self, alarm: Alarm) -> bool:
         if alarm.kind == EXPIRE:
             return self._offer_live(alarm.ref)
         if alarm.kind == RELAX:
             return self._relaxation_live(alarm.ref, alarm.arg)
+        if alarm.kind == CLOSE:
+            return self._window_open(alarm.arg)
         return self._readmission_live(alarm.ref, alarm.arg)
 
     def next_due_s(self) -> float:

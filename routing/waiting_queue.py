@@ -15,8 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from routing.eligibility import EligibilityCache, Requirement
-from routing.roster import AgentTable
-from routing.settings import RoutingSettings
+from routing.roster import AgentTable, BoolArray
 
 #: (-priority at time 0, arrival sequence number, escalation id): sorts best first.
 QueueEntry = tuple[float, int, str]
@@ -34,17 +33,15 @@ class Waiter(Protocol):
 class WaitingQueue:
     """Queued escalations per requirement, each group in :data:`QueueEntry` order.
 
-    ``table``, ``cache`` and ``settings`` serve :meth:`estimate` (who competes for the same
-    agents, and how fast those agents finish work).
+    ``table`` and ``cache`` serve :meth:`ahead` (who competes for the same agents).
     """
 
-    __slots__ = ("_cache", "_groups", "_settings", "_table")
+    __slots__ = ("_cache", "_groups", "_table")
 
-    def __init__(self, table: AgentTable, cache: EligibilityCache, settings: RoutingSettings) -> None:
+    def __init__(self, table: AgentTable, cache: EligibilityCache) -> None:
         self._groups: dict[Requirement, list[QueueEntry]] = {}
         self._table = table
         self._cache = cache
-        self._settings = settings
 
     def __bool__(self) -> bool:
         return bool(self._groups)
@@ -72,28 +69,25 @@ class WaitingQueue:
         entries = sorted(e for group in self._groups.values() for e in group)
         return [esc_id for _, _, esc_id in entries]
 
-    def estimate(self, waiter: Waiter, now_s: float) -> tuple[int, float | None]:
-        """1-based position of a queued ``waiter`` among those competing for the same agents, and an ETA.
+    def ahead(self, waiter: Waiter, pool: BoolArray) -> tuple[int, float]:
+        """Who waits ahead of a queued ``waiter`` whose agents are ``pool``.
 
-        Competitors are the queued escalations that some eligible, staffed agent of ``waiter``
-        could also take. ETA = position / throughput, where throughput is the recent completion rate of
-        those agents (decayed over ``completion_window_s``), or, before any completion was seen,
-        their channel caps over the default handle time; ``None`` when none is staffed.
+        Returns its 1-based position among the queued escalations that some agent of ``pool``
+        could also take, and the number ahead weighted by how much of each group's demand falls
+        on ``pool``: a group counts the share of its staffed eligible agents that are in ``pool``
+        (its own group counts in full).
         """
-        t, settings, cache = self._table, self._settings, self._cache
-        req, entry = waiter.req, waiter.queue_entry
-        pool = cache.get(req).mask & t.staffed()
-        ahead = 0
+        cache, staffed = self._cache, self._table.staffed()
+        entry = waiter.queue_entry
+        count, weighted = 0, 0.0
         for other, group in self._groups.items():
-            if (cache.get(other).mask & pool).any():
-                ahead += bisect.bisect_left(group, entry)
-        position = ahead + 1
-        rows = np.flatnonzero(pool)
-        if rows.size == 0:
-            return position, None
-        rate = t.completion_rate_per_s(rows, now_s, settings.completion_window_s)
-        if rate <= 0:
-            rate = float(t.cap[rows, req.channel_col].sum()) / settings.default_handle_time_s.get(
-                req.channel, 600.0
-            )
-        return position, position / rate if rate > 0 else None
+            before = bisect.bisect_left(group, entry)
+            if before == 0:
+                continue
+            theirs = cache.get(other).mask & staffed
+            shared = int(np.count_nonzero(theirs & pool))
+            if shared == 0:
+                continue
+            count += before
+            weighted += before if other == waiter.req else before * shared / int(np.count_nonzero(theirs))
+        return count + 1, weighted

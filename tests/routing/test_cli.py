@@ -53,8 +53,9 @@ def test_route_example_json() -> None:
     rows = route_json(EXAMPLE)
     escalation_ids = {e["id"] for e in yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))["escalations"]}
     assert {row["escalation_id"] for row in rows if "escalation_id" in row} == escalation_ids
-    assert [row["at_s"] for row in rows] == sorted(row["at_s"] for row in rows)
-    assert rows[0]["at_s"] == 0
+    assert [row["elapsed_s"] for row in rows] == sorted(row["elapsed_s"] for row in rows)
+    assert rows[0]["elapsed_s"] == 0
+    assert rows[0]["occurred_at"] == "2026-12-01T09:00:00.000Z"  # ISO 8601 UTC, routing.timestamps
     assert any(row["kind"] == "offer" for row in rows)
 
 
@@ -163,8 +164,8 @@ def test_route_example_explains_each_decision_in_words() -> None:
     assert why[first + 1 : first + 4] == [
         "  eligible 2 of 5; rejected 3: 2 off shift (also: 1 without billing, 1 tier outside 1-2, "
         "1 outside region eu), 1 without billing (also: 1 tier outside 1-2)",
-        "  cost 1.00 = idle 0 s: +1.00",
-        "  runners-up: ana 1.75 (lost on proficiency surplus billing 4 vs 2 needed, +0.50)",
+        "  cost 2.12 = 1 other skill (general 4): +1.12, idle 0 s: +1.00",
+        "  runners-up: ana 2.93 (lost on proficiency surplus billing 4 vs 2 needed, +0.50)",
     ]
     assert "  priority 5.20 = customer tier vip: +4.00, urgency 0.6 x 2: +1.20" in why
     deferred = why.index("t+20s esc-1004 deferred")

@@ -172,9 +172,11 @@ def test_queue_reports_position_and_eta() -> None:
     [q1] = d.escalation_arrived(esc("q1"), T0 + 1)
     [q2] = d.escalation_arrived(esc("q2"), T0 + 2)
     assert (q1.position, q2.position) == (1, 2)
-    # no completion seen yet: 2 chat slots / 600 s default handle time
-    assert q1.eta_s == pytest.approx(300)
-    assert q2.eta_s == pytest.approx(600)
+    # no completion seen yet: the work accepted at T0 is expected to take the default chat handle
+    # time (600 s), so the 2 slots free at 2 per 599 s from q1's arrival, 2 per 598 s from q2's
+    # (routing.eta): q1 waits for one of them, q2 for both
+    assert q1.eta_s == pytest.approx(599 / 2)
+    assert q2.eta_s == pytest.approx(598)
 
 
 def test_outside_hours_chat_is_deferred_to_a_ticket_with_next_opening() -> None:

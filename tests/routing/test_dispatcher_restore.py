@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from routing.arrival_batch import HELD_REASON
 from routing.decisions import Decision
 from routing.dispatcher import Dispatcher
 from routing.domain import TERMINAL_STATES, Agent, AgentStatus, Channel, Escalation, EscalationState
 from routing.errors import DuplicateEscalation, InvalidTransition, UnknownAgent
+from routing.settings import RoutingSettings
 from routing.snapshots import AgentSnapshot, EscalationSnapshot
 from tests.routing.strategies import agents, escalations
 
@@ -94,6 +96,47 @@ def test_restored_dispatcher_makes_the_same_decisions(
     for agent_id in original.agent_ids():
         assert copy.agent_snapshot(agent_id) == original.agent_snapshot(agent_id)
         assert copy.agent_load(agent_id) == original.agent_load(agent_id)
+
+
+@given(
+    window_s=st.sampled_from([0.5, 2.0]),
+    roster=st.integers(1, 4).flatmap(lambda n: st.tuples(*(agents(f"a{i}") for i in range(n)))),
+    program=st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 7)), min_size=2, max_size=24),
+    cut=st.integers(0, 24),
+    data=st.data(),
+)
+def test_with_an_arrival_window_a_restore_holds_nothing_past_its_window_and_stays_sound(
+    window_s: float, roster: tuple[Agent, ...], program: list[tuple[str, int]], cut: int, data: st.DataObject
+) -> None:
+    """Storage keeps no window: escalations held at the cut come back queued, perhaps beside a
+    free agent; the restored dispatcher holds again only those still inside the window after
+    their creation, routes the others at its first tick (at the restore's time), and stays sound."""
+    original = Dispatcher(RoutingSettings(arrival_batch_window_s=window_s))
+    for agent in roster:
+        original.add_agent(agent, T0, AgentStatus.AVAILABLE)
+    arrivals: list[str] = []
+    d = original
+    now_s = T0
+    for i, (op, arg) in enumerate(program):
+        now_s += (0.2 if op == "arrive" else 1.1) + (arg * 7.3 if op == "advance" else 0.0)
+        new = data.draw(escalations(f"e{i}", now_s - arg * 1.7)) if op == "arrive" else None
+        d.advance_to(now_s)  # as the service and the simulator do before every event
+        if i == min(cut, len(program) - 1):
+            d = restored_copy(original, arrivals, now_s)
+            assert d.violations() == []
+            d.advance_to(now_s)
+            assert d.violations(now_s) == []
+            for esc_id in d.ids_in(EscalationState.QUEUED):
+                if d.waiting_reason(esc_id, now_s).startswith(HELD_REASON):
+                    assert d.escalation(esc_id).created_s + window_s > now_s
+        if new is not None:
+            arrivals.append(new.id)
+        step(d, op, arg, now_s, new)
+        assert d.violations(now_s) == []
+    d.advance_to(now_s + window_s)
+    assert d.violations(now_s + window_s) == []
+    for esc_id in d.ids_in(EscalationState.QUEUED):
+        assert not d.waiting_reason(esc_id, now_s + window_s).startswith(HELD_REASON)
 
 
 def test_offered_escalation_restores_with_its_offer_and_slot() -> None:

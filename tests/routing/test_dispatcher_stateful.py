@@ -6,7 +6,8 @@ every offer went to an agent the reference model finds eligible at that moment, 
 in a void: a waiting escalation is kept from an idle agent who could take it only by the re-offer
 policy (that agent's offer of it failed less than the cool-down ago, or they had it the most times
 allowed), its reason says so, and it waits at all only while someone who may still be offered it
-is logged in.
+is logged in. The machine runs with and without an arrival window: an arrival held for its window
+is the one that may wait beside a free agent, and only until the window ends.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from routing.arrival_batch import HELD_REASON
 from routing.decisions import (
     AgentStatusChanged,
     Assigned,
@@ -31,6 +33,7 @@ from routing.decisions import (
 )
 from routing.dispatcher import Dispatcher
 from routing.domain import Agent, AgentStatus, Channel, Escalation, EscalationState
+from routing.settings import RoutingSettings
 from tests.routing.strategies import agents, escalations, reference_eligible
 
 
@@ -47,11 +50,14 @@ class DispatcherMachine(RuleBasedStateMachine):
         self.holder: dict[str, str] = {}  # offered/assigned escalation -> agent
         self.offers_made: Counter[tuple[str, str]] = Counter()  # (escalation, agent) -> offers
         self.failed_at: dict[tuple[str, str], tuple[float, bool]] = {}  # -> (when, declined)
+        self.held_at: dict[str, float] = {}  # escalation held for its arrival window -> since
         self.n_arrived = 0
 
     # ------------------------------------------------------------------ applying decisions
     def apply(self, decisions: list[Decision]) -> None:
         for d in decisions:
+            if not isinstance(d, Relaxed | AgentStatusChanged):  # it said what happens to it next
+                self.held_at.pop(d.escalation_id, None)
             if isinstance(d, Offer):
                 self.check_offer(d)
                 self.offer[d.offer_id] = (d.escalation_id, d.agent_id)
@@ -62,6 +68,8 @@ class DispatcherMachine(RuleBasedStateMachine):
                 self.state[d.escalation_id] = EscalationState.ASSIGNED
             elif isinstance(d, Queued):
                 self.state[d.escalation_id] = EscalationState.QUEUED
+                if d.reason.startswith(HELD_REASON):
+                    self.held_at[d.escalation_id] = self.now_s
             elif isinstance(d, Deferred):
                 self.state[d.escalation_id] = EscalationState.DEFERRED
             elif isinstance(d, Finished):
@@ -142,8 +150,9 @@ class DispatcherMachine(RuleBasedStateMachine):
             self.now_s = saved
 
     # ------------------------------------------------------------------ rules
-    @initialize(data=st.data(), n=st.integers(1, 5))
-    def roster(self, data: st.DataObject, n: int) -> None:
+    @initialize(data=st.data(), n=st.integers(1, 5), window_s=st.sampled_from([0.0, 0.5, 2.0, 2.0]))
+    def roster(self, data: st.DataObject, n: int, window_s: float) -> None:
+        self.d = Dispatcher(RoutingSettings(arrival_batch_window_s=window_s))
         for i in range(n):
             agent = data.draw(agents(f"a{i}"))
             status = data.draw(
@@ -215,7 +224,15 @@ class DispatcherMachine(RuleBasedStateMachine):
     # ------------------------------------------------------------------ invariants
     @invariant()
     def audit_is_clean(self) -> None:
-        assert self.d.violations() == []
+        assert self.d.violations(self.now_s) == []
+
+    @invariant()
+    def held_only_within_the_window(self) -> None:
+        window_s = self.d.settings.arrival_batch_window_s
+        for esc_id, since_s in self.held_at.items():
+            assert self.state[esc_id] is EscalationState.QUEUED
+            assert self.now_s < since_s + window_s, f"{esc_id} held past its window"
+            assert self.d.waiting_reason(esc_id, self.now_s).startswith(HELD_REASON)
 
     @invariant()
     def nothing_lost(self) -> None:
@@ -239,7 +256,7 @@ class DispatcherMachine(RuleBasedStateMachine):
     def nothing_waits_in_a_void(self) -> None:
         top = len(self.d.settings.relaxation)
         for esc_id, state in self.state.items():
-            if state is not EscalationState.QUEUED:
+            if state is not EscalationState.QUEUED or esc_id in self.held_at:
                 continue
             level = self.d.relaxation_level(esc_id)
             for agent_id in self.profiles:

@@ -55,6 +55,7 @@ def test_winner_cost_parts_are_weight_times_term_in_readable_units() -> None:
         "proficiency_surplus",
         "preferred_skill_miss",
         "tier_distance",
+        "skill_breadth",
         "load",
         "idle",
     ]
@@ -63,6 +64,7 @@ def test_winner_cost_parts_are_weight_times_term_in_readable_units() -> None:
     assert parts["load"].text() == "load 0 of 3 slots: +0.00"
     assert parts["idle"].text() == f"idle 4 min: +{math.exp(-240 / 300):.2f}"
     assert parts["preferred_skill_miss"].description == "no preferred skills"
+    assert parts["skill_breadth"].text() == "no other skills: +0.00"
     for p in e.cost_parts:
         assert p.contribution == pytest.approx(p.weight * p.value)
 
@@ -94,6 +96,7 @@ def test_busy_agent_and_preferred_miss_read_as_such() -> None:
         load=st.floats(0, 3),
         idle=st.floats(0, 3),
         tier_distance=st.floats(0, 3),
+        skill_breadth=st.floats(0, 3),
     ),
 )
 def test_cost_parts_add_up_to_the_total_the_decision_used(
@@ -237,6 +240,7 @@ def test_as_dict_keeps_the_stored_keys_and_adds_the_readable_ones() -> None:
         "proficiency_surplus",
         "preferred_skill_miss",
         "tier_distance",
+        "skill_breadth",
         "load",
         "idle",
         "total",
@@ -255,3 +259,57 @@ def test_as_dict_keeps_the_stored_keys_and_adds_the_readable_ones() -> None:
     ]
     assert [p["part"] for p in out["priority_parts"]] == ["customer_tier", "urgency", "trigger", "aging"]
     assert out["lines"] == explained(offer).lines()
+
+
+# ------------------------------------------------------------------------------ ranking rule
+def fill_then_free(d: Dispatcher, *arrivals: Escalation) -> list[Decision]:
+    """Keep ana (1 chat slot) busy while ``arrivals`` queue, then free her: her next offer."""
+    [busy] = d.escalation_arrived(esc("busy"), T0)
+    d.offer_accepted(busy.offer_id, T0)  # type: ignore[union-attr]
+    for e in arrivals:
+        d.escalation_arrived(e, e.created_s)
+    return [x for x in d.work_completed("busy", T0 + 100) if isinstance(x, Offer)]
+
+
+def test_a_freed_agent_says_it_took_the_highest_priority_waiting() -> None:
+    d = desk(agent("ana", tier=2, channel_caps={Channel.CHAT: 1}))  # VIPs go to tier >= 2
+    [offer] = fill_then_free(
+        d,
+        esc("std", T0 + 1, customer_tier=CustomerTier.STANDARD),
+        esc("vip", T0 + 2, customer_tier=CustomerTier.VIP),
+    )
+    assert offer.escalation_id == "vip"
+    text = explained(offer).ranked_first
+    assert text is not None
+    assert text.startswith("ranked first of 2 waiting that ana could take: highest priority")
+    assert "next std" in text
+    assert text in explained(offer).lines()
+    assert explained(offer).as_dict()["ranked_first"] == text
+
+
+def test_equal_priority_in_one_group_goes_to_the_first_in_line() -> None:
+    d = desk(agent("ana", channel_caps={Channel.CHAT: 1}))
+    [offer] = fill_then_free(d, esc("first", T0 + 1), esc("second", T0 + 2))
+    assert offer.escalation_id == "first"
+    # one requirement group: only its head contends, so the pick was the only candidate
+    assert explained(offer).ranked_first == "the only waiting escalation ana could take"
+
+
+def test_equal_priority_across_groups_goes_to_the_better_fit() -> None:
+    # arrived together (equal aging); ana's billing 3 against a billing-3 minimum (no surplus) or a
+    # billing-1 one (surplus 2)
+    d = desk(agent("ana", {"billing": 3}, channel_caps={Channel.CHAT: 1}))
+    [offer] = fill_then_free(
+        d, esc("easy", T0 + 1, skills={"billing": 1}), esc("exact", T0 + 1, skills={"billing": 3})
+    )
+    text = explained(offer).ranked_first
+    assert offer.escalation_id == "exact"
+    assert text is not None
+    assert "equal priority" in text
+    assert "fits it better" in text
+
+
+def test_an_arrival_offered_at_once_has_no_ranking() -> None:
+    d = desk(agent("ana"))
+    [offer] = d.escalation_arrived(esc("e1"), T0)
+    assert explained(offer).ranked_first is None

@@ -513,3 +513,12 @@ def test_proficiency_must_be_a_plain_integer(value: object) -> None:
     (problem,) = info.value.problems
     assert problem.location == "agents[0].skills.billing"
     assert repr(value) in problem.problem
+
+
+def test_an_agent_stored_as_json_reads_back_the_same() -> None:
+    """The service stores ``model_dump(mode="json")`` and rebuilds its dispatchers from it."""
+    shifts = [{"days": "mon-fri", "start": "20:00", "end": "23:00"}]
+    agent = parse(AgentIn, agent_data(shifts=shifts))
+    stored = agent.model_dump(mode="json")
+    assert stored["shifts"][0]["days"] == ["mon", "tue", "wed", "thu", "fri"]
+    assert AgentIn.model_validate(stored) == agent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from routing.timers import EXPIRE, READMIT, RELAX, Timers
+from routing.timers import CLOSE, EXPIRE, READMIT, RELAX, Timers
 
 
 def test_alarms_go_off_in_time_order_ties_in_the_order_set() -> None:
@@ -42,3 +42,19 @@ def test_stale_alarms_are_skipped_and_dropped() -> None:
     assert alarm is not None
     assert (alarm.due_s, alarm.kind, alarm.ref, alarm.arg) == (9.0, READMIT, "e1", 3)
     assert timers.pop_due(100.0) is None
+
+
+def test_a_window_closing_matters_only_while_the_window_it_names_is_open() -> None:
+    timers = Timers(lambda offer_id: True, lambda esc_id, level: True, lambda esc_id, row: True)
+    timers.close_window_at(3.0, 1)
+    assert timers.next_due_s() == math.inf  # nobody watches windows: none is open
+    open_windows = {2}
+    timers.watch_windows(open_windows.__contains__)
+    timers.close_window_at(4.0, 2)
+    assert timers.next_due_s() == 4.0
+    alarm = timers.pop_due(10.0)
+    assert alarm is not None
+    assert (alarm.due_s, alarm.kind, alarm.ref, alarm.arg) == (4.0, CLOSE, "", 2)
+    timers.close_window_at(5.0, 2)
+    open_windows.clear()  # everyone held left the window before it closed
+    assert timers.pop_due(10.0) is None

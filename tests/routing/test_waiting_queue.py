@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,7 +33,7 @@ def queue_with(*agents: Agent) -> WaitingQueue:
     table = AgentTable()
     for agent in agents:
         table.set_status(table.upsert(agent, T0), AgentStatus.AVAILABLE)
-    return WaitingQueue(table, EligibilityCache(table, SETTINGS), SETTINGS)
+    return WaitingQueue(table, EligibilityCache(table, SETTINGS))
 
 
 def waiting(esc_id: str, priority: float, seq: int, skill: str = "billing") -> Waiting:
@@ -66,26 +67,24 @@ def test_remove_takes_out_exactly_one_and_drops_empty_groups() -> None:
     assert not queue
 
 
-def test_position_counts_only_competitors_and_eta_follows_caps() -> None:
-    # one billing agent (2 chat slots) and one tech agent: billing and tech never compete
-    queue = queue_with(
-        Agent("ana", {"billing": 3}, channel_caps={Channel.CHAT: 2}),
-        Agent("bo", {"tech": 3}, channel_caps={Channel.CHAT: 1}),
+def test_only_competitors_count_ahead_weighted_by_the_agents_they_share() -> None:
+    # ana: billing only; bo: billing and tech; cy: tech only
+    table_agents = (
+        Agent("ana", {"billing": 3}),
+        Agent("bo", {"billing": 3, "tech": 3}),
+        Agent("cy", {"tech": 3}),
     )
-    first, second = waiting("b1", 2.0, 0), waiting("b2", 1.0, 1)
-    tech = waiting("t1", 5.0, 2, "tech")
-    for w in (first, second, tech):
+    queue = queue_with(*table_agents)
+    b1, b2 = waiting("b1", 5.0, 0), waiting("b2", 1.0, 3)
+    t1, t2 = waiting("t1", 4.0, 1, "tech"), waiting("t2", 3.0, 2, "tech")
+    for w in (b1, b2, t1, t2):
         queue.add(w)
-    assert queue.estimate(first, T0)[0] == 1
-    position, eta_s = queue.estimate(second, T0)
-    assert position == 2
-    # no completions seen yet: 2 slots over the default chat handle time (600 s)
-    assert eta_s == 2 / (2 / 600.0)
-    assert queue.estimate(tech, T0) == (1, 1 / (1 / 600.0))
-
-
-def test_nobody_staffed_means_no_eta() -> None:
-    queue = queue_with()
-    only = waiting("e1", 1.0, 0)
-    queue.add(only)
-    assert queue.estimate(only, T0) == (1, None)
+    everyone = np.ones(3, bool)
+    assert queue.ahead(b1, everyone) == (1, 0.0)
+    # b2 waits behind b1 (its own group, in full) and both tech ones, who share bo with it
+    assert queue.ahead(b2, everyone) == (4, 1.0 + 2 * 1.0)
+    only_ana = np.array([True, False, False])
+    assert queue.ahead(b2, only_ana) == (2, 1.0)  # tech work never falls on ana
+    ana_and_bo = np.array([True, True, False])
+    # half of the tech group's agents (bo of bo and cy) are b2's: each tech one ahead counts half
+    assert queue.ahead(b2, ana_and_bo) == (4, 1.0 + 2 * 0.5)

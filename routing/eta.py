@@ -1,0 +1,228 @@
+"""ETAs: when a waiting escalation is likely to be offered to an agent.
+
+The method, a *supply walk* over the agents who may take it:
+
+1. **Who may take it, and from when.** Every agent eligible for it at some relaxation level,
+   present and not kept from it for good (offered it the most times allowed). Not counted: an
+   agent not responding or offline (they come back only by someone's action), and one away until
+   away spells have been seen. Each is admitted at the latest of: now, the relaxation step that
+   makes them eligible, the start of their shift or the end of their break when that is within
+   the deferral horizon (later ones are not counted), the end of their re-offer cool-down, and,
+   for an agent away, a mean away spell after they left (:class:`AwaySpells`). An agent on shift
+   leaves at its end.
+2. **How fast they free slots.** Slots free at admission are taken at once. Work an agent holds
+   is expected to end a handle time after it was accepted (the learned mean handle time of that
+   kind of work, :class:`HandleTimes`; the ``default_handle_time_s`` setting until one is seen),
+   and work past that still takes a fifth of one; as any of it may end sooner, held slots free at
+   ``held / time to that end`` until then. From then on, and for slots taken at admission, a
+   slot frees every handle time of the escalation's own kind of work.
+3. **How many go first.** The escalations ahead of it in the queue that compete for the same
+   agents, each group weighted by the share of its agents that are also this escalation's, plus
+   one for itself.
+4. **The walk.** From now, through the admissions and departures in time order, the ETA is when the
+   slots freed reach that count. It is unknown (``None``) when no admitted agent remains to free
+   one.
+
+What limits it: customers ahead who leave (shortening the wait) and later arrivals of higher
+priority who overtake (lengthening it) are not foreseen, and where a few agents with long,
+variable handle times serve a queue, when the next one frees is uncertain by nature; all of it
+shows in the measured accuracy of the capacity report. ETAs are recomputed on every call, so they
+follow every change of the queue and of the roster.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from routing.domain import CHANNELS, AgentStatus
+from routing.eligibility import EligibilityCache, Requirement
+from routing.ledger import LiveEscalation
+from routing.relaxation import Relaxation
+from routing.roster import AVAILABLE, AWAY, AgentTable
+from routing.settings import RoutingSettings
+from routing.waiting_queue import WaitingQueue
+
+#: Completed handle times a mean remembers (an exponentially weighted mean over about this many;
+#: the first ones count equally).
+HANDLE_TIME_MEMORY = 200
+#: The shortest handle time an ETA assumes (work observed to take no time would free slots at an
+#: infinite rate).
+MIN_HANDLE_S = 1.0
+#: Kinds of work (base requirements) whose handle time is learned apart; beyond, only per channel.
+MAX_KINDS = 4096
+
+
+class HandleTimes:
+    """Recent mean handle time (accepted -> completed) per kind of work -- the escalation's
+    unrelaxed requirement -- and per channel; before any completion of a kind is seen its channel's
+    mean stands in, and before any on the channel the settings' ``default_handle_time_s``."""
+
+    __slots__ = ("_channel", "_kind")
+
+    def __init__(self, settings: RoutingSettings) -> None:
+        self._channel = [[settings.default_handle_time_s.get(c, 600.0), 0] for c in CHANNELS]
+        self._kind: dict[Requirement, list[float]] = {}
+
+    def observe(self, esc: LiveEscalation, handle_s: float) -> None:
+        """Count ``esc``'s work, completed after ``handle_s`` (NaN: acceptance not known, ignored)."""
+        if not handle_s >= 0:
+            return
+        kind = esc.ladder.reqs[0]
+        if kind not in self._kind and len(self._kind) >= MAX_KINDS:
+            self._kind.clear()
+        _update(self._kind.setdefault(kind, [handle_s, 0]), handle_s)
+        _update(self._channel[kind.channel_col], handle_s)
+
+    def mean_s(self, esc: LiveEscalation) -> float:
+        """The handle time to expect of ``esc``'s work."""
+        kind = esc.ladder.reqs[0]
+        mean = self._kind.get(kind)
+        return (mean or self._channel[kind.channel_col])[0]
+
+
+def _update(mean: list[float], value: float) -> None:
+    """Fold ``value`` into ``mean`` = [mean, count]."""
+    mean[1] += 1
+    mean[0] += (value - mean[0]) / min(mean[1], HANDLE_TIME_MEMORY)
+
+
+class AwaySpells:
+    """How long agents stay away (off the queue), learned from the spells seen, and who is away
+    since when. Until a spell has been seen, nobody away is expected back."""
+
+    __slots__ = ("_mean", "_since")
+
+    def __init__(self) -> None:
+        self._mean = [0.0, 0]
+        self._since: dict[int, float] = {}
+
+    def status_changed(self, row: int, old: AgentStatus, new: AgentStatus, now_s: float) -> None:
+        """Agent ``row`` goes from ``old`` to ``new`` at ``now_s``."""
+        if new is AgentStatus.AWAY and old is not AgentStatus.AWAY:
+            self._since[row] = now_s
+        elif old is AgentStatus.AWAY and new is not AgentStatus.AWAY:
+            since = self._since.pop(row, None)
+            if since is not None:
+                _update(self._mean, now_s - since)
+
+    def back_at_s(self, rows: np.ndarray, now_s: float) -> np.ndarray:
+        """When each away agent of ``rows`` is likely back: a mean spell after it began, and at
+        least a fifth of one from now (``inf``: no spell seen yet)."""
+        mean_s, seen = self._mean
+        if not seen:
+            return np.full(rows.size, math.inf)
+        since = np.array([self._since.get(r, now_s) for r in rows.tolist()])
+        return np.maximum(since + mean_s, now_s + mean_s / 5)
+
+
+class EtaEstimator:
+    """Positions and ETAs of queued escalations over the dispatcher's parts; see the module docstring."""
+
+    __slots__ = ("_cache", "_queue", "_relaxation", "_settings", "_table", "away", "handle_times")
+
+    def __init__(
+        self,
+        table: AgentTable,
+        cache: EligibilityCache,
+        queue: WaitingQueue,
+        relaxation: Relaxation,
+        settings: RoutingSettings,
+    ) -> None:
+        self._table = table
+        self._cache = cache
+        self._queue = queue
+        self._relaxation = relaxation
+        self._settings = settings
+        self.handle_times = HandleTimes(settings)
+        self.away = AwaySpells()
+
+    def estimate(self, esc: LiveEscalation, now_s: float) -> tuple[int, float | None]:
+        """1-based position of queued ``esc`` among those competing for its agents, and its ETA in
+        seconds from ``now_s`` (``None``: unknown)."""
+        t = self._table
+        admit_s = self._admission_times(esc, now_s)
+        admitted = np.isfinite(admit_s)
+        position, ahead = self._queue.ahead(esc, admitted)
+        rows = np.flatnonzero(admitted)
+        if rows.size == 0:
+            return position, None
+        admit_s = admit_s[rows]
+        ch = esc.req.channel_col
+        handle_s = max(self.handle_times.mean_s(esc), MIN_HANDLE_S)
+        usable = np.minimum(t.cap[rows, ch], t.cap_total[rows]).astype(np.float64)
+        on = t.on_shift[rows]
+        free = np.minimum(t.cap[rows, ch] - t.load[rows, ch], t.cap_total[rows] - t.load_total[rows])
+        free = np.where(on, np.clip(free, 0, usable), usable)  # a shift starting brings every slot
+        held = usable - free  # slots that free up only when held work ends
+        # held work ends when expected on acceptance (work pending acceptance, or of unknown start:
+        # a handle time from now; the agent's held slots at their mean end); work past its expected
+        # end still takes a while (a fifth of a handle time, at least)
+        untimed = t.load_total[rows] - t.work_timed[rows]
+        ends_s = (t.work_end_sum_s[rows] + (now_s + handle_s) * untimed) / np.maximum(t.load_total[rows], 1)
+        ends_s = np.maximum(np.maximum(ends_s, now_s + handle_s / 5), admit_s)
+        leave_s = np.where(on, t.shift_until_s[rows], math.inf)
+        early = admit_s < leave_s
+        late = early & (ends_s < leave_s)
+        # held work may end any time before its expected end: it frees slots at held / residual
+        # from admission, then (its expected end passed) at held / handle time like free slots
+        residual_rate = held / np.maximum(ends_s - admit_s, handle_s / 5)
+        times = np.concatenate((admit_s[early], ends_s[late], leave_s))
+        bursts = np.concatenate((free[early], np.zeros(int(late.sum())), np.zeros(rows.size)))
+        start_rate = (free / handle_s + residual_rate)[early]
+        switch = (held / handle_s - residual_rate)[late]
+        leaving = np.where(early, free / handle_s + np.where(late, held / handle_s, residual_rate), 0.0)
+        d_rate = np.concatenate((start_rate, switch, -leaving))
+        return position, supply_walk(ahead + 1.0, times, bursts, d_rate, now_s)
+
+    def _admission_times(self, esc: LiveEscalation, now_s: float) -> np.ndarray:
+        """When each agent may first be offered ``esc`` (``inf``: not within the horizon, or never)."""
+        t, n = self._table, self._table.n
+        ladder, settings = esc.ladder, self._settings
+        admit = np.full(n, math.inf)
+        # lowest level first wins: walk the ladder from the top down (masks only grow with levels)
+        levels = [esc.level]
+        while (step := self._relaxation.next_step(esc.spec, ladder, levels[-1])) is not None:
+            levels.append(step[1])
+        for level in reversed(levels):
+            at = now_s if level == esc.level else esc.spec.created_s + settings.relaxation[level - 1].after_s
+            admit[self._cache.get(ladder.reqs[level]).mask] = max(at, now_s)
+        off = ~t.on_shift[:n]
+        starts_s = np.where(off, t.shift_until_s[:n], now_s)
+        away = np.flatnonzero((t.status[:n] == AWAY) & np.isfinite(admit))
+        starts_s[away] = np.maximum(starts_s[away], self.away.back_at_s(away, now_s))
+        ready = t.present[:n] & ((t.status[:n] == AVAILABLE) | (t.status[:n] == AWAY))
+        ready &= starts_s <= now_s + settings.deferral.horizon_s
+        admit = np.where(ready, np.maximum(admit, starts_s), math.inf)
+        for row in esc.excluded:
+            if row < n:
+                admit[row] = max(admit[row], esc.reoffer_at.get(row, math.inf))
+        return admit
+
+
+def supply_walk(
+    need: float, times_s: np.ndarray, bursts: np.ndarray, d_rate_per_s: np.ndarray, now_s: float
+) -> float | None:
+    """Seconds from ``now_s`` until ``need`` slots are freed, or ``None`` if they never are.
+
+    At ``times_s[k]`` (not before ``now_s``), ``bursts[k]`` slots come free at once and the rate at
+    which slots free changes by ``d_rate_per_s[k]``; in between, slots free at the rate reached.
+    """
+    order = np.argsort(times_s, kind="stable")
+    t, rate = now_s, 0.0
+    for at, burst, d_rate in zip(
+        times_s[order].tolist(), bursts[order].tolist(), d_rate_per_s[order].tolist(), strict=True
+    ):
+        if not math.isfinite(at):
+            break
+        if at > t:
+            if rate > 0 and need <= rate * (at - t):
+                return t + need / rate - now_s
+            need -= rate * (at - t)
+            t = at
+        need -= burst
+        if need <= 1e-9:
+            return t - now_s
+        rate = max(rate + d_rate, 0.0)
+    return t + need / rate - now_s if rate > 1e-12 else None
