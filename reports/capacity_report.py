@@ -12,7 +12,8 @@ The HTML (:mod:`reports.report_html`) reads in a manager's order, one module of
 on the peak day; headcount per group and the change), 2 assumptions, 3 KPI summary with 95 % CIs,
 4 demand vs staffing, 5 handoff-time distribution, 6 service level / abandonment / occupancy per
 interval and the intervals that still miss, 7 recommended shifts, 8 per-segment breakdown,
-9 comparison. Every string that comes from the scenario is HTML-escaped.
+9 ETA accuracy (whether the waits told to queued customers came true),
+10 comparison. Every string that comes from the scenario is HTML-escaped.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from routing.shifts import zone
+from simulator.eta_accuracy import EtaPairs, eta_pairs
 from simulator.planning.result import CapacityPlan
 from simulator.replications import Replications
 from simulator.scenario import Scenario
@@ -28,6 +29,7 @@ __all__ = [
     "rosters",
     "scenario_start",
     "verified",
+    "verified_eta_pairs",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -57,6 +59,14 @@ def verified(plan: CapacityPlan) -> tuple[RosterKey, Replications]:
     if plan.recommended is not None:
         return "recommended", plan.recommended
     return "current", plan.current
+
+
+def verified_eta_pairs(plan: CapacityPlan) -> EtaPairs | None:
+    """ETAs and actual waits of the verified roster's queued escalations (``None``: no records)."""
+    _, result = verified(plan)
+    if not result.records:
+        return None
+    return eta_pairs(result.records, plan.scenario.warmup_s)
 
 
 def group_total(per_group: Mapping[str, NDArray[np.float64] | NDArray[np.int64]], n: int) -> FloatArray:

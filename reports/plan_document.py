@@ -33,8 +33,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
-from reports.plan_data import requirements, scenario_start
+from reports.plan_data import requirements, scenario_start, verified_eta_pairs
 from routing.shifts import zone
+from simulator.eta_accuracy import eta_accuracy_by_segment
 from simulator.metric_catalogue import SHARES
 from simulator.planning.result import CapacityPlan
 from simulator.replications import SUMMARY_METRICS, Replications, estimate_columns
@@ -202,6 +203,22 @@ class ScenarioInfo(BaseModel):
     max_p95_handoff_s: float | None
 
 
+class EtaAccuracyOut(BaseModel):
+    """How well the router's ETAs predicted the wait of one segment's queued escalations
+    (:mod:`simulator.eta_accuracy`; ``null`` where nothing was measured)."""
+
+    model_config = _DOC
+    queued: int
+    unknown: int
+    censored: int
+    measured: int
+    median_abs_error_s: float | None
+    bias_s: float | None
+    within_30s: float | None
+    median_wait_s: float | None
+    relative_error: float | None
+
+
 class PlanDocument(BaseModel):
     """The whole of ``plan.json`` (see the module docstring)."""
 
@@ -224,6 +241,8 @@ class PlanDocument(BaseModel):
     baseline: Verification
     comparison: Verification | None
     misses: list[MissOut]
+    #: per segment, then "all": for the verified roster (empty when no records were kept)
+    eta_accuracy: dict[str, EtaAccuracyOut] = {}
     notes: list[str]
 
 
@@ -384,8 +403,29 @@ def build_plan_document(plan: CapacityPlan) -> PlanDocument:
             )
             for m in plan.misses
         ],
+        eta_accuracy=_eta_accuracy(plan),
         notes=list(plan.notes),
     )
+
+
+def _eta_accuracy(plan: CapacityPlan) -> dict[str, EtaAccuracyOut]:
+    pairs = verified_eta_pairs(plan)
+    if pairs is None:
+        return {}
+    return {
+        segment: EtaAccuracyOut(
+            queued=a.queued,
+            unknown=a.unknown,
+            censored=a.censored,
+            measured=a.measured,
+            median_abs_error_s=_finite(a.median_abs_error_s),
+            bias_s=_finite(a.bias_s),
+            within_30s=_finite(a.within_30s),
+            median_wait_s=_finite(a.median_wait_s),
+            relative_error=_finite(a.relative_error),
+        )
+        for segment, a in eta_accuracy_by_segment(pairs).items()
+    }
 
 
 def plan_json_text(document: PlanDocument) -> str:

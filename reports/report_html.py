@@ -12,6 +12,7 @@ from reports.plan_data import scenario_start
 from reports.report_sections import (
     assumptions,
     comparison,
+    eta,
     handoff,
     headline,
     intervals,
@@ -37,7 +38,8 @@ SECTIONS: Final[tuple[tuple[str, str, Render], ...]] = (
     ("intervals", "6. Service level, abandonment and occupancy per interval", intervals.render),
     ("shifts", "7. Recommended shifts", shifts.render),
     ("segments", "8. Per-segment breakdown", segments.render),
-    ("comparison", "9. Comparison", comparison.render),
+    ("eta", "9. ETA accuracy", eta.render),
+    ("comparison", "10. Comparison", comparison.render),
 )
 
 _CSS = """

@@ -20,7 +20,10 @@ the scenario's time zone, shift times in their own zone.
   scheduled_current, scheduled_recommended, current_short (1/0), then ``<metric>_<roster>`` with
   CI columns for :data:`INTERVAL_METRICS` (current and recommended); one row per interval;
 * ``misses.csv`` -- interval_start, metric, value, target, shortfall (in the metric's unit and
-  decimals); one row per ``plan.misses``.
+  decimals); one row per ``plan.misses``;
+* ``eta_accuracy.csv`` -- segment (``all`` last), queued, unknown, censored, then
+  :data:`~simulator.metric_catalogue.ETA_METRICS` from ``eta_measured`` on, for the verified
+  roster; no rows without records.
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from reports.plan_data import current_short, group_total, requirements, rosters
+from reports.plan_data import current_short, group_total, requirements, rosters, verified_eta_pairs
 from routing.shifts import zone
-from simulator.metric_catalogue import Metric, cell, metric
+from simulator.eta_accuracy import eta_accuracy_by_segment
+from simulator.metric_catalogue import ETA_METRICS, Metric, cell, metric
 from simulator.planning.result import CapacityPlan
 from simulator.replications import Estimate, estimate_columns
 
 __all__ = [
+    "ETA_TABLE_METRICS",
     "INTERVAL_METRICS",
     "KPI_METRICS",
     "SEGMENT_METRICS",
@@ -62,7 +67,7 @@ KPI_METRICS = (
 SEGMENT_METRICS = ("offered", "service_level", "asa_s", "p95_handoff_s", "abandon_rate")
 #: Per-interval simulated metrics of ``intervals.csv``.
 INTERVAL_METRICS = ("service_level", "abandon_rate", "occupancy", "asa_s")
-TABLE_NAMES = ("requirements", "shifts", "kpis", "segments", "intervals", "misses")
+TABLE_NAMES = ("requirements", "shifts", "kpis", "segments", "intervals", "misses", "eta_accuracy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,4 +236,29 @@ def build_tables(plan: CapacityPlan) -> dict[str, Table]:
         "segments": segments_table(plan),
         "intervals": intervals_table(plan),
         "misses": misses_table(plan),
+        "eta_accuracy": eta_accuracy_table(plan),
     }
+
+
+#: The columns of ``eta_accuracy.csv`` after segment, queued, unknown and censored.
+ETA_TABLE_METRICS = tuple(m for m in ETA_METRICS if m != "eta_queued")
+
+
+def eta_accuracy_table(plan: CapacityPlan) -> Table:
+    header = ("segment", "queued", "unknown", "censored", *ETA_TABLE_METRICS)
+    pairs = verified_eta_pairs(plan)
+    if pairs is None:
+        return Table(header, ())
+    rows = []
+    for segment, acc in eta_accuracy_by_segment(pairs).items():
+        values = acc.metrics()
+        rows.append(
+            (
+                segment,
+                str(acc.queued),
+                str(acc.unknown),
+                str(acc.censored),
+                *(metric(name).cell(values[name]) for name in ETA_TABLE_METRICS),
+            )
+        )
+    return Table(header, tuple(rows))

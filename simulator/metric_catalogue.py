@@ -17,7 +17,7 @@ from typing import Final, Literal
 
 import numpy as np
 
-__all__ = ["CATALOGUE", "ESCALATION_METRICS", "MISSING", "SHARES", "Metric", "cell", "metric"]
+__all__ = ["CATALOGUE", "ESCALATION_METRICS", "ETA_METRICS", "MISSING", "SHARES", "Metric", "cell", "metric"]
 
 Unit = Literal["count", "share", "s"]
 
@@ -110,12 +110,23 @@ _ALL: Final = (
     Metric("p90_handoff_s", "p90 handoff time", "s"),
     Metric("p95_handoff_s", "p95 handoff time", "s"),
     Metric("occupancy", "occupancy (busy / staffed slot time)", "share"),
+    # how well the router's ETAs predicted the wait (simulator.eta_accuracy)
+    Metric("eta_queued", "queued on arrival", "count"),
+    Metric("eta_measured", "with an ETA and an offer (measured)", "count"),
+    Metric("eta_median_abs_error_s", "ETA median absolute error", "s"),
+    Metric("eta_bias_s", "ETA bias (median predicted - actual)", "s"),
+    Metric("eta_within_30s", "ETAs within +-30 s", "share"),
+    Metric("eta_median_wait_s", "median actual wait to an offer", "s"),
+    Metric("eta_relative_error", "ETA error / median wait", "share"),
 )
 
 #: Every metric by name, in report order.
 CATALOGUE: Final = {m.name: m for m in _ALL}
-#: Metrics of a set of escalations (everything but occupancy, a property of agents), in order.
-ESCALATION_METRICS: Final = tuple(m.name for m in _ALL if m.name != "occupancy")
+#: ETA accuracy, from the records of queued escalations (:mod:`simulator.eta_accuracy`).
+ETA_METRICS: Final = tuple(m.name for m in _ALL if m.name.startswith("eta_"))
+#: Metrics of a set of escalations (everything but occupancy, a property of agents, and ETA
+#: accuracy, measured on pooled records), in order.
+ESCALATION_METRICS: Final = tuple(m.name for m in _ALL if m.name != "occupancy" and m.name not in ETA_METRICS)
 #: Metrics that are shares of something: their confidence intervals are clipped to [0, 1].
 SHARES: Final = frozenset(m.name for m in _ALL if m.share)
 

@@ -55,6 +55,8 @@ class Model:
 
     ``counts`` overrides the agents per group (a staffing candidate); groups missing from it keep
     the scenario's count. ``drain_s`` bounds how long the model runs on after the last arrival.
+    ``record_etas`` asks the router for the ETA of every escalation queued on arrival (the
+    records' ``eta_s``; NaN throughout without it).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Model:
         counts: dict[str, int] | None = None,
         *,
         drain_s: float = 3600.0,
+        record_etas: bool = True,
     ) -> None:
         self.scenario = scenario
         self.arrivals = arrivals
@@ -84,6 +87,8 @@ class Model:
         self.agent_group = np.full(n, -1, np.int16)
         self.offers = np.zeros(n, np.int16)
         self.offered_on_arrival = np.zeros(n, bool)
+        self.eta_s = np.full(n, np.nan)
+        self._record_etas = record_etas
         self.waiting = 0
         self.events = 0
         self._next = 0
@@ -148,6 +153,7 @@ class Model:
             agent_group=self.agent_group,
             offers=self.offers,
             offered_on_arrival=self.offered_on_arrival,
+            eta_s=self.eta_s,
             group_names=self.group_names,
             group_counts=self.group_counts,
             agent_groups=agent_groups,
@@ -197,6 +203,9 @@ class Model:
         decisions = self.dispatcher.escalation_arrived(escalation, now)
         if decisions and type(decisions[0]) is Offer:
             self.offered_on_arrival[i] = True
+        elif self._record_etas and decisions and type(decisions[0]) is Queued:
+            eta_s = self.dispatcher.queue_estimate(escalation.id, now)[1]
+            self.eta_s[i] = math.inf if eta_s is None else eta_s
         self._apply(decisions, now)
         # a customer handed to an agent at once cannot abandon: no patience event for them
         if self.outcome[i] == WAITING:
@@ -370,9 +379,12 @@ def simulate(
     replication: np.random.SeedSequence,
     counts: dict[str, int] | None = None,
     arrivals: Arrivals | None = None,
+    *,
+    record_etas: bool = True,
 ) -> RunRecords:
     """Run one replication of ``scenario`` (optionally with other group ``counts``) and return its
-    records. ``arrivals`` defaults to the replication's own demand (pass it to reuse one draw)."""
+    records. ``arrivals`` defaults to the replication's own demand (pass it to reuse one draw);
+    ``record_etas``: see :class:`Model`."""
     if arrivals is None:
         arrivals = generate_demand(scenario, replication)
-    return Model(scenario, arrivals, replication, counts).run()
+    return Model(scenario, arrivals, replication, counts, record_etas=record_etas).run()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -85,6 +86,7 @@ RECORD_COLUMNS = (
     "agent",
     "offers",
     "offered_on_arrival",
+    "eta_s",
     "handle_s",
     "patience_s",
 )
@@ -131,6 +133,8 @@ def write_records(result: Replications, path: Path) -> int:
             agent_group = rec.agent_group.tolist()
             offers = rec.offers.tolist()
             on_arrival = rec.offered_on_arrival.tolist()
+            # the ETA given on queueing: empty when not queued on arrival, "inf" when unknown
+            eta = ["inf" if v == math.inf else cell(v, 3) for v in rec.eta_s.tolist()]
             for i, k in enumerate(kinds):
                 writer.writerow(
                     (
@@ -150,6 +154,7 @@ def write_records(result: Replications, path: Path) -> int:
                         agent_ids[agent[i]],
                         offers[i],
                         int(on_arrival[i]),
+                        eta[i],
                         handle[i],
                         patience[i],
                     )

@@ -35,8 +35,10 @@ class RunRecords:
     ``finished_s`` (epoch seconds, NaN if it never happened; finished = completed, abandoned or
     deferred), ``outcome`` (code into :data:`OUTCOMES`), ``agent`` (number of the agent who
     accepted it, -1 if none) and its ``agent_group`` (index into ``group_names``), ``offers`` made,
-    and ``offered_on_arrival`` (an agent was offered it the moment it arrived: the complement of
-    P(wait)).
+    ``offered_on_arrival`` (an agent was offered it the moment it arrived: the complement of
+    P(wait)), and ``eta_s``, the wait to an offer the router predicted when it queued the
+    escalation on arrival (:mod:`routing.eta`; NaN if it was not queued on arrival, ``inf`` if the
+    ETA was unknown).
 
     Staffing: ``group_counts`` agents per group, agents numbered group by group (``agent_groups``
     maps an agent number to its group); ``away_agent``/``away_start_s``/``away_end_s`` the
@@ -52,6 +54,7 @@ class RunRecords:
     agent_group: NDArray[np.int16]
     offers: NDArray[np.int16]
     offered_on_arrival: NDArray[np.bool_]
+    eta_s: FloatArray
     group_names: tuple[str, ...]
     group_counts: tuple[int, ...]
     agent_groups: NDArray[np.int16]

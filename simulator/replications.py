@@ -147,9 +147,10 @@ def run_replication(
     keep_records: bool = False,
 ) -> tuple[int, RunSummary, RunRecords | None]:
     """Replication ``replication`` of ``replications`` from ``seed``: a pure function (same
-    arguments, same result, wherever it runs). Returns (index, summary, records if kept)."""
+    arguments, same result, wherever it runs). Returns (index, summary, records if kept); only
+    kept records carry the ETAs given (nothing else reads them, and they cost time)."""
     seq = replication_seeds(seed, replications)[replication]
-    records = simulate(scenario, seq, counts)
+    records = simulate(scenario, seq, counts, record_etas=keep_records)
     return replication, summarise(records, scenario), records if keep_records else None
 
 

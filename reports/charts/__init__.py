@@ -10,7 +10,8 @@ number formats are the catalogue's; target lines are the scenario's targets. In 
   :func:`interval_performance` (6, :mod:`~reports.charts.performance`),
   :func:`shift_coverage` (7, :mod:`~reports.charts.shifts`),
   :func:`segment_breakdown` (8, :mod:`~reports.charts.segments`),
-  :func:`comparison` (9, :mod:`~reports.charts.comparison`).
+  :func:`eta_calibration` (9, :mod:`~reports.charts.eta`),
+  :func:`comparison` (10, :mod:`~reports.charts.comparison`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reports.charts.comparison import comparison
+from reports.charts.eta import eta_calibration
 from reports.charts.handoff import handoff_distribution, handoff_times
 from reports.charts.performance import interval_performance
 from reports.charts.segments import segment_breakdown
 from reports.charts.shifts import shift_coverage
 from reports.charts.staffing import demand_vs_staffing
 from reports.charts.style import WIDTH_IN
+from reports.plan_data import verified as _verified
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,6 +40,7 @@ __all__ = [
     "WIDTH_IN",
     "comparison",
     "demand_vs_staffing",
+    "eta_calibration",
     "handoff_distribution",
     "handoff_times",
     "interval_performance",
@@ -52,6 +56,7 @@ CHARTS = (
     ("interval_performance", "Service level, abandonment and occupancy per interval"),
     ("shift_coverage", "Recommended shift coverage"),
     ("segment_breakdown", "Per-segment breakdown"),
+    ("eta_calibration", "ETA given on queueing vs actual wait"),
     ("comparison", "Comparison"),
 )
 
@@ -61,6 +66,7 @@ _MAKERS: dict[str, Callable[[CapacityPlan], Figure]] = {
     "interval_performance": interval_performance,
     "shift_coverage": shift_coverage,
     "segment_breakdown": segment_breakdown,
+    "eta_calibration": eta_calibration,
     "comparison": comparison,
 }
 
@@ -68,7 +74,8 @@ _MAKERS: dict[str, Callable[[CapacityPlan], Figure]] = {
 def render_charts(plan: CapacityPlan) -> dict[str, Figure]:
     """Every chart the plan has data for, keyed by file name in report order. Left out:
     ``shift_coverage`` without a schedule, ``comparison`` without a recommended roster or a
-    compared scenario, ``handoff_distribution`` when no roster kept its records."""
+    compared scenario, ``handoff_distribution`` when no roster kept its records,
+    ``eta_calibration`` when the verified roster kept none."""
     skip = set()
     if plan.schedule is None:
         skip.add("shift_coverage")
@@ -76,4 +83,6 @@ def render_charts(plan: CapacityPlan) -> dict[str, Figure]:
         skip.add("comparison")
     if not plan.current.records and not (plan.recommended and plan.recommended.records):
         skip.add("handoff_distribution")
+    if not _verified(plan)[1].records:
+        skip.add("eta_calibration")
     return {name: _MAKERS[name](plan) for name, _ in CHARTS if name not in skip}

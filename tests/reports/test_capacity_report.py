@@ -18,7 +18,7 @@ from reports import charts
 from reports.capacity_report import render_charts, render_html, write_report
 from reports.charts.shifts import schedule_required
 from reports.plan_document import PlanDocument
-from reports.report_tables import INTERVAL_METRICS, KPI_METRICS, SEGMENT_METRICS, build_tables
+from reports.report_tables import INTERVAL_METRICS, KPI_METRICS, SEGMENT_METRICS, TABLE_NAMES, build_tables
 from simulator.metric_catalogue import metric
 from simulator.planning.result import CapacityPlan
 from simulator.replications import SUMMARY_METRICS
@@ -67,9 +67,7 @@ def no_nan(text: str) -> Any:
 def test_every_file_is_written(report: dict[str, Path]) -> None:
     expected = {"report.html", "plan.json"}
     expected |= {f"charts/{n}.{ext}" for n in CHART_NAMES for ext in ("png", "svg")}
-    expected |= {
-        f"tables/{n}.csv" for n in ("requirements", "shifts", "kpis", "segments", "intervals", "misses")
-    }
+    expected |= {f"tables/{n}.csv" for n in TABLE_NAMES}
     assert set(report) == expected
     for key, path in report.items():
         assert path.is_file(), key

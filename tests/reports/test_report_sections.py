@@ -27,6 +27,7 @@ CHART_OF = {
     "intervals": "interval_performance",
     "shifts": "shift_coverage",
     "segments": "segment_breakdown",
+    "eta": "eta_calibration",
     "comparison": "comparison",
 }
 FAKE_PNGS = {name: b"\x89PNG fake" for name, _ in CHARTS}
@@ -38,7 +39,7 @@ def with_targets(plan: CapacityPlan, **targets: float | None) -> CapacityPlan:
 
 
 def test_sections_are_numbered_in_order_and_every_chart_has_one() -> None:
-    assert [int(title.split(".")[0]) for _, title, _ in SECTIONS] == list(range(1, 10))
+    assert [int(title.split(".")[0]) for _, title, _ in SECTIONS] == list(range(1, 11))
     assert sorted(CHART_OF.values()) == sorted(name for name, _ in CHARTS)
 
 
@@ -69,6 +70,7 @@ def test_a_plan_without_recommendation_says_what_is_missing(bare_plan: CapacityP
         "handoff_distribution",
         "interval_performance",
         "segment_breakdown",
+        "eta_calibration",
     }
 
 

@@ -6,7 +6,16 @@ import math
 
 import pytest
 
-from simulator.metric_catalogue import CATALOGUE, ESCALATION_METRICS, MISSING, SHARES, cell, metric
+from simulator.eta_accuracy import eta_accuracy, eta_pairs
+from simulator.metric_catalogue import (
+    CATALOGUE,
+    ESCALATION_METRICS,
+    ETA_METRICS,
+    MISSING,
+    SHARES,
+    cell,
+    metric,
+)
 from simulator.metrics import summarise
 from simulator.model import simulate
 from simulator.streams import replication_seeds
@@ -17,11 +26,18 @@ def test_every_reported_metric_has_an_entry() -> None:
     scenario = make_scenario(duration_h=0.5)
     summary = summarise(simulate(scenario, replication_seeds(1, 1)[0]), scenario)
     reported = set(summary.overall) | {m for m in summary.intervals if not m.startswith("staffed_")}
-    assert reported == set(CATALOGUE)
+    assert reported == set(CATALOGUE) - set(ETA_METRICS)
 
 
-def test_escalation_metrics_are_the_catalogue_less_occupancy() -> None:
-    assert tuple(m for m in CATALOGUE if m != "occupancy") == ESCALATION_METRICS
+def test_eta_accuracy_reports_exactly_the_eta_metrics() -> None:
+    scenario = make_scenario(duration_h=0.5)
+    records = simulate(scenario, replication_seeds(1, 1)[0])
+    accuracy = eta_accuracy(eta_pairs([records], scenario.warmup_s))
+    assert tuple(accuracy.metrics()) == ETA_METRICS
+
+
+def test_escalation_metrics_are_the_catalogue_less_occupancy_and_eta_accuracy() -> None:
+    assert tuple(m for m in CATALOGUE if m != "occupancy" and m not in ETA_METRICS) == ESCALATION_METRICS
     assert {m.name for m in CATALOGUE.values() if m.unit == "share"} == SHARES
 
 

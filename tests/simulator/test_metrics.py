@@ -86,6 +86,7 @@ def make_records(
         agent_group=np.where(agents >= 0, agent_groups[agents], -1).astype(np.int16),
         offers=np.asarray([0 if math.isnan(a) and not o else 1 for _, a, _, o in rows], dtype=np.int16),
         offered_on_arrival=on_arrival,
+        eta_s=np.full(n, NAN),
         group_names=group_names,
         group_counts=group_counts,
         agent_groups=agent_groups,
