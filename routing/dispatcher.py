@@ -257,7 +257,6 @@ class Dispatcher:
         """
         row = self._t.row_of(agent_id)
         out: list[Decision] = []
-        self._placement.eta.away.status_changed(row, self._t.status_of(row), status, now_s)
         self._t.set_status(row, status)
         if status is AgentStatus.AVAILABLE:
             self._t.missed_offers[row] = 0

@@ -3,12 +3,12 @@
 The method, a *supply walk* over the agents who may take it:
 
 1. **Who may take it, and from when.** Every agent eligible for it at some relaxation level,
-   present and not kept from it for good (offered it the most times allowed). Not counted: an
-   agent not responding or offline (they come back only by someone's action), and one away until
-   away spells have been seen. Each is admitted at the latest of: now, the relaxation step that
-   makes them eligible, the start of their shift or the end of their break when that is within
-   the deferral horizon (later ones are not counted), the end of their re-offer cool-down, and,
-   for an agent away, a mean away spell after they left (:class:`AwaySpells`). An agent on shift
+   present, available (busy or not) and not kept from it for good (offered it the most times
+   allowed). Not counted: an agent away, not responding or offline -- nobody knows when they are
+   back (counting away agents back after a learned mean spell made the peak scenario's ETAs no
+   better). Each is admitted at the latest of: now, the relaxation step that makes them eligible,
+   the start of their shift or the end of their break when that is within the deferral horizon
+   (later ones are not counted), and the end of their re-offer cool-down. An agent on shift
    leaves at its end.
 2. **How fast they free slots.** Slots free at admission are taken at once. Work an agent holds
    is expected to end a handle time after it was accepted (the learned mean handle time of that
@@ -36,11 +36,11 @@ import math
 
 import numpy as np
 
-from routing.domain import CHANNELS, AgentStatus
+from routing.domain import CHANNELS
 from routing.eligibility import EligibilityCache, Requirement
 from routing.ledger import LiveEscalation
 from routing.relaxation import Relaxation
-from routing.roster import AVAILABLE, AWAY, AgentTable
+from routing.roster import AVAILABLE, AgentTable
 from routing.settings import RoutingSettings
 from routing.waiting_queue import WaitingQueue
 
@@ -88,39 +88,10 @@ def _update(mean: list[float], value: float) -> None:
     mean[0] += (value - mean[0]) / min(mean[1], HANDLE_TIME_MEMORY)
 
 
-class AwaySpells:
-    """How long agents stay away (off the queue), learned from the spells seen, and who is away
-    since when. Until a spell has been seen, nobody away is expected back."""
-
-    __slots__ = ("_mean", "_since")
-
-    def __init__(self) -> None:
-        self._mean = [0.0, 0]
-        self._since: dict[int, float] = {}
-
-    def status_changed(self, row: int, old: AgentStatus, new: AgentStatus, now_s: float) -> None:
-        """Agent ``row`` goes from ``old`` to ``new`` at ``now_s``."""
-        if new is AgentStatus.AWAY and old is not AgentStatus.AWAY:
-            self._since[row] = now_s
-        elif old is AgentStatus.AWAY and new is not AgentStatus.AWAY:
-            since = self._since.pop(row, None)
-            if since is not None:
-                _update(self._mean, now_s - since)
-
-    def back_at_s(self, rows: np.ndarray, now_s: float) -> np.ndarray:
-        """When each away agent of ``rows`` is likely back: a mean spell after it began, and at
-        least a fifth of one from now (``inf``: no spell seen yet)."""
-        mean_s, seen = self._mean
-        if not seen:
-            return np.full(rows.size, math.inf)
-        since = np.array([self._since.get(r, now_s) for r in rows.tolist()])
-        return np.maximum(since + mean_s, now_s + mean_s / 5)
-
-
 class EtaEstimator:
     """Positions and ETAs of queued escalations over the dispatcher's parts; see the module docstring."""
 
-    __slots__ = ("_cache", "_queue", "_relaxation", "_settings", "_table", "away", "handle_times")
+    __slots__ = ("_cache", "_queue", "_relaxation", "_settings", "_table", "handle_times")
 
     def __init__(
         self,
@@ -136,7 +107,6 @@ class EtaEstimator:
         self._relaxation = relaxation
         self._settings = settings
         self.handle_times = HandleTimes(settings)
-        self.away = AwaySpells()
 
     def estimate(self, esc: LiveEscalation, now_s: float) -> tuple[int, float | None]:
         """1-based position of queued ``esc`` among those competing for its agents, and its ETA in
@@ -190,9 +160,7 @@ class EtaEstimator:
             admit[self._cache.get(ladder.reqs[level]).mask] = max(at, now_s)
         off = ~t.on_shift[:n]
         starts_s = np.where(off, t.shift_until_s[:n], now_s)
-        away = np.flatnonzero((t.status[:n] == AWAY) & np.isfinite(admit))
-        starts_s[away] = np.maximum(starts_s[away], self.away.back_at_s(away, now_s))
-        ready = t.present[:n] & ((t.status[:n] == AVAILABLE) | (t.status[:n] == AWAY))
+        ready = t.present[:n] & (t.status[:n] == AVAILABLE)
         ready &= starts_s <= now_s + settings.deferral.horizon_s
         admit = np.where(ready, np.maximum(admit, starts_s), math.inf)
         for row in esc.excluded:

@@ -135,15 +135,15 @@ def test_an_agent_who_cannot_take_it_is_not_counted(status: AgentStatus) -> None
     assert q.eta_s is None
 
 
-def test_an_away_agent_counts_from_their_likely_return_once_spells_were_seen() -> None:
+def test_an_away_agent_is_not_counted_even_after_coming_back_before() -> None:
     d = desk(agent("a"), agent("b"))
     d.set_agent_status("b", AgentStatus.AWAY, T0 - 400)
-    d.set_agent_status("b", AgentStatus.AVAILABLE, T0 - 100)  # one spell of 300 s seen
+    d.set_agent_status("b", AgentStatus.AVAILABLE, T0 - 100)
     [offer] = d.escalation_arrived(esc("busy"), T0)
     d.offer_accepted(offer.offer_id, T0)
     d.set_agent_status("b", AgentStatus.AWAY, T0)
     q = queued(d.escalation_arrived(esc("e1", T0 + 60), T0 + 60))
-    assert q.eta_s == pytest.approx(300.0 - 60.0)  # b is back about 300 s after leaving
+    assert q.eta_s == pytest.approx(600.0 - 60.0)  # a's work ends; b is not expected back
 
 
 def test_an_agent_who_had_it_the_most_times_allowed_is_not_counted() -> None:
