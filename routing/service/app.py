@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
 import sys
 import threading
@@ -22,8 +23,17 @@ import httpx
 from fastapi import FastAPI
 
 from routing.service import tenants
-from routing.service.api import agents, escalations, events, health, offers, problems, queues, webhooks
-from routing.service.api.auth import KeyCache
+from routing.service.api import (
+    admin,
+    agents,
+    escalations,
+    events,
+    health,
+    offers,
+    problems,
+    queues,
+    webhooks,
+)
 from routing.service.clock import Clock, SystemClock
 from routing.service.core import RoutingService
 from routing.service.metrics import Metrics
@@ -37,12 +47,20 @@ log = logging.getLogger("handoff.service")
 
 
 class TickLoop:
-    """A daemon thread that ticks every tenant with something due, every ``interval_s``."""
+    """A daemon thread that ticks every tenant with something due: at the earliest stored
+    dispatcher wake-up (``next_wakeup_s``: an offer expiry, an arrival window's end, ...), and at
+    least every ``interval_s``, which also picks up what other instances stored. A commit in this
+    process that brings the earliest wake-up forward wakes it at once (:meth:`notify`)."""
+
+    #: Shortest sleep between rounds, so a wake-up that stays due cannot spin the thread.
+    MIN_SLEEP_S = 0.005
 
     def __init__(self, service: RoutingService, interval_s: float) -> None:
         self.service = service
         self.interval_s = interval_s
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._sleeps_until_s = math.inf  # service-clock time the loop sleeps until (inf: awake)
         self._thread = threading.Thread(target=self._run, name="handoff-tick", daemon=True)
 
     def start(self) -> None:
@@ -50,14 +68,29 @@ class TickLoop:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(timeout=5)
 
+    def notify(self, due_s: float) -> None:
+        """A tenant's next wake-up is now ``due_s`` (from any thread): wake up if asleep past it."""
+        if due_s < self._sleeps_until_s:
+            self._wake.set()
+
     def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
+        clock = self.service.clock
+        while not self._stop.is_set():
+            self._sleeps_until_s = math.inf  # a commit from now on wakes the next sleep at once
+            self._wake.clear()
+            delay = self.interval_s
             try:
                 self.service.tick_due()
+                due = self.service.next_wakeup_s()
+                if due is not None:
+                    delay = min(delay, max(due - clock.now_s(), self.MIN_SLEEP_S))
             except Exception as exc:  # keep ticking: the next round retries from storage
                 log.error("tick failed: %s", type(exc).__name__)
+            self._sleeps_until_s = clock.now_s() + delay
+            self._wake.wait(delay)
 
 
 def _end_streams_on_exit_signal(hub: EventHub) -> Callable[[], None]:
@@ -122,15 +155,22 @@ def create_app(
         worker = DeliveryWorker(db, settings.webhooks, clock)
         hub = EventHub(db, settings.stream)
         service = RoutingService(
-            db, settings.routing, clock, Metrics(), on_deliveries=worker.notify, on_events=hub.notify
+            db,
+            settings.routing,
+            clock,
+            Metrics(),
+            on_deliveries=worker.notify,
+            on_events=hub.notify,
+            idempotency=settings.idempotency,
         )
         app.state.events = hub
         app.state.service = service
-        app.state.keys = KeyCache()
+        app.state.administration = tenants.Administration(db, clock)
         app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
         app.state.delivery = worker
         loop = TickLoop(service, settings.tick_interval_s) if settings.tick_interval_s > 0 else None
         if loop:
+            service.work.on_wakeup = loop.notify
             loop.start()
         stop = asyncio.Event()
         client = httpx.AsyncClient(transport=webhook_transport, follow_redirects=False)
@@ -161,10 +201,16 @@ def create_app(
         title="handoff routing service",
         version="1",
         summary="Routes AI-to-human support escalations to the right agent, now, with the full context.",
+        description=(
+            "Times: an instant is `<name>_at`, ISO 8601 UTC to the millisecond with `Z` "
+            "(`2026-12-01T09:00:20.000Z`); decisions, events and audit entries add `<name>_at_s`, "
+            "the same instant in seconds since the Unix epoch (3 decimals). Durations are seconds, "
+            "`<name>_s`. Requests may give an instant as ISO 8601 with a UTC offset or as epoch seconds."
+        ),
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (escalations, agents, offers, queues, webhooks, events, health):
+    for module in (escalations, agents, offers, queues, webhooks, events, admin, health):
         app.include_router(module.router)
     return app
 

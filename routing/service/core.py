@@ -14,8 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from routing import offer_ids
-from routing.decisions import Assigned, Deferred
-from routing.domain import EscalationState
+from routing.decisions import Assigned, Decision, Deferred, OfferRevoked
+from routing.dispatcher import Dispatcher
+from routing.domain import AgentStatus, EscalationState
 from routing.errors import (
     DuplicateEscalation,
     InvalidTransition,
@@ -27,7 +28,7 @@ from routing.errors import (
 from routing.schemas import ContextPacket
 from routing.service import views
 from routing.service.clock import Clock
-from routing.service.errors import DuplicateAgent, IdempotencyKeyReused
+from routing.service.errors import AgentDeactivated, DuplicateAgent, IdempotencyKeyReused
 from routing.service.metrics import Metrics
 from routing.service.schemas import (
     AgentUpsert,
@@ -45,6 +46,7 @@ from routing.service.schemas import (
     QueuesView,
     StatusIn,
 )
+from routing.service.settings import IdempotencySettings
 from routing.service.storage import repository as repo
 from routing.service.storage.database import Database
 from routing.service.storage.models import AgentRow, EscalationRow
@@ -70,11 +72,13 @@ class RoutingService:
         metrics: Metrics,
         on_deliveries: Callable[[], None] | None = None,
         on_events: Callable[[], None] | None = None,
+        idempotency: IdempotencySettings | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
+        self.idempotency = idempotency or IdempotencySettings()
         self.work = UnitOfWork(db, settings, clock, metrics, on_deliveries, on_events)
 
     # ============================================================================ escalations
@@ -85,8 +89,10 @@ class RoutingService:
 
         Idempotency (IETF draft): a key seen before with the same body replays the stored response;
         with another body raises :class:`IdempotencyKeyReused`; while the first request with the
-        key is still running, :class:`RequestInFlight`. Keys are scoped per tenant. Raises
-        :class:`DuplicateEscalation` for an id already stored under another key.
+        key is still running, :class:`RequestInFlight`. Keys are scoped per tenant and expire
+        ``idempotency.ttl_s`` after their first request: a key used again after that starts a new
+        request. Raises :class:`DuplicateEscalation` for an id already stored under another key
+        (or under an expired one).
         """
         fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
         with self.work.claim(tenant_id, idempotency_key):
@@ -101,7 +107,7 @@ class RoutingService:
         self, tx: Transaction, body: EscalationCreate, key: str, fingerprint: str
     ) -> tuple[int, dict[str, Any], bool]:
         s = tx.session
-        record = repo.idempotency_record(s, tx.tenant_id, key)
+        record = repo.idempotency_record(s, tx.tenant_id, key, tx.now_s - self.idempotency.ttl_s)
         if record is not None:
             if record[0] != fingerprint:
                 raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was already used with a different body")
@@ -148,6 +154,7 @@ class RoutingService:
             tx.escalations.add(escalation_id)
             if agent_id:
                 tx.agents.add(agent_id)
+                self._retire_if_done(tx, agent_id)
             row.outcome = outcome.model_dump(mode="json")
             repo.audit(
                 tx.session,
@@ -195,7 +202,7 @@ class RoutingService:
                 escalation_id=row.id,
                 agent_id=assigned.agent_id,
                 handoff_s=assigned.handoff_s,
-                escalation=row.spec,
+                escalation=views.escalation_as_received(row.spec),
                 context=ContextPacket.model_validate(row.context),
             )
 
@@ -230,16 +237,24 @@ class RoutingService:
     def upsert_agent(self, tenant_id: str, body: AgentUpsert, *, create_only: bool) -> tuple[AgentView, bool]:
         """Create an agent, or replace its profile (status and load stay). Returns (view, created).
 
-        Raises :class:`DuplicateAgent` when ``create_only`` and the id exists.
+        A deactivated agent is reactivated (``created`` is True): with ``body.status``, after the
+        active agents (or where it was, if it still holds accepted work). Raises
+        :class:`DuplicateAgent` when ``create_only`` and the id exists and is active.
         """
 
         def event(tx: Transaction) -> tuple[AgentView, bool]:
-            s = tx.session
+            s, d = tx.session, tx.dispatcher
             row = repo.agent(s, tx.tenant_id, body.id)
             profile = body.model_dump(mode="json", exclude={"status"})
-            if row is not None and create_only:
+            inactive = row is not None and row.deactivated_s is not None
+            if row is not None and create_only and not inactive:
                 raise DuplicateAgent(f"agent {body.id!r} already exists")
-            created = row is None
+            created = row is None or inactive
+            kept = inactive and _on_roster(d, body.id)  # deactivated, still finishing accepted work
+            if row is not None and inactive and not kept:  # comes back as a new agent would
+                s.delete(row)
+                s.flush()
+                row = None
             if row is None:
                 row = AgentRow(
                     tenant_id=tx.tenant_id,
@@ -257,21 +272,32 @@ class RoutingService:
                 s.flush()
             else:
                 row.profile = profile
-            tx.decisions.extend(tx.dispatcher.add_agent(body.to_domain(), tx.now_s, body.status))
+                row.deactivated_s = None
+                s.flush()
+            tx.decisions.extend(d.add_agent(body.to_domain(), tx.now_s, body.status))
+            if kept:  # add_agent keeps a known agent's status
+                tx.decisions.extend(d.set_agent_status(body.id, body.status, tx.now_s))
             tx.agents.add(body.id)
+            if inactive:
+                repo.audit(s, tx.tenant_id, tx.now_s, "agent_reactivated", {}, agent_id=body.id)
             repo.audit(s, tx.tenant_id, tx.now_s, "agent_saved", profile, agent_id=body.id)
-            return views.agent_view(s, tx.tenant_id, row, tx.dispatcher), created
+            return views.agent_view(s, tx.tenant_id, row, d), created
 
         return self.work.apply(tenant_id, "agent_saved", event)
 
     def set_agent_status(self, tenant_id: str, agent_id: str, body: StatusIn) -> AgentView:
         """Presence change; returns the agent as it is now. Raise :class:`UnknownAgent` if the
-        tenant has no such agent."""
+        tenant has no such agent, :class:`AgentDeactivated` if it is deactivated."""
 
         def event(tx: Transaction) -> AgentView:
             row = repo.agent(tx.session, tx.tenant_id, agent_id)
             if row is None:
                 raise UnknownAgent(agent_id)
+            if row.deactivated_s is not None:
+                raise AgentDeactivated(
+                    f"agent {agent_id!r} is deactivated; add it again (POST or PUT /v1/agents) "
+                    "to reactivate it"
+                )
             tx.decisions.extend(tx.dispatcher.set_agent_status(agent_id, body.status, tx.now_s))
             tx.agents.add(agent_id)
             repo.audit(
@@ -286,16 +312,89 @@ class RoutingService:
 
         return self.work.apply(tenant_id, "agent_status_set", event)
 
+    def deactivate_agent(self, tenant_id: str, agent_id: str, *, by: str) -> bool:
+        """Deactivate the agent; ``by`` (who asks) goes to the audit trail. Its pending offers are
+        withdrawn and re-routed (``offer.revoked``, reason ``agent removed``), escalations it has
+        accepted stay its own until completed, nothing new is offered to it, and it leaves the
+        roster once it holds no work. Returns False if it was deactivated already (nothing
+        changes then). Raise :class:`UnknownAgent` if the tenant has no such agent."""
+
+        def event(tx: Transaction) -> bool:
+            s, d = tx.session, tx.dispatcher
+            row = repo.agent(s, tx.tenant_id, agent_id)
+            if row is None:
+                raise UnknownAgent(agent_id)
+            if row.deactivated_s is not None:
+                return False
+            kept = repo.assigned_count(s, tx.tenant_id, agent_id)
+            if kept:  # offline until its accepted work is done: offered nothing, offers withdrawn
+                decisions = [
+                    _as_removal(dec, agent_id)
+                    for dec in d.set_agent_status(agent_id, AgentStatus.OFFLINE, tx.now_s)
+                ]
+            else:
+                decisions = d.remove_agent(agent_id, tx.now_s)
+                tx.retired.add(agent_id)
+            tx.decisions.extend(decisions)
+            tx.agents.add(agent_id)
+            row.status = AgentStatus.OFFLINE.value
+            row.deactivated_s = row.updated_s = tx.now_s
+            s.flush()
+            withdrawn = [
+                offer_ids.to_api(dec.offer_id)
+                for dec in decisions
+                if isinstance(dec, OfferRevoked) and dec.agent_id == agent_id
+            ]
+            detail = {"by": by, "offers_withdrawn": withdrawn, "assigned_kept": kept}
+            repo.audit(s, tx.tenant_id, tx.now_s, "agent_deactivated", detail, agent_id=agent_id)
+            return True
+
+        return self.work.apply(tenant_id, "agent_deactivated", event)
+
+    def _retire_if_done(self, tx: Transaction, agent_id: str) -> None:
+        """Take a deactivated agent off the dispatcher once it holds no more work."""
+        row = repo.agent(tx.session, tx.tenant_id, agent_id)
+        if row is None or row.deactivated_s is None or any(tx.dispatcher.agent_load(agent_id).values()):
+            return
+        tx.decisions.extend(tx.dispatcher.remove_agent(agent_id, tx.now_s))
+        tx.retired.add(agent_id)
+        detail = {"reason": "deactivated, and its last accepted escalation is completed"}
+        repo.audit(tx.session, tx.tenant_id, tx.now_s, "agent_removed", detail, agent_id=agent_id)
+
     # ============================================================================ time, queues
     def tick(self, tenant_id: str) -> int:
         """Let time pass for one tenant (expiries, relaxation, shifts); returns decisions made."""
         return self.work.apply(tenant_id, "tick", lambda tx: len(tx.decisions))
 
     def tick_due(self) -> int:
-        """Tick every tenant that has something due now; returns decisions made."""
+        """Tick every tenant that has something due now, then purge expired idempotency records
+        (:meth:`purge_expired`); returns decisions made."""
         with self.db.read() as s:
             due = repo.tenants_due(s, self.clock.now_s())
-        return sum(self.tick(tenant_id) for tenant_id in due)
+        decisions = sum(self.tick(tenant_id) for tenant_id in due)
+        self.purge_expired()
+        return decisions
+
+    def purge_expired(self) -> int:
+        """Delete up to ``idempotency.purge_batch`` idempotency records (of every tenant) older
+        than ``idempotency.ttl_s``, oldest first; returns how many. Writes nothing, after one
+        cheap read, when none has expired."""
+        limit = self.idempotency.purge_batch
+        if limit == 0:
+            return 0
+        cutoff_s = self.clock.now_s() - self.idempotency.ttl_s
+        with self.db.read() as s:
+            oldest_s = repo.oldest_idempotency_s(s)
+        if oldest_s is None or oldest_s > cutoff_s:
+            return 0
+        with self.db.write() as s:
+            return repo.purge_idempotency(s, cutoff_s, limit)
+
+    def next_wakeup_s(self) -> float | None:
+        """When some tenant next has something due (its dispatcher's ``next_wakeup_s``, as
+        stored); ``None`` when none has."""
+        with self.db.read() as s:
+            return repo.earliest_wakeup_s(s)
 
     # ============================================================================ reads
     def escalation(self, tenant_id: str, escalation_id: str) -> EscalationView:
@@ -312,10 +411,15 @@ class RoutingService:
                 raise UnknownAgent(agent_id)
             return views.agent_view(s, tenant_id, row, None)
 
-    def agents(self, tenant_id: str) -> list[AgentView]:
-        """Every stored agent of the tenant, in the order they were created."""
+    def agents(self, tenant_id: str, *, include_inactive: bool = False) -> list[AgentView]:
+        """The tenant's active agents (every stored one with ``include_inactive``), in the order
+        they were created."""
         with self.db.read() as s:
-            return [views.agent_view(s, tenant_id, row, None) for row in repo.agents(s, tenant_id)]
+            return [
+                views.agent_view(s, tenant_id, row, None)
+                for row in repo.agents(s, tenant_id)
+                if include_inactive or row.deactivated_s is None
+            ]
 
     def agent_offers(self, tenant_id: str, agent_id: str) -> list[PendingOffer]:
         """The agent's offers awaiting an answer now (committed rows). Raise
@@ -361,3 +465,22 @@ class RoutingService:
         """Waiting escalations per tenant, from storage (for /metrics)."""
         with self.db.read() as s:
             return views.queue_depths(s)
+
+
+_REMOVED = "agent removed"  # the reason the dispatcher gives in remove_agent
+
+
+def _as_removal(d: Decision, agent_id: str) -> Decision:
+    """An offer of ``agent_id`` withdrawn because the agent went offline, as withdrawn because it
+    was deactivated (what :meth:`Dispatcher.remove_agent` says); any other decision as it is."""
+    if isinstance(d, OfferRevoked) and d.agent_id == agent_id:
+        return OfferRevoked(d.offer_id, d.escalation_id, d.agent_id, _REMOVED)
+    return d
+
+
+def _on_roster(d: Dispatcher, agent_id: str) -> bool:
+    try:
+        d.agent_status(agent_id)
+    except UnknownAgent:
+        return False
+    return True

@@ -6,10 +6,13 @@
     ├── IdempotencyKeyReused          same key, different request body
     ├── UnknownEntity
     │   ├── UnknownTenant
+    │   ├── UnknownApiKey             no such key id (of this tenant, when one is named)
     │   ├── UnknownSubscription       no such webhook subscription for this tenant
     │   └── UnknownDelivery           the subscription never had this event to deliver
     └── Conflict
         ├── DuplicateAgent            creating an agent id that exists
+        ├── DuplicateTenant           creating a tenant id that exists
+        ├── AgentDeactivated          a presence change of a deactivated agent
         ├── RequestInFlight           the same Idempotency-Key is being processed right now
         └── SubscriptionDisabled      redelivering to a disabled subscription
 
@@ -34,8 +37,20 @@ class UnknownTenant(UnknownEntity):
     kind = "tenant"
 
 
+class UnknownApiKey(UnknownEntity):
+    kind = "API key"
+
+
 class DuplicateAgent(Conflict):
     pass
+
+
+class DuplicateTenant(Conflict):
+    pass
+
+
+class AgentDeactivated(Conflict):
+    """The agent was deactivated; adding it again (POST or PUT ``/v1/agents``) reactivates it."""
 
 
 class RequestInFlight(Conflict):

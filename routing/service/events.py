@@ -3,9 +3,10 @@
 An event reports one decision of the dispatcher (or one change of a webhook subscription) to
 receivers outside: the AI platform, agent desktops, supervisors. Each carries a stable ``id``
 (``evt_`` + 32 hex digits; receivers deduplicate on it), its ``type``, the tenant, the escalation
-and agent it is about where they apply, when it occurred (ISO 8601 UTC and epoch seconds), a
-per-escalation ``sequence`` (1, 2, 3, ... in the order the decisions were made; ``null`` for
-events about no escalation) and ``data``, the payload its type defines below.
+and agent it is about where they apply, when it occurred (``occurred_at``, ISO 8601 UTC with
+``Z``, and ``occurred_at_s``, epoch seconds: :mod:`routing.timestamps`), a per-escalation
+``sequence`` (1, 2, 3, ... in the order the decisions were made; ``null`` for events about no
+escalation) and ``data``, the payload its type defines below (instants as ``*_at`` and ``*_at_s``).
 
 =========================  ==============================  =================================
 type                       decision                        data
@@ -34,7 +35,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -52,7 +52,9 @@ from routing.decisions import (
     Relaxed,
 )
 from routing.domain import AgentStatus, DeferralMode, EscalationState
-from routing.service.schemas import ContextSummary, at
+from routing.schemas import Instant
+from routing.service.schemas import ContextSummary, at, epoch_of
+from routing.timestamps import epoch_s
 
 __all__ = [
     "AgentStatusData",
@@ -100,8 +102,8 @@ class OfferedData(BaseModel):
     model_config = _DATA
     offer_id: str
     agent_id: str
-    expires_at: datetime
-    expires_at_s: float
+    expires_at: Instant
+    expires_at_s: float = epoch_of("expires_at")
     context: ContextSummary
 
 
@@ -145,8 +147,8 @@ class DeferredData(BaseModel):
 
     model_config = _DATA
     mode: DeferralMode
-    next_open_at: datetime | None
-    next_open_at_s: float | None
+    next_open_at: Instant | None
+    next_open_at_s: float | None = epoch_of("next_open_at")
     reason: str
 
 
@@ -190,13 +192,13 @@ Payload = (
 
 
 class Event(BaseModel):
-    """One event as every receiver gets it (the webhook body; ``timestamp`` is when it occurred)."""
+    """One event as every receiver gets it (the webhook body, the stream's ``data``)."""
 
     model_config = _DATA
     id: str
     type: EventType
-    timestamp: datetime
-    occurred_at_s: float
+    occurred_at: Instant = Field(description="When the decision was made.")
+    occurred_at_s: float = epoch_of("occurred_at")
     tenant_id: str
     escalation_id: str | None = None
     agent_id: str | None = None
@@ -244,7 +246,7 @@ def _typed(d: Decision, facts: EscalationFacts) -> tuple[EventType, Payload]:
             offer_id=offer_ids.to_api(d.offer_id),
             agent_id=d.agent_id,
             expires_at=at(d.expires_at_s),
-            expires_at_s=d.expires_at_s,
+            expires_at_s=epoch_s(d.expires_at_s),
             context=context,
         )
         return EventType.ESCALATION_OFFERED, offered
@@ -261,8 +263,9 @@ def _typed(d: Decision, facts: EscalationFacts) -> tuple[EventType, Payload]:
     if isinstance(d, Relaxed):
         return EventType.ESCALATION_RELAXED, RelaxedData(level=d.level, step=d.step)
     if isinstance(d, Deferred):
+        next_open_s = None if d.next_open_at_s is None else epoch_s(d.next_open_at_s)
         deferred = DeferredData(
-            mode=d.mode, next_open_at=at(d.next_open_at_s), next_open_at_s=d.next_open_at_s, reason=d.reason
+            mode=d.mode, next_open_at=at(d.next_open_at_s), next_open_at_s=next_open_s, reason=d.reason
         )
         return EventType.ESCALATION_DEFERRED, deferred
     if isinstance(d, Finished):
@@ -316,8 +319,8 @@ def _event(
     return Event(
         id=new_event_id(),
         type=kind,
-        timestamp=datetime.fromtimestamp(now_s, UTC),
-        occurred_at_s=now_s,
+        occurred_at=at(now_s),
+        occurred_at_s=epoch_s(now_s),
         tenant_id=tenant_id,
         escalation_id=escalation_id,
         agent_id=agent_id,

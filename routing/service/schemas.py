@@ -2,31 +2,42 @@
 
 Requests reuse the routing boundary models (:class:`~routing.schemas.AgentIn`,
 :class:`~routing.schemas.EscalationIn` with its :class:`~routing.schemas.ContextPacket`), with ids
-restricted to characters that are safe in a URL path. Instants are ISO 8601 with offset
-(``*_at``); durations are seconds (``*_s``).
+restricted to characters that are safe in a URL path. Times follow :mod:`routing.timestamps`:
+an instant is ``*_at``, ISO 8601 UTC to the millisecond with ``Z`` (:data:`~routing.schemas.Instant`;
+requests may give one as epoch seconds too); decisions and audit entries add ``*_at_s``, the
+same instant in epoch seconds; durations are seconds (``*_s``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from routing import offer_ids
+from routing import offer_ids, timestamps
 from routing.domain import AgentStatus, DeferralMode, EscalationState
-from routing.schemas import AgentIn, ContextPacket, EscalationIn
+from routing.schemas import AgentIn, ContextPacket, EscalationIn, Instant
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
 OFFER_ID_PATTERN = offer_ids.api_pattern(ID_PATTERN)
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=128)]
 
 _OUT = ConfigDict(extra="forbid")
+DETAIL = (
+    "The decision (its fields and explanation) or what was received; instants as *_at "
+    "(ISO 8601 UTC) beside *_at_s (epoch seconds)."
+)
 
 
 def at(epoch_s: float | None) -> datetime | None:
-    """Epoch seconds as an aware UTC datetime."""
-    return None if epoch_s is None else datetime.fromtimestamp(epoch_s, UTC)
+    """Epoch seconds as an aware UTC datetime, to the millisecond (:func:`routing.timestamps.utc`)."""
+    return None if epoch_s is None else timestamps.utc(epoch_s)
+
+
+def epoch_of(instant: str, *default: None) -> Any:
+    """The field of ``<instant>_s``: ``instant`` again, in epoch seconds (``default``: None if given)."""
+    return Field(*default, description=f"``{instant}`` in seconds since the Unix epoch (3 decimals).")
 
 
 def nul_at(value: Any, where: str = "") -> str | None:
@@ -100,11 +111,13 @@ class DecisionOut(BaseModel):
     outcome: Literal["offered", "queued", "deferred"]
     offer_id: str | None = None
     agent_id: str | None = None
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
+    expires_at_s: float | None = epoch_of("expires_at", None)
     position: int | None = None
     eta_s: float | None = None
     mode: DeferralMode | None = None
-    next_open_at: datetime | None = None
+    next_open_at: Instant | None = None
+    next_open_at_s: float | None = epoch_of("next_open_at", None)
     reason: str | None = None
     explanation: dict[str, Any] | None = None
 
@@ -119,21 +132,22 @@ class EscalationCreated(BaseModel):
 class HistoryEntry(BaseModel):
     model_config = _OUT
     seq: int
-    at: datetime
+    occurred_at: Instant = Field(description="When it was recorded.")
+    occurred_at_s: float = epoch_of("occurred_at")
     kind: str
     agent_id: str | None = None
     offer_id: str | None = None
-    detail: dict[str, Any]
+    detail: dict[str, Any] = Field(description=DETAIL)
 
 
 class EscalationView(BaseModel):
     model_config = _OUT
     id: str
     state: EscalationState
-    created_at: datetime
+    created_at: Instant
     agent_id: str | None
     offer_id: str | None
-    offer_expires_at: datetime | None
+    offer_expires_at: Instant | None
     relaxation_level: int
     offers_made: int
     handoff_s: float | None
@@ -150,6 +164,8 @@ class AgentView(BaseModel):
     status: AgentStatus
     load: dict[str, int] = Field(description="Slots in use per channel (pending offers included).")
     missed_offers: int
+    active: bool = Field(True, description="False once deactivated (DELETE); adding it again reactivates it.")
+    deactivated_at: Instant | None = None
 
 
 class OfferAccepted(BaseModel):
@@ -193,7 +209,7 @@ class PendingOffer(BaseModel):
     offer_id: str
     escalation_id: str
     channel: str
-    expires_at: datetime
+    expires_at: Instant
     expires_in_s: float = Field(description="Seconds left to accept, from now (>= 0).")
     context: ContextSummary
 
@@ -239,12 +255,13 @@ class QueuesView(BaseModel):
 class AuditEntry(BaseModel):
     model_config = _OUT
     seq: int
-    at: datetime
+    occurred_at: Instant = Field(description="When it was recorded.")
+    occurred_at_s: float = epoch_of("occurred_at")
     kind: str
     escalation_id: str | None
     agent_id: str | None
     offer_id: str | None
-    detail: dict[str, Any]
+    detail: dict[str, Any] = Field(description=DETAIL)
 
 
 class AuditPage(BaseModel):

@@ -14,8 +14,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from routing.settings import RoutingSettings
 
-Scope = Literal["escalations:write", "agents:write", "webhooks:write", "read"]
-ALL_SCOPES: tuple[Scope, ...] = ("escalations:write", "agents:write", "webhooks:write", "read")
+Scope = Literal["escalations:write", "agents:write", "webhooks:write", "read", "admin"]
+#: the scopes over a tenant's own data: what a new key gets unless told otherwise
+TENANT_SCOPES: tuple[Scope, ...] = ("escalations:write", "agents:write", "webhooks:write", "read")
+#: tenants and API keys of every tenant (``/v1/admin``); granted only when asked for by name
+ADMIN_SCOPE: Scope = "admin"
+SCOPES: tuple[Scope, ...] = (*TENANT_SCOPES, ADMIN_SCOPE)
 
 
 class WebhookSettings(BaseModel):
@@ -58,6 +62,21 @@ class StreamSettings(BaseModel):
     batch_size: int = Field(500, ge=1, le=10_000, description="Events read from the outbox per query.")
 
 
+class IdempotencySettings(BaseModel):
+    """How long an ``Idempotency-Key`` is remembered (``HANDOFF_IDEMPOTENCY__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ttl_s: float = Field(
+        86_400.0,
+        gt=0,
+        description="A key's stored response is replayed this long; afterwards the key starts a new request.",
+    )
+    purge_batch: int = Field(
+        500, ge=0, le=100_000, description="Expired records deleted per tick round at most (0: never)."
+    )
+
+
 class ServiceSettings(BaseSettings):
     """Everything ``handoff serve`` is configured by. Nested fields use ``__`` in env names."""
 
@@ -77,7 +96,10 @@ class ServiceSettings(BaseSettings):
     bootstrap_tenant: str | None = Field(
         None, description="Create this tenant at start-up (if missing) with bootstrap_api_key."
     )
-    bootstrap_api_key: SecretStr | None = Field(None, description="API key (all scopes) of bootstrap_tenant.")
+    bootstrap_api_key: SecretStr | None = Field(
+        None, description="API key (every tenant scope, not admin) of bootstrap_tenant."
+    )
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     stream: StreamSettings = Field(default_factory=StreamSettings)
+    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)

@@ -10,16 +10,20 @@ per tenant together with the tenant's ``version`` (committed events so far). An 
 3. lets time pass (``advance_to(now)``: offer expiries, relaxation, shift changes), applies the
    event, writes the changed agents and escalations, the audit rows, the events of every decision
    with their webhook deliveries (the outbox, :mod:`routing.service.outbox`) and the new version;
-4. commits, and only then returns (so a 201 always means "stored"), after telling ``on_deliveries``
-   (the delivery worker) when deliveries were created and ``on_events`` (the event stream's hub,
+4. commits, and only then returns (so a 201 always means "stored"), after telling ``on_wakeup``
+   (the tick loop) the tenant's next wake-up, ``on_deliveries`` (the delivery worker) when
+   deliveries were created and ``on_events`` (the event stream's hub,
    :mod:`routing.service.stream`) when events were.
 
-A failed event rolls back and drops the cached dispatcher (it may be ahead of the rows).
+A failed event rolls back and drops the cached dispatcher (it may be ahead of the rows). So does
+an event that took agents off the roster (``Transaction.retired``): the next one rebuilds without
+them, as any other instance would.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,6 +68,7 @@ class Transaction:
     agents: set[str] = field(default_factory=set)
     new_escalations: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> row to insert
     deliveries: int = 0  # webhook deliveries the event's decisions created
+    retired: set[str] = field(default_factory=set)  # agents the event removed from the dispatcher
     _details: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def detail(self, d: Decision) -> dict[str, Any]:
@@ -106,6 +111,8 @@ class UnitOfWork:
         self.metrics = metrics
         self.on_deliveries = on_deliveries
         self.on_events = on_events
+        #: told (in the committing thread) each commit's next wake-up of the tenant, when it has one
+        self.on_wakeup: Callable[[float], None] | None = None
         self._cache: dict[str, _Cached] = {}
         self._in_flight: set[tuple[str, str]] = set()
         self._in_flight_lock = threading.Lock()
@@ -138,8 +145,11 @@ class UnitOfWork:
         except AdvisoryLockBusy:
             raise RequestInFlight(_IN_FLIGHT) from None
         cached.version = version + 1
-        self._cache[tenant_id] = cached
+        if not tx.retired:  # a removed agent's row would linger in the cached dispatcher alone
+            self._cache[tenant_id] = cached
         self.metrics.record(name, tx.decisions)
+        if wake < math.inf and self.on_wakeup is not None:
+            self.on_wakeup(wake)
         if tx.deliveries and self.on_deliveries is not None:
             self.on_deliveries()
         if tx.decisions and self.on_events is not None:  # one event per decision (outbox)
@@ -179,9 +189,10 @@ class UnitOfWork:
     def rebuild(self, session: Session, tenant_id: str, now_s: float, *, quiet: bool = False) -> Dispatcher:
         """A dispatcher holding exactly the stored state of the tenant (logged unless ``quiet``)."""
         d = Dispatcher(self.settings, keep_finished=False)
-        agents = repo.agents(session, tenant_id)
+        agents = repo.roster(session, tenant_id)
         for row in agents:
-            d.restore_agent(AgentIn.model_validate(row.profile).to_domain(), repo.agent_snapshot(row), now_s)
+            profile = AgentIn.model_validate(repo.stored_profile(row)).to_domain()
+            d.restore_agent(profile, repo.agent_snapshot(row), now_s)
         escalations = repo.active_escalations(session, tenant_id)
         for esc in escalations:
             d.restore_escalation(stored_spec(esc).to_domain(), repo.escalation_snapshot(esc))
@@ -236,6 +247,6 @@ class UnitOfWork:
                 repo.insert_escalation(tx.session, {**new, **values})
             else:
                 repo.update_escalation(tx.session, tx.tenant_id, esc_id, values)
-        for agent_id in sorted(tx.agents):
+        for agent_id in sorted(tx.agents - tx.retired):
             repo.update_agent(tx.session, tx.tenant_id, agent_id, d.agent_snapshot(agent_id), now_s)
         repo.audit_many(tx.session, tx.tenant_id, now_s, [tx.detail(dec) for dec in tx.decisions])

@@ -9,13 +9,13 @@ from the unit of work (:mod:`routing.service.unit_of_work`). Offer ids appear in
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from routing import offer_ids
+from routing import offer_ids, timestamps
 from routing.decisions import Decision, Deferred, Offer, Queued
 from routing.dispatcher import Dispatcher
 from routing.domain import EscalationState
@@ -42,6 +42,7 @@ __all__ = [
     "agent_view",
     "audit_page",
     "decision_out",
+    "escalation_as_received",
     "escalation_position",
     "escalation_view",
     "first_routing",
@@ -76,6 +77,7 @@ def decision_out(d: Decision, explained: dict[str, Any] | None = None) -> Decisi
             offer_id=offer_ids.to_api(d.offer_id),
             agent_id=d.agent_id,
             expires_at=at(d.expires_at_s),
+            expires_at_s=timestamps.epoch_s(d.expires_at_s),
             explanation=expl,
         )
     if isinstance(d, Queued):
@@ -87,6 +89,7 @@ def decision_out(d: Decision, explained: dict[str, Any] | None = None) -> Decisi
             outcome="deferred",
             mode=d.mode,
             next_open_at=at(d.next_open_at_s),
+            next_open_at_s=None if d.next_open_at_s is None else timestamps.epoch_s(d.next_open_at_s),
             reason=d.reason,
             explanation=expl,
         )
@@ -94,15 +97,26 @@ def decision_out(d: Decision, explained: dict[str, Any] | None = None) -> Decisi
 
 
 def _event_fields(e: AuditEvent) -> dict[str, Any]:
-    """What a history entry and an audit entry show of one audit event."""
+    """What a history entry and an audit entry show of one audit event (the instants of a
+    detail stored before they came as ``*_at`` too get theirs: :func:`routing.timestamps.with_iso`)."""
     return {
         "seq": e.seq,
-        "at": at(e.at_s),
+        "occurred_at": at(e.at_s),
+        "occurred_at_s": timestamps.epoch_s(e.at_s),
         "kind": e.kind,
         "agent_id": e.agent_id,
         "offer_id": offer_ids.to_api(e.offer_id),
-        "detail": e.detail,
+        "detail": timestamps.with_iso(e.detail),
     }
+
+
+def escalation_as_received(spec: dict[str, Any]) -> dict[str, Any]:
+    """A stored escalation (without its context) as the API shows it: as received, with
+    ``created_at`` in the JSON convention (rows stored before it kept the sender's offset)."""
+    created = spec.get("created_at")
+    if not isinstance(created, str):
+        return spec
+    return {**spec, "created_at": timestamps.iso(datetime.fromisoformat(created))}
 
 
 def escalation_view(s: Session, tenant_id: str, escalation_id: str) -> EscalationView:
@@ -123,7 +137,7 @@ def escalation_view(s: Session, tenant_id: str, escalation_id: str) -> Escalatio
         offers_made=row.attempts,
         handoff_s=row.handoff_s,
         outcome=row.outcome,
-        escalation=row.spec,
+        escalation=escalation_as_received(row.spec),
         context=ContextPacket.model_validate(row.context),
         history=[HistoryEntry(**_event_fields(e)) for e in events],
     )
@@ -135,10 +149,12 @@ def agent_view(s: Session, tenant_id: str, row: AgentRow, d: Dispatcher | None) 
         snap = d.agent_snapshot(row.id)
         return AgentView(
             id=row.id,
-            profile=row.profile,
+            profile=repo.stored_profile(row),
             status=snap.status,
             load=d.agent_load(row.id),
             missed_offers=snap.missed_offers,
+            active=row.deactivated_s is None,
+            deactivated_at=at(row.deactivated_s),
         )
     load: dict[str, int] = defaultdict(int)
     held = s.execute(
@@ -152,10 +168,12 @@ def agent_view(s: Session, tenant_id: str, row: AgentRow, d: Dispatcher | None) 
         load[str(spec["channel"])] += 1
     return AgentView(
         id=row.id,
-        profile=row.profile,
+        profile=repo.stored_profile(row),
         status=row.status,
         load=dict(load),
         missed_offers=row.missed_offers,
+        active=row.deactivated_s is None,
+        deactivated_at=at(row.deactivated_s),
     )
 
 
@@ -180,7 +198,7 @@ def pending_offers(s: Session, tenant_id: str, agent_id: str, now_s: float) -> l
             offer_id=offer_ids.to_api(offer_id),
             escalation_id=esc_id,
             channel=str(spec["channel"]),
-            expires_at=datetime.fromtimestamp(expires_s, UTC),
+            expires_at=at(expires_s),
             expires_in_s=round(max(0.0, expires_s - now_s), 3),
             context=ContextSummary.of(context),
         )

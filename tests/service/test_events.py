@@ -59,12 +59,12 @@ def test_offer_assignment_completion_are_events_with_their_payloads(api: Api) ->
     assert offered == {
         "offer_id": offer["offer_id"],
         "agent_id": "ana",
-        "expires_at": "2026-01-01T09:00:20Z",
+        "expires_at": "2026-01-01T09:00:20.000Z",
         "expires_at_s": 1_767_258_020.0,
         "context": {"summary": "double charge", "intent": "refund", "reason": "customer asked for a human"},
     }
     assert "charged twice" not in json.dumps(events)  # never the transcript
-    assert events[0]["timestamp"] == "2026-01-01T09:00:00Z"
+    assert events[0]["occurred_at"] == "2026-01-01T09:00:00.000Z"
     assert events[1]["occurred_at_s"] == events[0]["occurred_at_s"] + 4
     assert assigned == {"agent_id": "ana", "offer_id": offer["offer_id"], "handoff_s": 4.0}
     assert completed == {"state": "completed", "agent_id": "ana"}

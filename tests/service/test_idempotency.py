@@ -1,16 +1,21 @@
-"""Idempotency-Key per the IETF draft: replay, mismatch (422), in flight (409), per tenant."""
+"""Idempotency-Key per the IETF draft: replay, mismatch (422), in flight (409), per tenant, and
+expiry (a key is remembered ``idempotency.ttl_s``, then purged in bounded batches)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from routing.dispatcher import Dispatcher
-from routing.service.storage.models import EscalationRow
-from tests.service.conftest import Api, agent_body, escalation_body
+from routing.service.storage.models import EscalationRow, IdempotencyKey
+from tests.service.conftest import Api, agent_body, escalation_body, make_api
+
+DAY_S = 86_400.0
 
 
 def count_escalations(api: Api) -> int:
@@ -86,3 +91,67 @@ def test_concurrent_in_flight_duplicate_is_409_then_replays(
     assert retry.status_code == 201
     assert retry.json() == results["first"].json()
     assert count_escalations(api) == 1
+
+
+def count_records(api: Api) -> int:
+    with api.service.db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(IdempotencyKey)) or 0)
+
+
+def test_a_replay_after_expiry_is_a_new_request(api: Api) -> None:
+    api.post("/v1/agents", agent_body("ana"))
+    first = api.post("/v1/escalations", escalation_body("e1"), **{"Idempotency-Key": "abc"})
+    api.clock.advance(DAY_S - 1)
+    replay = api.post("/v1/escalations", escalation_body("e1"), **{"Idempotency-Key": "abc"})
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    api.clock.advance(1)  # 24 h after the first request: the key is forgotten
+    again = api.post("/v1/escalations", escalation_body("e1"), **{"Idempotency-Key": "abc"})
+    assert again.status_code == 409  # a new request for an escalation that exists
+    assert "Idempotent-Replayed" not in again.headers
+    other = api.post("/v1/escalations", escalation_body("e2"), **{"Idempotency-Key": "abc"})
+    assert other.status_code == 201  # not 422: the old body is no longer remembered
+    assert "Idempotent-Replayed" not in other.headers
+    replay = api.post("/v1/escalations", escalation_body("e2"), **{"Idempotency-Key": "abc"})
+    assert replay.headers["Idempotent-Replayed"] == "true"  # remembered anew
+    assert count_escalations(api) == 2
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def short_lived(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    """The app with keys remembered 60 s and purged two at a time."""
+    settings: dict[str, Any] = {"idempotency": {"ttl_s": 60, "purge_batch": 2}}
+    if request.param == "sqlite":
+        yield from make_api(f"sqlite:///{tmp_path / 'h.db'}", **settings)
+    else:
+        yield from make_api(request.getfixturevalue("postgres_url"), **settings)
+
+
+def test_expired_records_are_purged_a_bounded_batch_per_tick(short_lived: Api) -> None:
+    api = short_lived
+    for i in range(3):
+        api.escalate(f"e{i}")
+    api.clock.advance(30)
+    api.escalate("late")
+    api.tick(0)
+    assert count_records(api) == 4  # none expired yet
+    api.clock.advance(30)  # e0-e2 expire now
+    api.tick(0)
+    assert count_records(api) == 2  # two per round
+    api.tick(0)
+    assert count_records(api) == 1
+    api.tick(0)
+    assert count_records(api) == 1  # "late" is still fresh
+    assert api.escalate("late").headers["Idempotent-Replayed"] == "true"
+    assert count_escalations(api) == 4
+
+
+def test_the_ttl_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from routing.service.settings import ServiceSettings
+
+    assert ServiceSettings().idempotency.ttl_s == DAY_S
+    monkeypatch.setenv("HANDOFF_IDEMPOTENCY__TTL_S", "3600")
+    assert ServiceSettings().idempotency.ttl_s == 3600
+    monkeypatch.setenv("HANDOFF_IDEMPOTENCY__TTL_S", "0")
+    with pytest.raises(ValueError, match="ttl_s"):
+        ServiceSettings()

@@ -19,7 +19,7 @@ from schemathesis import checks
 from routing.service import tenants
 from routing.service.app import create_app
 from routing.service.clock import ManualClock
-from routing.service.settings import ServiceSettings
+from routing.service.settings import SCOPES, ServiceSettings
 from tests.service.conftest import T0, agent_body, escalation_body
 
 _DIR = Path(tempfile.mkdtemp(prefix="handoff-schemathesis-"))
@@ -45,7 +45,7 @@ CHECKS = [
 def api_key() -> Iterator[str]:
     """Start the app (lifespan), with agents and escalations so generated ids sometimes exist."""
     with TestClient(app) as client:
-        key = tenants.provision(app.state.service.db, "acme", now_s=T0)
+        key = tenants.provision(app.state.service.db, "acme", scopes=SCOPES, now_s=T0)  # admin too
         h = {"Authorization": f"Bearer {key}"}
         for agent_id in ("ana", "bob", "a"):
             client.post("/v1/agents", json=agent_body(agent_id), headers=h)

@@ -106,3 +106,26 @@ def test_two_instances_on_one_database_see_each_others_events(tmp_path: Path) ->
     assert b.get("/v1/agents/ana").json()["load"] == {"chat": 1}
     first.close()
     second.close()
+
+
+def test_a_profile_stored_with_day_numbers_still_restores(tmp_path: Path) -> None:
+    """Profiles stored before shift days were written as names hold day numbers (0 = Monday)."""
+    from routing.service.storage.models import AgentRow
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    clock = ManualClock(T0)
+    for api in make_api(url, clock):
+        shifts = [{"days": "mon-sun", "start": "00:00", "end": "24:00"}]
+        api.post("/v1/agents", agent_body("ana", channels={"chat": 1}, shifts=shifts))
+        db = Database(url)
+        with db.write() as s:
+            row = s.scalars(select(AgentRow)).one()
+            legacy = dict(row.profile)
+            legacy["shifts"] = [{**legacy["shifts"][0], "days": [0, 1, 2, 3, 4, 5, 6]}]
+            s.execute(update(AgentRow).values(profile=legacy))
+        db.dispose()
+    for api in make_api(url, clock):  # rebuilt from the rows: the numbers read as days
+        decision = api.escalate("e1").json()["decision"]
+        assert decision["outcome"] == "offered"
+        profile = api.get("/v1/agents").json()[0]["profile"]
+        assert profile["shifts"][0]["days"] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

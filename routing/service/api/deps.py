@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Request
 
 from routing.service.core import RoutingService
 from routing.service.schemas import ID_PATTERN, OFFER_ID_PATTERN
+from routing.service.tenants import Administration
 from routing.service.webhooks.subscriptions import Subscriptions
 
 
@@ -25,6 +26,14 @@ async def _subscriptions(request: Request) -> Subscriptions:
 
 
 Webhooks = Annotated[Subscriptions, Depends(_subscriptions)]
+
+
+async def _administration(request: Request) -> Administration:
+    administration: Administration = request.app.state.administration
+    return administration
+
+
+Admins = Annotated[Administration, Depends(_administration)]
 
 #: ids in URL paths follow the id rule, so a malformed one is a 422 naming the parameter, never a 500
 PathId = Annotated[str, Path(pattern=ID_PATTERN, max_length=128)]

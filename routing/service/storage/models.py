@@ -2,11 +2,13 @@
 
 * ``tenants``: one row per customer of the service; ``version`` counts committed events and is the
   row every event of the tenant locks (so events of one tenant are serialised across instances).
-* ``api_keys``: SHA-256 of each key (keys are 256-bit random tokens, so a fast hash is enough)
-  and its scopes.
+* ``api_keys``: SHA-256 of each key (keys are 256-bit random tokens, so a fast hash is enough),
+  its public id (``key_`` + the hash's first 16 hex digits), scopes, optional expiry and, once
+  revoked, when; revoked rows stay, so the list of keys says who could call when.
 * ``agents`` and ``escalations``: profiles, context packets and the routing state the dispatcher
   needs to be rebuilt (:class:`~routing.snapshots.AgentSnapshot`,
-  :class:`~routing.snapshots.EscalationSnapshot`).
+  :class:`~routing.snapshots.EscalationSnapshot`); a deactivated agent keeps its row, with
+  ``deactivated_s``.
 * ``audit_events``: append-only (database triggers reject UPDATE and DELETE); every decision
   with its explanation, and every request that changed something.
 * ``idempotency_keys``: the stored response of each ``Idempotency-Key`` per tenant.
@@ -56,13 +58,19 @@ class Tenant(Base):
 
 
 class ApiKey(Base):
-    """An API key of a tenant, stored as its SHA-256, with the scopes it grants."""
+    """An API key of a tenant, stored as its SHA-256, with the scopes it grants. It authenticates
+    until ``expires_s`` (if set) or until revoked (``revoked_s``), whichever comes first."""
 
     __tablename__ = "api_keys"
+    __table_args__ = (UniqueConstraint("id", name="uq_api_keys_id"),)
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(40))  # public: "key_" + key_hash[:16]
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     scopes: Mapped[str] = mapped_column(String(200))  # space-separated
     created_s: Mapped[float] = mapped_column(Float)
+    expires_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    revoked_s: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AgentRow(Base):
@@ -79,6 +87,7 @@ class AgentRow(Base):
     done_ewma: Mapped[float] = mapped_column(Float, default=0.0)
     done_at_s: Mapped[float] = mapped_column(Float, default=0.0)
     updated_s: Mapped[float] = mapped_column(Float)
+    deactivated_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # None: active
 
 
 class EscalationRow(Base):
@@ -127,6 +136,7 @@ class IdempotencyKey(Base):
     """The stored response to the first request with an ``Idempotency-Key``, per tenant."""
 
     __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_created", "created_s"),)  # the purge of expired ones
     tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))

@@ -7,9 +7,9 @@ import hashlib
 import math
 import secrets
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from routing import offer_ids
@@ -31,6 +31,7 @@ AGENTS = cast(Table, AgentRow.__table__)
 ESCALATIONS = cast(Table, EscalationRow.__table__)
 AUDIT = cast(Table, AuditEvent.__table__)
 IDEMPOTENCY = cast(Table, IdempotencyKey.__table__)
+API_KEYS = cast(Table, ApiKey.__table__)
 
 # hot-path statements built once (bind parameters only): saves building and hashing them per call
 _BUMP_VERSION = (
@@ -53,9 +54,15 @@ _UPDATE_AGENT = (
 _ESCALATION_EXISTS = select(ESCALATIONS.c.id).where(
     ESCALATIONS.c.tenant_id == bindparam("t"), ESCALATIONS.c.id == bindparam("e")
 )
-_IDEMPOTENCY = select(IDEMPOTENCY.c.fingerprint, IDEMPOTENCY.c.status_code, IDEMPOTENCY.c.response).where(
+_IDEMPOTENCY = select(
+    IDEMPOTENCY.c.fingerprint, IDEMPOTENCY.c.status_code, IDEMPOTENCY.c.response, IDEMPOTENCY.c.created_s
+).where(IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k"))
+_DELETE_IDEMPOTENCY = delete(IDEMPOTENCY).where(
     IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k")
 )
+_KEY_GRANT = select(
+    API_KEYS.c.id, API_KEYS.c.tenant_id, API_KEYS.c.scopes, API_KEYS.c.expires_s, API_KEYS.c.revoked_s
+).where(API_KEYS.c.key_hash == bindparam("h"))
 
 ACTIVE_STATES = (EscalationState.QUEUED.value, EscalationState.OFFERED.value, EscalationState.ASSIGNED.value)
 
@@ -77,15 +84,56 @@ def ensure_tenant(session: Session, tenant_id: str, name: str, now_s: float) -> 
         session.flush()
 
 
-def add_api_key(session: Session, tenant_id: str, api_key: str, scopes: Iterable[str], now_s: float) -> None:
+def key_id(key_hash: str) -> str:
+    """The public id of a key: ``key_`` + the first 16 hex digits of its SHA-256 (safe to show:
+    the hash of a 256-bit random key gives nothing away)."""
+    return "key_" + key_hash[:16]
+
+
+def add_api_key(
+    session: Session,
+    tenant_id: str,
+    api_key: str,
+    scopes: Iterable[str],
+    now_s: float,
+    *,
+    name: str = "",
+    expires_s: float | None = None,
+) -> str:
+    """Register ``api_key`` (its hash) for the tenant unless it is registered already (then
+    nothing changes: a revoked key stays revoked). Returns the key's id."""
     key_hash = hash_key(api_key)
     if session.get(ApiKey, key_hash) is None:
-        session.add(ApiKey(key_hash=key_hash, tenant_id=tenant_id, scopes=" ".join(scopes), created_s=now_s))
+        session.add(
+            ApiKey(
+                key_hash=key_hash,
+                id=key_id(key_hash),
+                tenant_id=tenant_id,
+                name=name,
+                scopes=" ".join(scopes),
+                created_s=now_s,
+                expires_s=expires_s,
+                revoked_s=None,
+            )
+        )
+        session.flush()
+    return key_id(key_hash)
 
 
-def find_key(session: Session, api_key: str) -> tuple[str, frozenset[str]] | None:
-    row = session.get(ApiKey, hash_key(api_key))
-    return None if row is None else (row.tenant_id, frozenset(row.scopes.split()))
+class KeyGrant(NamedTuple):
+    """What a valid API key lets its caller do."""
+
+    key_id: str
+    tenant_id: str
+    scopes: frozenset[str]
+
+
+def find_key(session: Session, api_key: str, now_s: float) -> KeyGrant | None:
+    """The grant of ``api_key`` if it authenticates at ``now_s``: issued, not revoked, not expired."""
+    row = session.connection().execute(_KEY_GRANT, {"h": hash_key(api_key)}).first()
+    if row is None or row.revoked_s is not None or (row.expires_s is not None and row.expires_s <= now_s):
+        return None
+    return KeyGrant(row.id, row.tenant_id, frozenset(row.scopes.split()))
 
 
 def bump_version(session: Session, tenant_id: str, version: int, next_wakeup_s: float | None) -> None:
@@ -95,6 +143,11 @@ def bump_version(session: Session, tenant_id: str, version: int, next_wakeup_s: 
 def tenants_due(session: Session, now_s: float) -> list[str]:
     """Tenants whose dispatcher has something to do at ``now_s`` (offer expiry, relaxation, ...)."""
     return list(session.scalars(select(Tenant.id).where(Tenant.next_wakeup_s <= now_s)))
+
+
+def earliest_wakeup_s(session: Session) -> float | None:
+    """The earliest time any tenant's dispatcher has something to do (``None``: none has)."""
+    return session.scalar(select(func.min(Tenant.next_wakeup_s)))
 
 
 # ------------------------------------------------------------------------------------ agents
@@ -108,9 +161,58 @@ def agent(session: Session, tenant_id: str, agent_id: str) -> AgentRow | None:
     return session.get(AgentRow, (tenant_id, agent_id))
 
 
+def roster(session: Session, tenant_id: str) -> Sequence[AgentRow]:
+    """The agents a rebuilt dispatcher holds, in creation order: the active ones, and a
+    deactivated one until its last assigned escalation is completed."""
+    e = EscalationRow
+    holds_work = (
+        select(e.id)
+        .where(
+            e.tenant_id == AgentRow.tenant_id,
+            e.agent_id == AgentRow.id,
+            e.state == EscalationState.ASSIGNED.value,
+        )
+        .exists()
+    )
+    return session.scalars(
+        select(AgentRow)
+        .where(AgentRow.tenant_id == tenant_id, or_(AgentRow.deactivated_s.is_(None), holds_work))
+        .order_by(AgentRow.seq)
+    ).all()
+
+
+def assigned_count(session: Session, tenant_id: str, agent_id: str) -> int:
+    """How many escalations the agent has accepted and not completed (as stored)."""
+    e = EscalationRow
+    count = session.scalar(
+        select(func.count())
+        .select_from(e)
+        .where(e.tenant_id == tenant_id, e.agent_id == agent_id, e.state == EscalationState.ASSIGNED.value)
+    )
+    return int(count or 0)
+
+
 def next_agent_seq(session: Session, tenant_id: str) -> int:
     top = session.scalar(select(func.max(AgentRow.seq)).where(AgentRow.tenant_id == tenant_id))
     return 0 if top is None else top + 1
+
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def stored_profile(row: AgentRow) -> dict[str, Any]:
+    """The agent's stored profile as the API reads it. Profiles stored before shift days were
+    written as names hold day numbers (0 = Monday); those are read as names."""
+    profile = dict(row.profile)
+    shifts = profile.get("shifts")
+    if isinstance(shifts, list):
+        profile["shifts"] = [
+            {**shift, "days": [_DAY_NAMES[d] if isinstance(d, int) else d for d in shift["days"]]}
+            if isinstance(shift, dict) and isinstance(shift.get("days"), list)
+            else shift
+            for shift in shifts
+        ]
+    return profile
 
 
 def agent_snapshot(row: AgentRow) -> AgentSnapshot:
@@ -260,10 +362,45 @@ def audit_trail(
 
 
 # ------------------------------------------------------------------------------------ idempotency
-def idempotency_record(session: Session, tenant_id: str, key: str) -> tuple[str, int, dict[str, Any]] | None:
-    """(fingerprint, status code, response body) stored for the key, or None."""
-    row = session.connection().execute(_IDEMPOTENCY, {"t": tenant_id, "k": key}).first()
-    return None if row is None else (row[0], row[1], row[2])
+def idempotency_record(
+    session: Session, tenant_id: str, key: str, expired_at_or_before_s: float = -math.inf
+) -> tuple[str, int, dict[str, Any]] | None:
+    """(fingerprint, status code, response body) stored for the key, or None. A record stored at
+    or before ``expired_at_or_before_s`` has expired: it is deleted (so the key can be stored
+    anew) and None returned."""
+    params = {"t": tenant_id, "k": key}
+    row = session.connection().execute(_IDEMPOTENCY, params).first()
+    if row is None:
+        return None
+    if row[3] <= expired_at_or_before_s:
+        session.connection().execute(_DELETE_IDEMPOTENCY, params)
+        return None
+    return row[0], row[1], row[2]
+
+
+def oldest_idempotency_s(session: Session) -> float | None:
+    """When the oldest idempotency record of any tenant was stored (None: there is none)."""
+    oldest = session.scalar(select(func.min(IDEMPOTENCY.c.created_s)))
+    return None if oldest is None else float(oldest)
+
+
+def purge_idempotency(session: Session, stored_at_or_before_s: float, limit: int) -> int:
+    """Delete up to ``limit`` idempotency records, of any tenant, stored at or before
+    ``stored_at_or_before_s``, oldest first; returns how many were deleted. Rows another
+    transaction holds (another instance purging) are skipped (PostgreSQL)."""
+    t = IDEMPOTENCY
+    expired = session.execute(
+        select(t.c.tenant_id, t.c.key)
+        .where(t.c.created_s <= stored_at_or_before_s)
+        .order_by(t.c.created_s)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not expired:
+        return 0
+    keys = [(row[0], row[1]) for row in expired]
+    session.execute(delete(t).where(tuple_(t.c.tenant_id, t.c.key).in_(keys)))
+    return len(keys)
 
 
 def store_idempotency(

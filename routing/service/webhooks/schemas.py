@@ -3,17 +3,17 @@
 A subscription names an ``http(s)`` URL without embedded credentials (at most 2,048 characters),
 the event types it wants (``["*"]`` for all), and optionally its own secret (``whsec_`` + base64
 of 24-64 bytes); without one the service generates it. The secret is shown once, in the answer
-to the create request.
+to the create request. Instants are ``*_at``, ISO 8601 UTC with ``Z`` (:mod:`routing.timestamps`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from routing.schemas import Instant
 from routing.service.events import EventType
 from routing.service.schemas import _NoNul
 from routing.service.webhooks.signing import secret_problem
@@ -111,8 +111,8 @@ class SubscriptionView(BaseModel):
     description: str
     enabled: bool
     consecutive_failures: int
-    created_at: datetime
-    disabled_at: datetime | None
+    created_at: Instant
+    disabled_at: Instant | None
     disabled_reason: str | None
 
 
@@ -134,10 +134,10 @@ class DeliveryView(BaseModel):
     attempts: int
     last_status_code: int | None
     last_error: str | None
-    last_attempt_at: datetime | None
-    next_attempt_at: datetime | None = Field(description="While pending.")
-    delivered_at: datetime | None
-    created_at: datetime
+    last_attempt_at: Instant | None
+    next_attempt_at: Instant | None = Field(description="While pending.")
+    delivered_at: Instant | None
+    created_at: Instant
 
 
 class DeliveryPage(BaseModel):
