@@ -76,17 +76,20 @@ def _verdict(overall: EtaAccuracy, by_segment: dict[str, EtaAccuracy], roster: s
         f"{metric('eta_within_30s').text(overall.within_30s)} of ETAs came within +-30 s.</p>"
     )
     rough = [
-        s
+        (s, acc)
         for s, acc in by_segment.items()
         if s != ALL and acc.measured >= 10 and acc.relative_error > GOOD_RELATIVE
     ]
     if rough:
+        listed = ", ".join(
+            f"<b>{escape(s)}</b> ({err.text(acc.median_abs_error_s)} off against a median wait of "
+            f"{wait.text(acc.median_wait_s)})"
+            for s, acc in rough
+        )
         head += (
-            "<p>ETAs are rough for <b>"
-            + escape(", ".join(rough))
-            + "</b>: few agents with long, variable handle times serve them, so the next free agent "
-            "is hard to foresee. Tell those customers a range, or offer a callback once the ETA "
-            "passes a few minutes.</p>"
+            f"<p>ETAs are rough for {listed}: when the next agent frees up is hard to foresee there "
+            "(few agents, or long and variable handle times). Tell those customers a range rather "
+            "than a time, or offer a callback once the ETA passes a few minutes.</p>"
         )
     return head
 

@@ -122,3 +122,21 @@ def test_the_console_headline_uses_the_catalogues_formats(bare_plan: CapacityPla
     assert goal_text(bare_plan.scenario.service_level) in text
     assert metric("service_level").text(bare_plan.current.overall("service_level").mean) in text
     assert "±0" in text  # headcount unchanged: the catalogue's signed count
+
+
+def test_eta_section_says_yes_or_no_against_the_bar_and_lists_every_segment(plan: CapacityPlan) -> None:
+    from reports.plan_data import verified_eta_pairs
+    from reports.report_sections.eta import GOOD_RELATIVE
+    from simulator.eta_accuracy import ALL, eta_accuracy_by_segment
+
+    pairs = verified_eta_pairs(plan)
+    assert pairs is not None
+    by_segment = eta_accuracy_by_segment(pairs)
+    html = RENDER["eta"](plan, FAKE_PNGS)
+    if by_segment[ALL].measured:
+        expected = "Yes" if by_segment[ALL].relative_error <= GOOD_RELATIVE else "No"
+        assert f"<b>{expected}</b>" in html
+        for segment in by_segment:
+            assert f"<td>{segment}</td>" in html
+    else:
+        assert "no ETA to check" in html
