@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from reports import cli, plan_command
 from routing import cli as routing_cli
+from routing.service import admin_cli
 from routing.service import cli as service_cli
 from simulator import cli as simulator_cli
 from tests.factories import scenario_data
@@ -28,6 +29,8 @@ def test_every_command_is_registered_from_its_home_module() -> None:
         "serve",
         "plan",
         "scenario",
+        "tenants",
+        "keys",
     ]
     assert [c.callback for c in cli.app.registered_commands] == [
         routing_cli.route_command,
@@ -36,7 +39,11 @@ def test_every_command_is_registered_from_its_home_module() -> None:
         service_cli.serve,
         plan_command.plan,
     ]
-    assert [g.typer_instance for g in cli.app.registered_groups] == [simulator_cli.scenario_app]
+    assert [g.typer_instance for g in cli.app.registered_groups] == [
+        simulator_cli.scenario_app,
+        admin_cli.tenants_app,
+        admin_cli.keys_app,
+    ]
 
 
 def test_help_loads_no_command_body() -> None:
