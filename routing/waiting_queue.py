@@ -36,12 +36,14 @@ class WaitingQueue:
     ``table`` and ``cache`` serve :meth:`ahead` (who competes for the same agents).
     """
 
-    __slots__ = ("_cache", "_groups", "_table")
+    __slots__ = ("_cache", "_counted_version", "_counts", "_groups", "_table")
 
     def __init__(self, table: AgentTable, cache: EligibilityCache) -> None:
         self._groups: dict[Requirement, list[QueueEntry]] = {}
         self._table = table
         self._cache = cache
+        self._counts: dict[Requirement, int] = {}
+        self._counted_version = -1
 
     def __bool__(self) -> bool:
         return bool(self._groups)
@@ -74,20 +76,32 @@ class WaitingQueue:
 
         Returns its 1-based position among the queued escalations that some agent of ``pool``
         could also take, and the number ahead weighted by how much of each group's demand falls
-        on ``pool``: a group counts the share of its staffed eligible agents that are in ``pool``
-        (its own group counts in full).
+        on ``pool``: a group counts the share of the agents on the roster eligible for it that are
+        in ``pool`` (its own group counts in full). Work is O(groups x |pool|), not O(groups x
+        roster): the shares read only the pool's rows.
         """
-        cache, staffed = self._cache, self._table.staffed()
-        entry = waiter.queue_entry
+        cache, entry = self._cache, waiter.queue_entry
+        rows = np.flatnonzero(pool)
         count, weighted = 0, 0.0
         for other, group in self._groups.items():
             before = bisect.bisect_left(group, entry)
             if before == 0:
                 continue
-            theirs = cache.get(other).mask & staffed
-            shared = int(np.count_nonzero(theirs & pool))
+            mask = cache.get(other).mask
+            shared = int(np.count_nonzero(mask[rows]))
             if shared == 0:
                 continue
             count += before
-            weighted += before if other == waiter.req else before * shared / int(np.count_nonzero(theirs))
+            weighted += before if other == waiter.req else before * shared / self._eligible(other, mask)
         return count + 1, weighted
+
+    def _eligible(self, req: Requirement, mask: BoolArray) -> int:
+        """Agents on the roster eligible for ``req`` (its static ``mask``), counted once per roster
+        version."""
+        if self._counted_version != self._table.version:
+            self._counts.clear()
+            self._counted_version = self._table.version
+        n = self._counts.get(req)
+        if n is None:
+            n = self._counts[req] = max(int(np.count_nonzero(mask)), 1)
+        return n
