@@ -26,6 +26,7 @@ class Offer:
     agent_id: str
     expires_at_s: float
     explanation: Explanation | None = field(default=None, compare=False)
+    callback: bool = False  #: the customer asked to be called back (:meth:`Dispatcher.callback_requested`)
     kind: str = "offer"
 
 
@@ -111,15 +112,68 @@ class AgentStatusChanged:
 @fast_init
 @dataclass(frozen=True, slots=True)
 class Finished:
-    """The escalation reached a terminal state (completed or abandoned)."""
+    """The escalation reached a terminal state (completed, abandoned, cancelled, handed back).
+
+    ``reason``: the cancel reason (:class:`~routing.domain.CancelReason`) of an abandoned or
+    cancelled one, the outcome of a hand-back; ``None`` otherwise.
+    """
 
     escalation_id: str
     state: EscalationState
+    reason: str | None = field(default=None, compare=False)
     kind: str = "finished"
 
 
+@fast_init
+@dataclass(frozen=True, slots=True)
+class Transferred:
+    """The agent holding an assigned escalation sent it to other requirements; it is routed again
+    (its next decision follows) and never offered back to ``agent_id``. ``transfers``: how many
+    times it has been transferred now."""
+
+    escalation_id: str
+    agent_id: str
+    transfers: int
+    reason: str
+    kind: str = "transferred"
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class WrapUpEnded:
+    """The agent's after-contact work on a completed escalation ended (its time ran out, or the
+    agent ended it); the slot is free. ``wrap_up_s``: how long it lasted."""
+
+    escalation_id: str
+    agent_id: str
+    wrap_up_s: float
+    kind: str = "wrap_up_ended"
+
+
+@fast_init
+@dataclass(frozen=True, slots=True)
+class CallbackRequested:
+    """The waiting customer asked to be called back: the escalation keeps its place and priority,
+    and its offers say it is a callback."""
+
+    escalation_id: str
+    kind: str = "callback_requested"
+
+
 #: Anything the dispatcher decides.
-Decision = Offer | Queued | Relaxed | Deferred | Assigned | OfferRevoked | AgentStatusChanged | Finished
+Decision = (
+    Offer
+    | Queued
+    | Relaxed
+    | Deferred
+    | Assigned
+    | OfferRevoked
+    | AgentStatusChanged
+    | Finished
+    | Transferred
+    | WrapUpEnded
+    | CallbackRequested
+)
 
 
 def decision_as_dict(decision: Decision) -> dict[str, Any]:

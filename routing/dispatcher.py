@@ -22,8 +22,10 @@ Nothing is lost: every escalation that arrived is in exactly one
 :class:`~routing.domain.EscalationState`, kept by the :mod:`routing.ledger`;
 :meth:`Dispatcher.counts` sums to the arrivals.
 
-The dispatcher keeps the events, the queries and this strategy; its parts live beside it
-(roster, eligibility, cost, waiting_queue, relaxation, reoffer, timers, ledger, placement, arrival_batch).
+The dispatcher keeps the routing events, the queries and this strategy; the lifecycle events
+(completion and wrap-up, hand-back, transfer, cancellation, callback) are its base
+:class:`~routing.lifecycle.Lifecycle`; its parts live beside it (roster, eligibility, cost,
+waiting_queue, relaxation, reoffer, timers, ledger, placement, arrival_batch).
 """
 
 from __future__ import annotations
@@ -36,22 +38,35 @@ import numpy as np
 from routing.arrival_batch import ArrivalBatch
 from routing.candidates import best_waiting, candidate_graph, cheapest_agent, free_agents
 from routing.cost import aging_per_s, priority_units
-from routing.decisions import AgentStatusChanged, Assigned, Decision, Finished, Offer, OfferRevoked, Relaxed
-from routing.domain import Agent, AgentStatus, Escalation, EscalationState
+from routing.decisions import (
+    AgentStatusChanged,
+    Assigned,
+    Decision,
+    Offer,
+    OfferRevoked,
+    Relaxed,
+)
+from routing.domain import (
+    Agent,
+    AgentStatus,
+    Escalation,
+    EscalationState,
+)
 from routing.eligibility import EligibilityCache
 from routing.errors import DuplicateEscalation, InvalidTransition
 from routing.ledger import Ledger, LiveEscalation, LiveOffer
+from routing.lifecycle import Lifecycle
 from routing.placement import Placement
 from routing.relaxation import Relaxation
 from routing.roster import AgentTable
 from routing.settings import RoutingSettings
 from routing.snapshots import AgentSnapshot, EscalationSnapshot
 from routing.solver import solve_assignment
-from routing.timers import CLOSE, EXPIRE, READMIT, RELAX, Timers
+from routing.timers import CLOSE, EXPIRE, READMIT, RELAX, WRAP_UP, Timers
 from routing.waiting_queue import WaitingQueue
 
 
-class Dispatcher:
+class Dispatcher(Lifecycle):
     """Routes escalations to agents. Every public method is one event or one query; events take ``now_s``.
 
     ``explain`` builds an :class:`~routing.explanation.Explanation` for every routing decision
@@ -81,7 +96,12 @@ class Dispatcher:
         self._ledger = Ledger(self._t, keep_finished)
         self._active = self._ledger.active  # the same dict, read on every routing event
         self._queue = WaitingQueue(self._t, self._cache)
-        self._timers = Timers(self._ledger.has_offer, self._ledger.waits_below, self._ledger.cools_down)
+        self._timers = Timers(
+            self._ledger.has_offer,
+            self._ledger.waits_below,
+            self._ledger.cools_down,
+            self._ledger.wrap_ups.__contains__,
+        )
         self._relaxation = Relaxation(settings)
         self._placement = Placement(
             self._t, self._cache, self._ledger, self._queue, self._timers, self._relaxation, settings
@@ -210,7 +230,8 @@ class Dispatcher:
         return self._batch.reason(esc, now_s) or self._placement.reason(esc, self._cache.get(esc.req), now_s)
 
     def next_wakeup_s(self) -> float:
-        """Earliest time :meth:`tick` has something to do (expiry, relaxation, re-offer, shift, window)."""
+        """Earliest time :meth:`tick` has something to do (expiry, relaxation, re-offer, shift,
+        window, wrap-up end)."""
         return min(self._timers.next_due_s(), self._next_shift_change_s)
 
     # ================================================================================ agents
@@ -244,6 +265,8 @@ class Dispatcher:
         if assigned:
             raise InvalidTransition(f"agent {agent_id!r} still has {assigned} assigned escalation(s)")
         out: list[Decision] = []
+        for esc_id in self._ledger.wrap_ups_of(row):
+            self._end_wrap_up(esc_id, now_s, out)
         returned = self._revoke_offers_of(row, now_s, "agent removed", out)
         self._t.remove(row)
         self._route(returned, [], now_s, out)
@@ -325,49 +348,6 @@ class Dispatcher:
         )
         return [lapsed, *self._offer_failed(offer, now_s, missed=True)]
 
-    def work_completed(self, escalation_id: str, now_s: float) -> list[Decision]:
-        """The agent finished: free the slot and give it to the best waiting escalation.
-
-        Raise :class:`UnknownEscalation` if it never arrived, :class:`InvalidTransition` if it is
-        not assigned (or already finished).
-        """
-        esc = self._ledger.expect_live(escalation_id)
-        if esc.state is not EscalationState.ASSIGNED:
-            raise InvalidTransition(f"escalation {escalation_id!r} is {esc.state.value}, not assigned")
-        row = esc.agent_row
-        self._ledger.release(esc, now_s)
-        self._t.record_completion(row, now_s, self.settings.completion_window_s)
-        self._placement.eta.handle_times.observe(esc, now_s - esc.assigned_s)
-        self._ledger.finish(esc, EscalationState.COMPLETED)
-        out: list[Decision] = [Finished(escalation_id, EscalationState.COMPLETED)]
-        self._route([], self._if_routable(row), now_s, out)
-        return out
-
-    def escalation_abandoned(self, escalation_id: str, now_s: float) -> list[Decision]:
-        """The customer left before an agent accepted. Revokes a pending offer.
-
-        Raise :class:`UnknownEscalation` if it never arrived, :class:`InvalidTransition` if it is
-        assigned or already finished.
-        """
-        esc = self._ledger.expect_live(escalation_id)
-        out: list[Decision] = []
-        if esc.state is EscalationState.QUEUED:
-            self._batch.unqueue(esc)
-        elif esc.state is EscalationState.OFFERED:
-            assert esc.offer_id is not None
-            offer = self._ledger.take_offer(esc.offer_id)
-            row = offer.agent_row
-            out.append(OfferRevoked(offer.offer_id, escalation_id, self._t.ids[row], "customer left"))
-            self._ledger.release(esc, now_s)
-            self._route([], self._if_routable(row), now_s, out)
-        else:
-            raise InvalidTransition(
-                f"escalation {escalation_id!r} is {esc.state.value}; only waiting ones abandon"
-            )
-        self._ledger.finish(esc, EscalationState.ABANDONED)
-        out.insert(0, Finished(escalation_id, EscalationState.ABANDONED))
-        return out
-
     # ================================================================================ time
     def advance_to(self, now_s: float) -> list[tuple[float, Decision]]:
         """Tick at every wake-up up to ``now_s`` (inclusive); the decisions with their times."""
@@ -391,6 +371,11 @@ class Dispatcher:
                 out.extend(self.offer_expired(alarm.ref, now_s))
                 continue
             if alarm.kind == CLOSE:  # closed below, once every alarm due is in
+                continue
+            if alarm.kind == WRAP_UP:
+                row = self._end_wrap_up(alarm.ref, now_s, out)
+                if self._t.routable[row] and row not in freed_rows:
+                    freed_rows.append(row)
                 continue
             esc = self._active[alarm.ref]
             if alarm.kind == READMIT and not self._reoffer.readmit(esc, alarm.arg, now_s):
@@ -599,9 +584,11 @@ class Dispatcher:
         agent_id = snapshot.restorable_holder(escalation.id)
         row = -1 if agent_id is None else self._t.row_of(agent_id)
         esc = self._admit(escalation, state, snapshot.level)
-        esc.attempts = snapshot.attempts
+        esc.attempts, esc.transfers, esc.callback = snapshot.attempts, snapshot.transfers, snapshot.callback
         offers_to = Counter(self._t.row[a] for a in snapshot.offered_to if a in self._t.row)
         self._reoffer.restore(esc, offers_to, snapshot.reoffer_at_s)
+        esc.transferred_from = {self._t.row[a] for a in snapshot.transferred_from if a in self._t.row}
+        esc.excluded |= esc.transferred_from
         if state is EscalationState.QUEUED:
             self._batch.restore_queued(esc)  # re-checked at the restore's time with a window
         else:
@@ -610,3 +597,8 @@ class Dispatcher:
             self._timers.expire_offer_at(expires_s, self._ledger.open_offer(esc, expires_s))
         if state is not EscalationState.ASSIGNED:
             self._schedule_relaxation(esc)
+        elif snapshot.assigned_at_s is not None:  # when its work is likely to end, for ETAs
+            end_s = snapshot.expected_end_s
+            if end_s is None:
+                end_s = snapshot.assigned_at_s + self._placement.eta.handle_times.mean_s(esc)
+            self._ledger.time_work(esc, snapshot.assigned_at_s, end_s)

@@ -78,9 +78,38 @@ class EscalationState(StrEnum):
     COMPLETED = "completed"
     ABANDONED = "abandoned"
     DEFERRED = "deferred"
+    CANCELLED = "cancelled"
+    HANDED_BACK = "handed_back"
 
 
-TERMINAL_STATES = frozenset({EscalationState.COMPLETED, EscalationState.ABANDONED, EscalationState.DEFERRED})
+TERMINAL_STATES = frozenset(
+    {
+        EscalationState.COMPLETED,
+        EscalationState.ABANDONED,
+        EscalationState.DEFERRED,
+        EscalationState.CANCELLED,
+        EscalationState.HANDED_BACK,
+    }
+)
+
+
+class CancelReason(StrEnum):
+    """Why an escalation was withdrawn before an agent accepted it.
+
+    ``customer_left`` ends in :attr:`EscalationState.ABANDONED` (the simulator's abandonment is
+    this cancel); every other reason ends in :attr:`EscalationState.CANCELLED`, so abandonment
+    rates count customers who left, not conversations the AI resolved or duplicates.
+    """
+
+    CUSTOMER_LEFT = "customer_left"
+    RESOLVED_BY_AI = "resolved_by_ai"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+    @property
+    def state(self) -> EscalationState:
+        """The terminal state a cancel for this reason ends in."""
+        return EscalationState.ABANDONED if self is CancelReason.CUSTOMER_LEFT else EscalationState.CANCELLED
 
 
 class DeferralMode(StrEnum):

@@ -5,8 +5,9 @@ Nothing is lost: an escalation is *live* (queued, offered or assigned) until it 
 state, and the state counts always sum to the arrivals, also when finished escalations are not
 kept (``keep_finished=False``, for long simulations). An offered escalation has exactly one
 pending offer, named by :mod:`routing.offer_ids`. Every offered or assigned escalation holds one
-slot of its agent, and the agents' loads in the :class:`~routing.roster.AgentTable` are exactly
-the slots held: the ledger is the only writer of both.
+slot of its agent, as does a completed one while its agent wraps up (after-contact work), and the
+agents' loads in the :class:`~routing.roster.AgentTable` are exactly the slots held: the ledger is
+the only writer of both.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class LiveEscalation:
     attempts: int = 0  # offers made so far
     assigned_s: float = math.nan  # when its agent accepted it (NaN: not assigned, or restored)
     expected_end_s: float = math.nan  # when that work was expected to end, as of acceptance
+    transfers: int = 0  # times an agent holding it transferred it
+    transferred_from: set[int] = field(default_factory=set)  # those agents' rows: excluded for good
+    callback: bool = False  # the customer asked to be called back
 
     @property
     def queue_entry(self) -> QueueEntry:
@@ -72,17 +76,30 @@ class LiveOffer:
     expires_at_s: float
 
 
-class Ledger:
-    """Live escalations by id, their pending offers by id, and the count of escalations per state;
-    the slots they hold are taken and released in ``table``."""
+@dataclass(slots=True)
+class WrapUp:
+    """After-contact work: a completed escalation's agent ``agent_row`` keeps its slot on
+    ``channel`` from ``started_s`` until ``until_s``."""
 
-    __slots__ = ("_counts", "_finished", "_seq", "_table", "active", "keep_finished", "offers")
+    agent_row: int
+    channel: int
+    started_s: float
+    until_s: float
+
+
+class Ledger:
+    """Live escalations by id, their pending offers by id, the wrap-ups of completed ones by
+    escalation id, and the count of escalations per state; the slots they hold are taken and
+    released in ``table``."""
+
+    __slots__ = ("_counts", "_finished", "_seq", "_table", "active", "keep_finished", "offers", "wrap_ups")
 
     def __init__(self, table: AgentTable, keep_finished: bool = True) -> None:
         self._table = table
         self.keep_finished = keep_finished
         self.active: dict[str, LiveEscalation] = {}
         self.offers: dict[str, LiveOffer] = {}
+        self.wrap_ups: dict[str, WrapUp] = {}
         self._finished: dict[str, EscalationState] = {}
         self._counts: dict[EscalationState, int] = dict.fromkeys(EscalationState, 0)
         self._seq = itertools.count()
@@ -178,6 +195,7 @@ class Ledger:
         if esc is None:
             return EscalationSnapshot(self.state_of(escalation_id))
         offer = self.offers.get(esc.offer_id) if esc.offer_id else None
+        timed = esc.state is EscalationState.ASSIGNED and not math.isnan(esc.expected_end_s)
         return EscalationSnapshot(
             state=esc.state,
             level=esc.level,
@@ -187,6 +205,11 @@ class Ledger:
             agent_id=agent_ids[esc.agent_row] if esc.agent_row >= 0 else None,
             offer_id=esc.offer_id,
             offer_expires_at_s=offer.expires_at_s if offer else None,
+            transfers=esc.transfers,
+            transferred_from=tuple(sorted(agent_ids[r] for r in esc.transferred_from)),
+            callback=esc.callback,
+            assigned_at_s=esc.assigned_s if timed else None,
+            expected_end_s=esc.expected_end_s if timed else None,
         )
 
     # ------------------------------------------------------------------------------- writing
@@ -204,6 +227,12 @@ class Ledger:
         self._counts[esc.state] -= 1
         self._counts[state] += 1
         esc.state = state
+
+    def time_work(self, esc: LiveEscalation, assigned_s: float, expected_end_s: float) -> None:
+        """Record when assigned ``esc``'s work started and is expected to end (a restore)."""
+        esc.assigned_s, esc.expected_end_s = assigned_s, expected_end_s
+        self._table.work_end_sum_s[esc.agent_row] += expected_end_s
+        self._table.work_timed[esc.agent_row] += 1
 
     def assign(self, esc: LiveEscalation, now_s: float = math.nan, expected_end_s: float = math.nan) -> None:
         """The agent holding ``esc`` accepted it at ``now_s`` (the work expected to end at
@@ -240,6 +269,29 @@ class Ledger:
             t.work_timed[esc.agent_row] -= 1
         t.release_slot(esc.agent_row, esc.req.channel_col, now_s)
         esc.agent_row = -1
+
+    def start_wrap_up(self, esc: LiveEscalation, now_s: float, until_s: float) -> None:
+        """Keep the slot of ``esc`` (assigned, about to be released and finish) for its agent until
+        ``until_s``: a second slot is taken here, so releasing the escalation's leaves one."""
+        self._table.take_slot(esc.agent_row, esc.req.channel_col)
+        self.wrap_ups[esc.spec.id] = WrapUp(esc.agent_row, esc.req.channel_col, now_s, until_s)
+
+    def restore_wrap_up(
+        self, escalation_id: str, row: int, channel: int, until_s: float, started_s: float = math.nan
+    ) -> None:
+        """Put back a stored wrap-up of agent ``row`` on ``channel``, holding the slot."""
+        self._table.take_slot(row, channel)
+        self.wrap_ups[escalation_id] = WrapUp(row, channel, started_s, until_s)
+
+    def end_wrap_up(self, escalation_id: str, now_s: float) -> WrapUp:
+        """End a wrap-up and give back its slot. Raise a KeyError if it is not in progress."""
+        wrap = self.wrap_ups.pop(escalation_id)
+        self._table.release_slot(wrap.agent_row, wrap.channel, now_s)
+        return wrap
+
+    def wrap_ups_of(self, row: int) -> list[str]:
+        """The escalations whose wrap-up agent ``row`` is in, oldest first."""
+        return [esc_id for esc_id, w in self.wrap_ups.items() if w.agent_row == row]
 
     def open_offer(self, esc: LiveEscalation, expires_at_s: float) -> str:
         """Record offer number ``esc.attempts`` of ``esc`` to the agent holding it; returns its id."""
@@ -310,6 +362,8 @@ class Ledger:
         for esc in self.active.values():
             if esc.state in (EscalationState.OFFERED, EscalationState.ASSIGNED):
                 held[esc.agent_row, esc.req.channel_col] += 1
+        for wrap in self.wrap_ups.values():
+            held[wrap.agent_row, wrap.channel] += 1
         problems = (
             []
             if np.array_equal(held, t.load[: t.n])

@@ -76,7 +76,7 @@ class Placement:
         expires = now_s + self._offer_timeout_s[esc.spec.channel]
         offer_id = self._ledger.offer(esc, row, expires)
         self._timers.expire_offer_at(expires, offer_id)
-        out.append(Offer(offer_id, esc.spec.id, self._table.ids[row], expires, explanation))
+        out.append(Offer(offer_id, esc.spec.id, self._table.ids[row], expires, explanation, esc.callback))
 
     def wait(self, esc: LiveEscalation, now_s: float, out: list[Decision], *, announce: bool) -> None:
         """Queue ``esc`` (queued, not in the queue), or defer it when waiting is pointless.

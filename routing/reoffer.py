@@ -65,6 +65,15 @@ class Reoffer:
                 esc.reoffer_at[row] = due
                 self._timers.readmit_at(due, esc.spec.id, row)
 
+    def restart(self, esc: LiveEscalation) -> None:
+        """``esc`` is routed afresh (transferred): the agents kept from it are those it was
+        transferred from and the exhausted; cool-downs are over (its requirement changed)."""
+        limit = self._policy.max_offers_per_agent
+        esc.reoffer_at.clear()
+        esc.excluded = set(esc.transferred_from) | {
+            r for r, k in esc.offers_to.items() if limit is not None and k >= limit
+        }
+
     @staticmethod
     def readmit(esc: LiveEscalation, row: int, now_s: float) -> bool:
         """End agent ``row``'s cool-down for ``esc`` if due by ``now_s``; whether it ended."""

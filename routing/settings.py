@@ -7,6 +7,8 @@ that suits a chat-first AI support desk aiming at a 30 s handoff.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from routing.domain import Channel, CustomerTier, DeferralMode, Trigger
@@ -226,6 +228,16 @@ class RoutingSettings(BaseModel):
         "at once). Each waits at most this long.",
     )
     solver: SolverSettings = Field(default_factory=SolverSettings)
+    wrap_up_s: dict[Channel, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=dict,
+        description="After-contact work: how long, at most, an agent keeps the slot after completing "
+        "an escalation of the channel (absent or 0: the slot frees at completion). A completion may "
+        "ask for less; one that does not say gets all of it.",
+    )
+    callback_channels: frozenset[Channel] = Field(
+        frozenset({Channel.VOICE}),
+        description="Channels whose waiting customers may ask to be called back instead of holding.",
+    )
 
     @model_validator(mode="after")
     def _relaxation_in_order(self) -> RoutingSettings:
@@ -233,6 +245,10 @@ class RoutingSettings(BaseModel):
         if times != sorted(times) or len(set(times)) != len(times):
             raise ValueError(f"relaxation steps must have strictly increasing after_s, got {times}")
         return self
+
+    def wrap_up_for(self, channel: Channel) -> float:
+        """The most wrap-up time of ``channel`` (0: none)."""
+        return self.wrap_up_s.get(channel, 0.0)
 
     def offer_timeout_for(self, channel: Channel) -> float:
         return self.offer_timeout_s.get(channel, 20.0)

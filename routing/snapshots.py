@@ -34,7 +34,9 @@ class EscalationSnapshot:
     twice); ``reoffer_at_s``: (agent, time) for each of them whose re-offer cool-down ends (or
     ended) then (:class:`~routing.settings.ReofferPolicy`) -- one absent here is never offered it
     again, which is how a snapshot stored before re-offers existed reads; ``agent_id``: the agent
-    holding it while offered or assigned; ``attempts``: offers made so far (the offer id's suffix).
+    holding it while offered or assigned; ``attempts``: offers made so far (the offer id's suffix);
+    ``transfers``: times an agent transferred it; ``transferred_from``: those agents (never
+    offered it again); ``callback``: the customer asked to be called back.
     """
 
     state: EscalationState
@@ -45,6 +47,11 @@ class EscalationSnapshot:
     offer_id: str | None = None
     offer_expires_at_s: float | None = None
     reoffer_at_s: tuple[tuple[str, float], ...] = ()
+    assigned_at_s: float | None = None
+    expected_end_s: float | None = None
+    transfers: int = 0
+    transferred_from: tuple[str, ...] = ()
+    callback: bool = False
 
     def restorable_holder(self, escalation_id: str) -> str | None:
         """The agent an escalation restored from this snapshot is with (``None``: queued).

@@ -8,12 +8,18 @@ policy (that agent's offer of it failed less than the cool-down ago, or they had
 allowed), its reason says so, and it waits at all only while someone who may still be offered it
 is logged in. The machine runs with and without an arrival window: an arrival held for its window
 is the one that may wait beside a free agent, and only until the window ends.
+
+The lifecycle events run too: cancels for every reason (customer left: abandoned; the others:
+cancelled), hand-backs, transfers (never offered back to the agent who transferred it; its
+creation time kept), wrap-ups after completion (the slot held until the wrap-up ends, by its
+alarm or early) and callbacks (its offers say so).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
@@ -23,6 +29,7 @@ from routing.arrival_batch import HELD_REASON
 from routing.decisions import (
     AgentStatusChanged,
     Assigned,
+    CallbackRequested,
     Decision,
     Deferred,
     Finished,
@@ -30,9 +37,11 @@ from routing.decisions import (
     OfferRevoked,
     Queued,
     Relaxed,
+    Transferred,
+    WrapUpEnded,
 )
 from routing.dispatcher import Dispatcher
-from routing.domain import Agent, AgentStatus, Channel, Escalation, EscalationState
+from routing.domain import Agent, AgentStatus, CancelReason, Channel, Escalation, EscalationState
 from routing.settings import RoutingSettings
 from tests.routing.strategies import agents, escalations, reference_eligible
 
@@ -51,12 +60,16 @@ class DispatcherMachine(RuleBasedStateMachine):
         self.offers_made: Counter[tuple[str, str]] = Counter()  # (escalation, agent) -> offers
         self.failed_at: dict[tuple[str, str], tuple[float, bool]] = {}  # -> (when, declined)
         self.held_at: dict[str, float] = {}  # escalation held for its arrival window -> since
+        self.transferred_from: dict[str, set[str]] = {}  # escalation -> agents who transferred it
+        self.wrapping: dict[str, tuple[str, Channel]] = {}  # completed escalation -> (agent, channel)
+        self.callbacks: set[str] = set()
         self.n_arrived = 0
 
     # ------------------------------------------------------------------ applying decisions
     def apply(self, decisions: list[Decision]) -> None:
         for d in decisions:
-            if not isinstance(d, Relaxed | AgentStatusChanged):  # it said what happens to it next
+            if not isinstance(d, Relaxed | AgentStatusChanged | CallbackRequested | WrapUpEnded):
+                # it said what happens to it next
                 self.held_at.pop(d.escalation_id, None)
             if isinstance(d, Offer):
                 self.check_offer(d)
@@ -84,20 +97,29 @@ class DispatcherMachine(RuleBasedStateMachine):
                     self.state[d.escalation_id] = EscalationState.QUEUED
             elif isinstance(d, AgentStatusChanged):
                 self.status[d.agent_id] = d.status
+            elif isinstance(d, Transferred):
+                assert self.holder.pop(d.escalation_id) == d.agent_id
+                self.state[d.escalation_id] = EscalationState.QUEUED
+            elif isinstance(d, WrapUpEnded):
+                assert self.wrapping.pop(d.escalation_id)[0] == d.agent_id
+            elif isinstance(d, CallbackRequested):
+                self.callbacks.add(d.escalation_id)
             else:
                 assert isinstance(d, Relaxed)
 
     def load_of(self, agent_id: str) -> Counter[Channel]:
-        return Counter(
+        held = Counter(
             self.specs[e].channel
             for e, a in self.holder.items()
             if a == agent_id and self.state[e] in (EscalationState.OFFERED, EscalationState.ASSIGNED)
         )
+        return held + Counter(c for a, c in self.wrapping.values() if a == agent_id)
 
     def check_offer(self, offer: Offer) -> None:
         esc_id, agent_id = offer.escalation_id, offer.agent_id
         assert self.state.get(esc_id) in (None, EscalationState.QUEUED, EscalationState.OFFERED)
         assert self.kept_by_policy(esc_id, agent_id) is None, "re-offered against the re-offer policy"
+        assert offer.callback == (esc_id in self.callbacks), "the offer does not say it is a callback"
         # Relaxation only loosens, so eligibility at the loosest level the wait allows is the
         # weakest claim; the dispatcher may lag a level behind between ticks, never ahead.
         waited = self.now_s - self.specs[esc_id].created_s
@@ -116,6 +138,8 @@ class DispatcherMachine(RuleBasedStateMachine):
     def kept_by_policy(self, esc_id: str, agent_id: str) -> str | None:
         """Why the re-offer policy keeps ``esc_id`` from ``agent_id`` now; ``None`` if it does not."""
         policy = self.d.settings.reoffer
+        if agent_id in self.transferred_from.get(esc_id, ()):
+            return "transferred"
         if (esc_id, agent_id) not in self.failed_at:
             return None
         limit = policy.max_offers_per_agent
@@ -150,9 +174,20 @@ class DispatcherMachine(RuleBasedStateMachine):
             self.now_s = saved
 
     # ------------------------------------------------------------------ rules
-    @initialize(data=st.data(), n=st.integers(1, 5), window_s=st.sampled_from([0.0, 0.5, 2.0, 2.0]))
-    def roster(self, data: st.DataObject, n: int, window_s: float) -> None:
-        self.d = Dispatcher(RoutingSettings(arrival_batch_window_s=window_s))
+    @initialize(
+        data=st.data(),
+        n=st.integers(1, 5),
+        window_s=st.sampled_from([0.0, 0.5, 2.0, 2.0]),
+        wrap_up_s=st.sampled_from([0.0, 15.0]),
+        callbacks=st.sampled_from([frozenset({Channel.VOICE}), frozenset(Channel)]),
+    )
+    def roster(
+        self, data: st.DataObject, n: int, window_s: float, wrap_up_s: float, callbacks: frozenset[Channel]
+    ) -> None:
+        wrap_up = dict.fromkeys(Channel, wrap_up_s)
+        self.d = Dispatcher(
+            RoutingSettings(arrival_batch_window_s=window_s, wrap_up_s=wrap_up, callback_channels=callbacks)
+        )
         for i in range(n):
             agent = data.draw(agents(f"a{i}"))
             status = data.draw(
@@ -189,25 +224,94 @@ class DispatcherMachine(RuleBasedStateMachine):
             assert self.d.agent_of(esc_id) != agent_id
 
     @precondition(lambda self: any(s is EscalationState.ASSIGNED for s in self.state.values()))
-    @rule(data=st.data(), dt_s=st.sampled_from([0.0, 30.0]))
-    def complete(self, data: st.DataObject, dt_s: float) -> None:
+    @rule(
+        data=st.data(), dt_s=st.sampled_from([0.0, 30.0]), wrap_up_s=st.sampled_from([None, 0.0, 5.0, 99.0])
+    )
+    def complete(self, data: st.DataObject, dt_s: float, wrap_up_s: float | None) -> None:
         assigned = sorted(e for e, s in self.state.items() if s is EscalationState.ASSIGNED)
         esc_id = data.draw(st.sampled_from(assigned))
-        self.apply(self.d.work_completed(esc_id, self.now_s))
+        agent_id = self.holder[esc_id]
+        most_s = self.d.settings.wrap_up_for(self.specs[esc_id].channel)
+        if min(most_s, most_s if wrap_up_s is None else wrap_up_s) > 0:
+            self.wrapping[esc_id] = (agent_id, self.specs[esc_id].channel)
+        self.apply(self.d.work_completed(esc_id, self.now_s, wrap_up_s))
         assert self.state[esc_id] is EscalationState.COMPLETED
+        in_wrap_up = any(a == agent_id for a, _ in self.wrapping.values())
+        assert in_wrap_up == (self.d.wrap_up_until_s(agent_id) is not None)
         self.advance(dt_s)
+
+    @precondition(lambda self: self.wrapping)
+    @rule(data=st.data())
+    def end_wrap_up(self, data: st.DataObject) -> None:
+        agent_id = data.draw(st.sampled_from(sorted({a for a, _ in self.wrapping.values()})))
+        self.apply(self.d.wrap_up_ended(agent_id, self.now_s))
+        assert all(a != agent_id for a, _ in self.wrapping.values())
+        assert self.d.wrap_up_until_s(agent_id) is None
+
+    @precondition(lambda self: any(s is EscalationState.ASSIGNED for s in self.state.values()))
+    @rule(data=st.data())
+    def hand_back(self, data: st.DataObject) -> None:
+        assigned = sorted(e for e, s in self.state.items() if s is EscalationState.ASSIGNED)
+        esc_id = data.draw(st.sampled_from(assigned))
+        self.apply(self.d.handed_back(esc_id, self.now_s, "resolved"))
+        assert self.state[esc_id] is EscalationState.HANDED_BACK
+
+    @precondition(lambda self: any(s is EscalationState.ASSIGNED for s in self.state.values()))
+    @rule(data=st.data())
+    def transfer(self, data: st.DataObject) -> None:
+        assigned = sorted(e for e, s in self.state.items() if s is EscalationState.ASSIGNED)
+        esc_id = data.draw(st.sampled_from(assigned))
+        created_s = self.specs[esc_id].created_s
+        new = data.draw(escalations(esc_id, self.now_s))  # new requirements, created now ...
+        self.specs[esc_id] = replace(new, created_s=created_s, channel=self.specs[esc_id].channel)
+        new = replace(new, channel=self.specs[esc_id].channel)
+        self.transferred_from.setdefault(esc_id, set()).add(self.holder[esc_id])
+        limit = self.d.settings.reoffer.max_offers_per_agent
+        for key in [k for k in self.failed_at if k[0] == esc_id]:  # cool-downs end, exhaustion stays
+            if limit is None or self.offers_made[key] < limit:
+                del self.failed_at[key]
+        decisions = self.d.escalation_transferred(new, self.now_s, "needs another skill")
+        assert isinstance(decisions[0], Transferred)
+        assert decisions[0].transfers == len(self.transferred_from[esc_id])
+        self.apply(decisions)
+        if self.state[esc_id] is not EscalationState.DEFERRED:  # deferred: no longer live
+            assert self.d.escalation(esc_id).created_s == created_s  # ... but keeps its creation time
+        assert self.state[esc_id] is not EscalationState.ASSIGNED
 
     @precondition(
         lambda self: any(s in (EscalationState.QUEUED, EscalationState.OFFERED) for s in self.state.values())
     )
     @rule(data=st.data())
-    def abandon(self, data: st.DataObject) -> None:
+    def request_callback(self, data: st.DataObject) -> None:
+        allowed = self.d.settings.callback_channels
+        waiting = sorted(
+            e
+            for e, s in self.state.items()
+            if s in (EscalationState.QUEUED, EscalationState.OFFERED) and self.specs[e].channel in allowed
+        )
+        if not waiting:
+            return
+        esc_id = data.draw(st.sampled_from(waiting))
+        before = self.d.counts()
+        self.apply(self.d.callback_requested(esc_id, self.now_s))
+        assert esc_id in self.callbacks
+        assert self.d.counts() == before
+
+    @precondition(
+        lambda self: any(s in (EscalationState.QUEUED, EscalationState.OFFERED) for s in self.state.values())
+    )
+    @rule(data=st.data(), reason=st.sampled_from([None, *CancelReason]))
+    def abandon(self, data: st.DataObject, reason: CancelReason | None) -> None:
         waiting = sorted(
             e for e, s in self.state.items() if s in (EscalationState.QUEUED, EscalationState.OFFERED)
         )
         esc_id = data.draw(st.sampled_from(waiting))
-        self.apply(self.d.escalation_abandoned(esc_id, self.now_s))
-        assert self.state[esc_id] is EscalationState.ABANDONED
+        if reason is None:  # the simulator's path
+            self.apply(self.d.escalation_abandoned(esc_id, self.now_s))
+            assert self.state[esc_id] is EscalationState.ABANDONED
+        else:
+            self.apply(self.d.escalation_cancelled(esc_id, self.now_s, reason))
+            assert self.state[esc_id] is reason.state
         assert all(e != esc_id for e, _ in self.offer.values()), "abandoned escalation kept its offer"
 
     @rule(data=st.data())
@@ -267,7 +371,7 @@ class DispatcherMachine(RuleBasedStateMachine):
             assert any(
                 self.status[a] is not AgentStatus.OFFLINE
                 and self.could_take(a, esc_id, top, now=False)
-                and self.kept_by_policy(esc_id, a) != "exhausted"
+                and self.kept_by_policy(esc_id, a) not in ("exhausted", "transferred")
                 for a in self.profiles
             ), f"{esc_id} waits for nobody: it should be deferred"
 

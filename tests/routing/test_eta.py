@@ -197,3 +197,18 @@ def test_work_that_took_no_time_does_not_break_the_eta() -> None:
     q = queued(d.escalation_arrived(esc("e1"), T0))
     assert q.eta_s is not None
     assert q.eta_s >= 0
+
+
+def test_a_restored_dispatcher_expects_held_work_to_end_when_the_original_did() -> None:
+    from routing.snapshots import AgentSnapshot
+
+    d = desk(agent("a"))
+    [offer] = d.escalation_arrived(esc("busy"), T0)
+    d.offer_accepted(offer.offer_id, T0)
+    snapshot = d.escalation_snapshot("busy")
+    assert snapshot.assigned_at_s == T0
+    copy = Dispatcher()
+    copy.restore_agent(agent("a"), AgentSnapshot(AgentStatus.AVAILABLE), T0)
+    copy.restore_escalation(d.escalation("busy"), snapshot)
+    etas = [queued(x.escalation_arrived(esc("e1", T0 + 100), T0 + 100)).eta_s for x in (d, copy)]
+    assert etas[0] == etas[1] == pytest.approx(500.0)
