@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from routing import limits
 from routing.domain import (
     MINUTES_PER_DAY,
     Agent,
@@ -46,7 +47,8 @@ from routing.settings import RoutingSettings
 from routing.shifts import zone
 from routing.timestamps import iso, to_ms
 
-_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+# allow_inf_nan: NaN and Infinity are not JSON numbers (json.loads and YAML read them anyway)
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 def _proficiency(value: int) -> int:
@@ -74,7 +76,10 @@ def _aware(value: datetime) -> datetime:
         raise ValueError(
             f"time needs a UTC offset (e.g. '2026-12-01T09:00:00+00:00'), got {value.isoformat()!r}"
         )
-    return to_ms(value)
+    try:
+        return to_ms(value)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is in year 0, UTC
+        raise ValueError("time is outside the years 1-9999 (UTC)") from None
 
 
 # strict: a boolean or a float is not a proficiency, even where Python would convert it
@@ -106,7 +111,9 @@ Instant = Annotated[
         mode="serialization",
     ),
 ]
-NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
+NonEmpty = Annotated[str, Field(min_length=1, max_length=limits.NAME_CHARS)]
+#: ``HH:MM``
+Clock = Annotated[str, Field(max_length=limits.CLOCK_CHARS)]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
@@ -124,6 +131,8 @@ def _parse_days(value: Any) -> Any:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
         return value
+    if len(items) > limits.DAY_ITEMS:
+        raise ValueError(f"days: at most {limits.DAY_ITEMS} names or ranges")
     days: set[int] = set()
     for item in items:
         if not isinstance(item, str):
@@ -146,8 +155,8 @@ def _day_names(days: list[int]) -> list[str]:
 
 class BreakIn(BaseModel):
     model_config = _STRICT
-    start: str
-    end: str
+    start: Clock
+    end: Clock
 
 
 class ShiftIn(BaseModel):
@@ -163,9 +172,9 @@ class ShiftIn(BaseModel):
         PlainSerializer(_day_names, return_type=list[str], when_used="json"),
         Field(min_length=1),
     ]
-    start: str
-    end: str
-    breaks: list[BreakIn] = Field(default_factory=list)
+    start: Clock
+    end: Clock
+    breaks: list[BreakIn] = Field(default_factory=list, max_length=limits.BREAKS_PER_SHIFT)
 
     @field_validator("start", "end")
     @classmethod
@@ -229,7 +238,9 @@ def _always(value: Any) -> Any:
 
 
 #: ``always`` (or nothing) means always on shift; otherwise a list of weekly shifts.
-Shifts = Annotated[list[ShiftIn] | None, BeforeValidator(_always)]
+Shifts = Annotated[
+    Annotated[list[ShiftIn], Field(max_length=limits.SHIFTS_PER_AGENT)] | None, BeforeValidator(_always)
+]
 
 
 def _some_channel(caps: dict[Channel, int]) -> dict[Channel, int]:
@@ -239,7 +250,11 @@ def _some_channel(caps: dict[Channel, int]) -> dict[Channel, int]:
 
 
 #: Concurrency cap per channel (0-100), at least one above 0.
-ChannelCaps = Annotated[dict[Channel, Annotated[int, Field(ge=0, le=100)]], AfterValidator(_some_channel)]
+ChannelCaps = Annotated[
+    dict[Channel, Annotated[int, Field(ge=0, le=100)]],
+    Field(max_length=len(Channel)),
+    AfterValidator(_some_channel),
+]
 
 
 def check_unique(what: str, key: str, names: Sequence[str]) -> None:
@@ -257,14 +272,16 @@ class AgentProfile(BaseModel):
     (:class:`AgentIn`) and a scenario's agent group (``simulator.scenario.AgentGroup``) share it."""
 
     model_config = _STRICT
-    skills: dict[NonEmpty, Proficiency] = Field(min_length=1)
+    skills: dict[NonEmpty, Proficiency] = Field(min_length=1, max_length=limits.AGENT_SKILLS)
     tier: Tier = 1
-    languages: list[NonEmpty] = Field(default_factory=lambda: ["en"], min_length=1)
+    languages: list[NonEmpty] = Field(
+        default_factory=lambda: ["en"], min_length=1, max_length=limits.AGENT_LANGUAGES
+    )
     time_zone: TimeZoneName = "UTC"
     shifts: Shifts = Field(None, description="'always' (default) or a list of weekly shifts in local time")
     channels: ChannelCaps = Field(default_factory=lambda: {Channel.CHAT: 1}, description="Cap per channel.")
     max_total: Annotated[int, Field(ge=1, le=100)] | None = None
-    regions: list[NonEmpty] = Field(default_factory=list)
+    regions: list[NonEmpty] = Field(default_factory=list, max_length=limits.AGENT_REGIONS)
 
     def weekly_shifts(self) -> tuple[WeeklyShift, ...] | None:
         """The shifts as domain objects; ``None`` means always on shift."""
@@ -296,7 +313,7 @@ class AgentIn(AgentProfile):
     """An agent as the roster API and ``handoff route`` files describe it."""
 
     id: NonEmpty
-    name: str | None = None
+    name: Annotated[str, Field(max_length=limits.AGENT_NAME_CHARS)] | None = None
     status: AgentStatus = AgentStatus.AVAILABLE
 
     def to_domain(self) -> Agent:
@@ -306,7 +323,7 @@ class AgentIn(AgentProfile):
 class TranscriptTurn(BaseModel):
     model_config = _STRICT
     role: Literal["customer", "assistant", "agent", "system"]
-    text: str = Field(max_length=20_000)
+    text: str = Field(max_length=limits.TURN_CHARS)
     sent_at: Instant | None = Field(
         None,
         validation_alias=AliasChoices("sent_at", "at"),
@@ -314,17 +331,34 @@ class TranscriptTurn(BaseModel):
     )
 
 
+def _account(value: dict[str, Any]) -> dict[str, Any]:
+    problem = limits.json_tree_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 class ContextPacket(BaseModel):
     """Everything the human needs so the customer never repeats themselves."""
 
     model_config = _STRICT
-    transcript: list[TranscriptTurn] = Field(default_factory=list)
-    summary: str = ""
-    intent: str | None = None
-    sentiment_trend: list[Annotated[float, Field(ge=-1, le=1)]] = Field(default_factory=list)
-    actions_tried: list[str] = Field(default_factory=list)
-    account: dict[str, Any] = Field(default_factory=dict)
-    reason: str = ""
+    transcript: list[TranscriptTurn] = Field(default_factory=list, max_length=limits.TRANSCRIPT_TURNS)
+    summary: str = Field("", max_length=limits.SUMMARY_CHARS)
+    intent: Annotated[str, Field(max_length=limits.INTENT_CHARS)] | None = None
+    sentiment_trend: list[Annotated[float, Field(ge=-1, le=1)]] = Field(
+        default_factory=list, max_length=limits.SENTIMENT_POINTS
+    )
+    actions_tried: list[Annotated[str, Field(max_length=limits.ACTION_CHARS)]] = Field(
+        default_factory=list, max_length=limits.ACTIONS_TRIED
+    )
+    account: Annotated[dict[str, Any], AfterValidator(_account)] = Field(
+        default_factory=dict,
+        max_length=limits.ACCOUNT_KEYS,
+        description=f"Free-form account data: maps nested at most {limits.ACCOUNT_DEPTH} deep, at most "
+        f"{limits.ACCOUNT_KEYS} keys per map and {limits.ACCOUNT_ITEMS} keys and list items in all, keys "
+        f"up to {limits.ACCOUNT_KEY_CHARS} and strings up to {limits.ACCOUNT_STRING_CHARS} characters.",
+    )
+    reason: str = Field("", max_length=limits.REASON_CHARS)
 
 
 class EscalationIn(BaseModel):
@@ -334,8 +368,12 @@ class EscalationIn(BaseModel):
     id: NonEmpty
     created_at: Instant
     channel: Channel
-    required_skills: dict[NonEmpty, Proficiency] = Field(default_factory=dict)
-    preferred_skills: dict[NonEmpty, Proficiency] = Field(default_factory=dict)
+    required_skills: dict[NonEmpty, Proficiency] = Field(
+        default_factory=dict, max_length=limits.ESCALATION_SKILLS
+    )
+    preferred_skills: dict[NonEmpty, Proficiency] = Field(
+        default_factory=dict, max_length=limits.ESCALATION_SKILLS
+    )
     complexity_tier: Tier = 1
     customer_tier: CustomerTier = CustomerTier.STANDARD
     language: NonEmpty = "en"

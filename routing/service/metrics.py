@@ -29,10 +29,13 @@ class Metrics:
             for d in decisions:
                 self._decisions[d.kind] += 1
                 if isinstance(d, Assigned):
+                    # never below 0: a created_at ahead of the server clock is taken as now
+                    # (RoutingService), and a histogram has no negative buckets
+                    handoff_s = max(0.0, d.handoff_s)
                     self._handoff_n += 1
-                    self._handoff_sum_s += d.handoff_s
+                    self._handoff_sum_s += handoff_s
                     for i, bound in enumerate(HANDOFF_BUCKETS_S):
-                        if d.handoff_s <= bound:
+                        if handoff_s <= bound:
                             self._handoff_counts[i] += 1
 
     def render(self, queue_depth: Mapping[str, int]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from routing import limits
 from routing.domain import Channel, WeeklyShift
 from routing.errors import FieldProblem, InvalidInput
 from routing.schemas import AgentIn, EscalationIn, RouteRequest, ShiftIn, load_document, parse
@@ -522,3 +523,111 @@ def test_an_agent_stored_as_json_reads_back_the_same() -> None:
     stored = agent.model_dump(mode="json")
     assert stored["shifts"][0]["days"] == ["mon", "tue", "wed", "thu", "fri"]
     assert AgentIn.model_validate(stored) == agent
+
+
+# ------------------------------------------------------------------------------------ limits
+def _nested(depth: int) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    node = root
+    for _ in range(depth - 1):
+        node["a"] = {}
+        node = node["a"]
+    return root
+
+
+@pytest.mark.parametrize(
+    ("fields", "location"),
+    [
+        ({"context": {"summary": "x" * (limits.SUMMARY_CHARS + 1)}}, "context.summary"),
+        ({"context": {"reason": "x" * (limits.REASON_CHARS + 1)}}, "context.reason"),
+        ({"context": {"intent": "x" * (limits.INTENT_CHARS + 1)}}, "context.intent"),
+        ({"context": {"actions_tried": ["a"] * (limits.ACTIONS_TRIED + 1)}}, "context.actions_tried"),
+        (
+            {"context": {"transcript": [{"role": "customer", "text": "hi"}] * (limits.TRANSCRIPT_TURNS + 1)}},
+            "context.transcript",
+        ),
+        ({"context": {"account": _nested(limits.ACCOUNT_DEPTH + 1)}}, "context.account"),
+        ({"context": {"account": {"x": float("nan")}}}, "context.account"),
+        ({"required_skills": {f"s{i}": 1 for i in range(limits.ESCALATION_SKILLS + 1)}}, "required_skills"),
+        ({"preferred_skills": {f"s{i}": 1 for i in range(limits.ESCALATION_SKILLS + 1)}}, "preferred_skills"),
+        ({"created_at": "0001-01-01T00:00:00+01:00"}, "created_at"),
+        ({"created_at": "9999-12-31T23:30:00-01:00"}, "created_at"),
+    ],
+)
+def test_escalation_caps_name_the_field(fields: dict[str, Any], location: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse(EscalationIn, escalation_data(**fields))
+    assert [p.location for p in info.value.problems] == [location]
+
+
+@pytest.mark.parametrize(
+    ("fields", "location"),
+    [
+        ({"skills": {f"s{i}": 1 for i in range(limits.AGENT_SKILLS + 1)}}, "skills"),
+        ({"languages": [f"l{i}" for i in range(limits.AGENT_LANGUAGES + 1)]}, "languages"),
+        ({"regions": [f"r{i}" for i in range(limits.AGENT_REGIONS + 1)]}, "regions"),
+        ({"name": "x" * (limits.AGENT_NAME_CHARS + 1)}, "name"),
+        (
+            {"shifts": [{"days": "mon", "start": "09:00", "end": "17:00"}] * (limits.SHIFTS_PER_AGENT + 1)},
+            "shifts",
+        ),
+        (
+            {
+                "shifts": [
+                    {
+                        "days": "mon",
+                        "start": "09:00",
+                        "end": "17:00",
+                        "breaks": [{"start": "12:00", "end": "12:05"}] * (limits.BREAKS_PER_SHIFT + 1),
+                    }
+                ]
+            },
+            "shifts[0].breaks",
+        ),
+        (
+            {"shifts": [{"days": ["mon"] * (limits.DAY_ITEMS + 1), "start": "09:00", "end": "17:00"}]},
+            "shifts[0].days",
+        ),
+    ],
+)
+def test_agent_caps_name_the_field(fields: dict[str, Any], location: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        parse(AgentIn, agent_data(**fields))
+    assert [p.location for p in info.value.problems] == [location]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_nan_and_infinity_are_not_numbers(value: float) -> None:
+    """``json.loads`` and YAML read them; JSON has neither (and ``urgency`` NaN slipped past its
+    bounds only by luck of the comparison)."""
+    problems = rejected(escalation_data(context={"sentiment_trend": [value]}), "finite number", EscalationIn)
+    assert problems[0].startswith("context.sentiment_trend[0]: ")
+    rejected(escalation_data(urgency=value), "finite number", EscalationIn)
+
+
+def test_values_at_the_caps_parse_and_one_more_does_not() -> None:
+    escalation = parse(
+        EscalationIn,
+        escalation_data(
+            required_skills={f"s{i}": 1 for i in range(limits.ESCALATION_SKILLS)},
+            context={"summary": "x" * limits.SUMMARY_CHARS, "account": _nested(limits.ACCOUNT_DEPTH)},
+            created_at="9999-12-31T23:59:59+00:00",
+        ),
+    )
+    assert len(escalation.required_skills) == limits.ESCALATION_SKILLS
+    one_more = {f"s{i}": 1 for i in range(limits.ESCALATION_SKILLS + 1)}
+    rejected(escalation_data(required_skills=one_more), "required_skills", EscalationIn)
+    agent = parse(AgentIn, agent_data(skills={f"s{i}": 1 for i in range(limits.AGENT_SKILLS)}))
+    assert len(agent.skills) == limits.AGENT_SKILLS
+
+
+def test_the_json_tree_check_never_recurses() -> None:
+    """A structure far deeper than the interpreter's recursion limit is refused, not a crash."""
+    deep: Any = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert limits.json_tree_problem(deep) == f"nested more than {limits.ACCOUNT_DEPTH} levels deep"
+    assert limits.json_tree_problem({"a": [1, "x", None, {"b": 2.5}]}) is None
+    wide = {"a": list(range(limits.ACCOUNT_ITEMS))}
+    assert limits.json_tree_problem(wide) == f"more than {limits.ACCOUNT_ITEMS} keys and items in all"
+    assert limits.json_tree_problem({"x": float("-inf")}) == "NaN and Infinity are not JSON numbers"

@@ -35,6 +35,10 @@ class Server:
             "HANDOFF_BOOTSTRAP_TENANT": "acme",
             "HANDOFF_BOOTSTRAP_API_KEY": KEY,
             "HANDOFF_TICK_INTERVAL_S": "0.2",
+            # the tests' escalations carry fixed times (2026-01-01T09:00Z); this server runs on
+            # the real clock, so it takes created_at from a century either way
+            "HANDOFF_LIMITS__CREATED_AT_PAST_S": str(100 * 365 * 86_400),
+            "HANDOFF_LIMITS__CREATED_AT_FUTURE_S": str(100 * 365 * 86_400),
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None

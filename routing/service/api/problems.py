@@ -5,6 +5,7 @@ error                          status  when
 =============================  ======  ==========================================
 RequestValidationError         422     body/header/query/path invalid (each field named)
 IdempotencyKeyMissing          400     POST /v1/escalations without Idempotency-Key
+BodyTooLarge (body_limit)      413     request body over limits.max_body_bytes (before parsing)
 IdempotencyKeyReused           422     same key, different body
 InvalidInput                   422     the core rejected the input
 Unauthenticated                401     no or unknown API key
@@ -16,6 +17,10 @@ DataError (database)           422     a value storage cannot hold (safety net)
 OperationalError (database)    503     storage unavailable (Retry-After)
 anything else                  500     a bug; logged without request data
 =============================  ======  ==========================================
+
+No problem quotes what the caller sent (it may hold personal data or secrets): not pydantic's
+``input`` or ``ctx``, and not a value our own validators quote in their messages
+(:func:`_unquoted`, for messages written for files, where quoting the value helps).
 """
 
 from __future__ import annotations
@@ -74,7 +79,12 @@ def problem(
 
 def _field(loc: Sequence[int | str]) -> str:
     out = ""
-    for part in loc:
+    for i, part in enumerate(loc):
+        if i + 1 < len(loc) and loc[i + 1] == "[key]":
+            continue  # the key itself is what is wrong: it is the caller's value, not a field name
+        if part == "[key]":
+            out += " (key)"
+            continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
@@ -87,8 +97,35 @@ def _validation_errors(exc: RequestValidationError) -> list[tuple[str, str]]:
             msg = msg.removeprefix(prefix)
         if err.get("type") == "extra_forbidden":
             msg = "unknown field (check the spelling)"
+        msg = _unquoted(msg, err.get("input"))
         errors.append((_field(err.get("loc", ())), msg))  # never echo the input: it may hold PII
     return errors
+
+
+#: Values of an error's input looked for in its message, at most (an input may be a whole body).
+_MAX_QUOTED = 1000
+
+
+def _unquoted(msg: str, value: Any) -> str:
+    """``msg`` without the values of ``value`` it quotes: the routing models' messages say
+    ``got 7`` or ``unknown time zone 'xyz'`` (useful in a file, not in an HTTP answer). Strings
+    are taken out where quoted (``'xyz'``), or anywhere once 8 characters long; numbers where
+    they follow ``got``. Iterative and bounded: ``value`` may be a whole request body."""
+    stack, seen = [value], 0
+    while stack and seen < _MAX_QUOTED:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+        elif isinstance(node, str) and node:
+            msg = msg.replace(f", got {node!r}", "").replace(repr(node), "'...'")
+            if len(node) >= 8:
+                msg = msg.replace(node, "...")
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            msg = msg.replace(f", got {node!r}", "").replace(f"got {node!r}", "got a value out of range")
+    return msg
 
 
 def install(app: FastAPI) -> None:
@@ -112,7 +149,7 @@ def install(app: FastAPI) -> None:
             return problem(
                 422,
                 "Idempotency-Key reused",
-                str(exc),
+                "this Idempotency-Key was already used with a different request body",
                 request=request,
                 errors=[("header.Idempotency-Key", "already used with a different request body")],
             )
@@ -139,7 +176,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), request=request, headers=exc.headers)
+        detail = getattr(exc, "problem_detail", None)  # body_limit.BodyTooLarge
+        return problem(exc.status_code, str(exc.detail), detail, request=request, headers=exc.headers)
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
@@ -165,6 +203,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "Missing scope",
         404: "Not found",
         409: "Conflict",
+        413: "Request body too large",
         422: "Invalid request",
         503: "Storage unavailable",
     }
