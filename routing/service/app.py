@@ -32,8 +32,12 @@ from routing.service.api import (
     offers,
     problems,
     queues,
+    stats,
+    wallboard,
     webhooks,
+    wrap_up,
 )
+from routing.service.body_limit import BodyLimit
 from routing.service.clock import Clock, SystemClock
 from routing.service.core import RoutingService
 from routing.service.metrics import Metrics
@@ -162,6 +166,9 @@ def create_app(
             on_deliveries=worker.notify,
             on_events=hub.notify,
             idempotency=settings.idempotency,
+            stats=settings.stats,
+            positions=settings.positions,
+            limits=settings.limits,
         )
         app.state.events = hub
         app.state.service = service
@@ -210,8 +217,10 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app)
-    for module in (escalations, agents, offers, queues, webhooks, events, admin, health):
-        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
+    for module in (escalations, agents, wrap_up, offers, queues, stats, webhooks, events, admin, health):
+        app.include_router(module.router, responses=problems.responses(413))  # BodyLimit, on every route
+    app.include_router(wallboard.router)  # the supervisors' page: /wallboard
     return app
 
 

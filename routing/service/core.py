@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from routing import offer_ids
-from routing.decisions import Assigned, Decision, Deferred, OfferRevoked
+from routing import offer_ids, timestamps
+from routing.decisions import Assigned, Decision, Deferred, OfferRevoked, Transferred
 from routing.dispatcher import Dispatcher
 from routing.domain import AgentStatus, EscalationState
 from routing.errors import (
     DuplicateEscalation,
+    FieldProblem,
+    InvalidInput,
     InvalidTransition,
     OfferNotActive,
     UnknownAgent,
     UnknownEscalation,
     UnknownOffer,
 )
-from routing.schemas import ContextPacket
-from routing.service import views
+from routing.schemas import ContextPacket, EscalationIn
+from routing.service import stats, views
 from routing.service.clock import Clock
 from routing.service.errors import AgentDeactivated, DuplicateAgent, IdempotencyKeyReused
 from routing.service.metrics import Metrics
@@ -34,19 +37,29 @@ from routing.service.schemas import (
     AgentUpsert,
     AgentView,
     AuditPage,
+    CallbackIn,
+    CallbackRequestedOut,
+    CancelIn,
+    Cancelled,
     Completed,
     CompletionIn,
     EscalationCreate,
     EscalationCreated,
     EscalationPosition,
     EscalationView,
+    HandBackIn,
+    HandedBack,
     OfferAccepted,
     OfferDeclined,
     PendingOffer,
     QueuesView,
     StatusIn,
+    TransferIn,
+    TransferredOut,
+    at,
 )
-from routing.service.settings import IdempotencySettings
+from routing.service.settings import IdempotencySettings, LimitsSettings, PositionSettings, StatsSettings
+from routing.service.stats_schemas import StatsView
 from routing.service.storage import repository as repo
 from routing.service.storage.database import Database
 from routing.service.storage.models import AgentRow, EscalationRow
@@ -73,13 +86,18 @@ class RoutingService:
         on_deliveries: Callable[[], None] | None = None,
         on_events: Callable[[], None] | None = None,
         idempotency: IdempotencySettings | None = None,
+        stats: StatsSettings | None = None,
+        positions: PositionSettings | None = None,
+        limits: LimitsSettings | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.metrics = metrics
         self.idempotency = idempotency or IdempotencySettings()
-        self.work = UnitOfWork(db, settings, clock, metrics, on_deliveries, on_events)
+        self.stats_settings = stats or StatsSettings()
+        self.limits = limits or LimitsSettings()
+        self.work = UnitOfWork(db, settings, clock, metrics, on_deliveries, on_events, positions)
 
     # ============================================================================ escalations
     def create_escalation(
@@ -114,6 +132,7 @@ class RoutingService:
             return record[1], record[2], True
         if repo.escalation_exists(s, tx.tenant_id, body.id):
             raise DuplicateEscalation(f"escalation {body.id!r} already exists")
+        body = self._created_now_at_latest(body, tx.now_s)
         spec = body.to_domain()
         tx.new_escalations[body.id] = {
             "tenant_id": tx.tenant_id,
@@ -139,6 +158,29 @@ class RoutingService:
         repo.store_idempotency(s, tx.tenant_id, key, fingerprint, 201, payload, tx.now_s)
         return 201, payload, False
 
+    def _created_now_at_latest(self, body: EscalationCreate, now_s: float) -> EscalationCreate:
+        """``body`` with its ``created_at`` checked against the server clock: a time up to
+        ``limits.created_at_future_s`` ahead is taken as now (a sender's fast clock must not
+        give a negative handoff or wait time); further ahead, or more than
+        ``limits.created_at_past_s`` behind, raises :class:`InvalidInput` (stating the server's
+        time, never the value sent)."""
+        created_s = body.created_at.timestamp()
+        ahead_s, behind_s = self.limits.created_at_future_s, self.limits.created_at_past_s
+        if created_s > now_s + ahead_s or created_s < now_s - behind_s:
+            when = "ahead of" if created_s > now_s else "behind"
+            bound = ahead_s if created_s > now_s else behind_s
+            problem = (
+                f"{when} the server clock ({timestamps.iso(now_s)}) by more than {bound:g} s "
+                "(HANDOFF_LIMITS__CREATED_AT_FUTURE_S / __CREATED_AT_PAST_S)"
+            )
+            raise InvalidInput([FieldProblem("body.created_at", problem)])
+        if created_s > now_s:
+            # cut to the millisecond, never rounded up past now
+            return body.model_copy(
+                update={"created_at": timestamps.to_ms(datetime.fromtimestamp(now_s, UTC))}
+            )
+        return body
+
     def complete(self, tenant_id: str, escalation_id: str, outcome: CompletionIn) -> Completed:
         """The agent finished. Raise :class:`UnknownEscalation` if the tenant has no such
         escalation, :class:`InvalidTransition` unless it is assigned."""
@@ -150,12 +192,15 @@ class RoutingService:
             if row.state != EscalationState.ASSIGNED.value:
                 raise InvalidTransition(f"escalation {escalation_id!r} is {row.state}, not assigned")
             agent_id = row.agent_id
-            tx.decisions.extend(tx.dispatcher.work_completed(escalation_id, tx.now_s))
+            tx.decisions.extend(tx.dispatcher.work_completed(escalation_id, tx.now_s, outcome.wrap_up_s))
             tx.escalations.add(escalation_id)
+            until_s = next((end for e, _, end in tx.dispatcher.wrap_ups() if e == escalation_id), None)
+            if until_s is not None:
+                row.wrap_up_s, row.wrap_up_until_s = until_s - tx.now_s, until_s
             if agent_id:
                 tx.agents.add(agent_id)
                 self._retire_if_done(tx, agent_id)
-            row.outcome = outcome.model_dump(mode="json")
+            row.outcome = outcome.model_dump(mode="json", exclude={"wrap_up_s"})
             repo.audit(
                 tx.session,
                 tx.tenant_id,
@@ -169,9 +214,171 @@ class RoutingService:
                 escalation_id=escalation_id,
                 agent_id=agent_id,
             )
-            return Completed(escalation_id=escalation_id, state=EscalationState.COMPLETED, outcome=outcome)
+            return Completed(
+                escalation_id=escalation_id,
+                state=EscalationState.COMPLETED,
+                outcome=outcome,
+                wrap_up_s=0.0 if until_s is None else until_s - tx.now_s,
+                wrap_up_until=at(until_s),
+            )
 
         return self.work.apply(tenant_id, "work_completed", event)
+
+    # ============================================================================ lifecycle
+    def _live_row(self, tx: Transaction, escalation_id: str) -> EscalationRow:
+        """The tenant's escalation. Raise UnknownEscalation, or InvalidTransition if it finished."""
+        row = repo.escalation(tx.session, tx.tenant_id, escalation_id)
+        if row is None:
+            raise UnknownEscalation(escalation_id)
+        if row.state not in repo.ACTIVE_STATES:
+            raise InvalidTransition(f"escalation {escalation_id!r} already {row.state}")
+        return row
+
+    def cancel(self, tenant_id: str, escalation_id: str, body: CancelIn) -> Cancelled:
+        """Withdraw a waiting escalation (customer left: abandoned; else cancelled); a pending
+        offer is revoked and the agent's slot re-routed in the same transaction. Raise
+        :class:`UnknownEscalation` if the tenant has no such escalation,
+        :class:`InvalidTransition` if it is assigned or finished."""
+
+        def event(tx: Transaction) -> Cancelled:
+            row = self._live_row(tx, escalation_id)
+            if row.state == EscalationState.ASSIGNED.value:
+                raise InvalidTransition(
+                    f"escalation {escalation_id!r} is assigned to {row.agent_id!r}: the agent hands it "
+                    "back or completes it"
+                )
+            offer = offer_ids.to_api(row.offer_id)
+            decisions = tx.dispatcher.escalation_cancelled(escalation_id, tx.now_s, body.reason)
+            tx.decisions.extend(decisions)
+            row.outcome = {"cancelled": {"reason": body.reason.value, "note": body.note}}
+            detail = {"reason": body.reason.value, "note": body.note, "offer_withdrawn": offer}
+            repo.audit(tx.session, tx.tenant_id, tx.now_s, "cancelled", detail, escalation_id=escalation_id)
+            return Cancelled(
+                escalation_id=escalation_id,
+                state=body.reason.state,
+                reason=body.reason,
+                note=body.note,
+                offer_withdrawn=offer,
+            )
+
+        return self.work.apply(tenant_id, "escalation_cancelled", event)
+
+    def hand_back(self, tenant_id: str, escalation_id: str, body: HandBackIn) -> HandedBack:
+        """The agent returns an accepted conversation to the AI assistant; the slot is re-routed.
+        Raise :class:`UnknownEscalation` if the tenant has no such escalation,
+        :class:`InvalidTransition` unless it is assigned."""
+
+        def event(tx: Transaction) -> HandedBack:
+            row = self._live_row(tx, escalation_id)
+            if row.state != EscalationState.ASSIGNED.value:
+                raise InvalidTransition(f"escalation {escalation_id!r} is {row.state}, not assigned")
+            agent_id = row.agent_id
+            tx.decisions.extend(tx.dispatcher.handed_back(escalation_id, tx.now_s, body.outcome))
+            if agent_id:
+                tx.agents.add(agent_id)
+                self._retire_if_done(tx, agent_id)
+            row.outcome = {"handed_back": {"outcome": body.outcome, "note": body.note}}
+            detail = {"outcome": body.outcome, "note": body.note}
+            repo.audit(
+                tx.session,
+                tx.tenant_id,
+                tx.now_s,
+                "handed_back",
+                detail,
+                escalation_id=escalation_id,
+                agent_id=agent_id,
+            )
+            return HandedBack(
+                escalation_id=escalation_id,
+                state=EscalationState.HANDED_BACK,
+                outcome=body.outcome,
+                note=body.note,
+            )
+
+        return self.work.apply(tenant_id, "escalation_handed_back", event)
+
+    def transfer(self, tenant_id: str, escalation_id: str, body: TransferIn) -> TransferredOut:
+        """Route an assigned escalation again with new requirements, its creation time, context and
+        history kept, never back to its agent; to requirements nobody has it is deferred. Raise
+        :class:`UnknownEscalation` if the tenant has no such escalation,
+        :class:`InvalidTransition` unless it is assigned."""
+
+        def event(tx: Transaction) -> TransferredOut:
+            row = self._live_row(tx, escalation_id)
+            if row.state != EscalationState.ASSIGNED.value:
+                raise InvalidTransition(f"escalation {escalation_id!r} is {row.state}, not assigned")
+            changes = body.model_dump(exclude={"reason"}, exclude_none=True)
+            spec = EscalationIn.model_validate({**row.spec, **changes})
+            agent_id = row.agent_id
+            decisions = tx.dispatcher.escalation_transferred(spec.to_domain(), tx.now_s, body.reason)
+            tx.decisions.extend(decisions)
+            row.spec = spec.model_dump(mode="json", exclude={"context"})
+            if agent_id:
+                tx.agents.add(agent_id)
+            detail = {"reason": body.reason, "changes": changes, "from_agent_id": agent_id}
+            repo.audit(
+                tx.session,
+                tx.tenant_id,
+                tx.now_s,
+                "transferred",
+                detail,
+                escalation_id=escalation_id,
+                agent_id=agent_id,
+            )
+            first = views.first_routing(decisions, escalation_id)
+            assert first is not None, "a transfer is always answered with offer, queue or deferral"
+            state = (
+                EscalationState.DEFERRED
+                if isinstance(first, Deferred)
+                else tx.dispatcher.state_of(escalation_id)
+            )
+            moved = next(d for d in decisions if isinstance(d, Transferred))
+            return TransferredOut(
+                escalation_id=escalation_id,
+                state=state,
+                transfers=moved.transfers,
+                decision=views.decision_out(first, tx.detail(first).get("explanation")),
+            )
+
+        return self.work.apply(tenant_id, "escalation_transferred", event)
+
+    def request_callback(self, tenant_id: str, escalation_id: str, body: CallbackIn) -> CallbackRequestedOut:
+        """The waiting customer will be called back: the escalation keeps its place; its offers
+        say callback. Raise :class:`UnknownEscalation` if the tenant has no such escalation,
+        :class:`InvalidTransition` unless it is waiting on a channel that allows callbacks."""
+
+        def event(tx: Transaction) -> CallbackRequestedOut:
+            row = self._live_row(tx, escalation_id)
+            tx.decisions.extend(tx.dispatcher.callback_requested(escalation_id, tx.now_s))
+            row.callback = {**body.model_dump(mode="json"), "requested_at_s": tx.now_s}
+            repo.audit(
+                tx.session,
+                tx.tenant_id,
+                tx.now_s,
+                "callback_requested",
+                {"notes": body.notes},
+                escalation_id=escalation_id,
+            )
+            return CallbackRequestedOut(escalation_id=escalation_id, state=EscalationState(row.state))
+
+        return self.work.apply(tenant_id, "callback_requested", event)
+
+    def end_wrap_up(self, tenant_id: str, agent_id: str) -> AgentView:
+        """The agent ends its wrap-up early: its slots free and are re-routed (nothing happens if it
+        is in none). Raise :class:`UnknownAgent` if the tenant has no such agent."""
+
+        def event(tx: Transaction) -> AgentView:
+            row = repo.agent(tx.session, tx.tenant_id, agent_id)
+            if row is None or not _on_roster(tx.dispatcher, agent_id):
+                raise UnknownAgent(agent_id)
+            decisions = tx.dispatcher.wrap_up_ended(agent_id, tx.now_s)
+            tx.decisions.extend(decisions)
+            tx.agents.add(agent_id)
+            if decisions:
+                self._retire_if_done(tx, agent_id)
+            return views.agent_view(tx.session, tx.tenant_id, row, tx.dispatcher)
+
+        return self.work.apply(tenant_id, "wrap_up_ended", event)
 
     # ============================================================================ offers
     def _offer_row(self, tx: Transaction, offer_id: str) -> EscalationRow:
@@ -182,6 +389,11 @@ class RoutingService:
         if row is None:
             raise UnknownOffer(offer_id)
         if row.offer_id != core_id:
+            if row.state in (EscalationState.CANCELLED.value, EscalationState.ABANDONED.value):
+                why = (row.outcome or {}).get("cancelled", {}).get("reason", "cancelled")
+                raise OfferNotActive(
+                    f"offer {offer_id!r} is no longer active: escalation {esc_id!r} was cancelled ({why})"
+                )
             raise OfferNotActive(f"offer {offer_id!r} is no longer active")
         return row
 
@@ -204,6 +416,7 @@ class RoutingService:
                 handoff_s=assigned.handoff_s,
                 escalation=views.escalation_as_received(row.spec),
                 context=ContextPacket.model_validate(row.context),
+                callback=row.callback,
             )
 
         return self.work.apply(tenant_id, "offer_accepted", event)
@@ -455,6 +668,16 @@ class RoutingService:
         return self.work.apply(
             tenant_id, "queues_read", lambda tx: views.queues_view(tx.dispatcher, tx.now_s)
         )
+
+    def stats(self, tenant_id: str) -> StatsView:
+        """Real-time statistics of the tenant and per queue (:mod:`routing.service.stats`): the live
+        part after time passes (as :meth:`queues`), then today's counters from a read session."""
+        now = self.work.apply(tenant_id, "stats_read", lambda tx: stats.live(tx.dispatcher, tx.now_s))
+        zone = self.stats_settings.zone_of(tenant_id)
+        start_s = stats.day_start_s(now.now_s, zone)
+        with self.db.read() as s:
+            day = stats.today(s, tenant_id, now.now_s, start_s, self.stats_settings.service_level_s)
+        return stats.stats_view(now, day, zone, self.stats_settings)
 
     def audit(self, tenant_id: str, escalation_id: str | None, after_seq: int, limit: int) -> AuditPage:
         """A page of the tenant's audit trail (of one escalation, or all), oldest first."""

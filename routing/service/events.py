@@ -21,9 +21,20 @@ type                       decision                        data
 ``escalation.relaxed``     :class:`~routing.decisions.Relaxed`        level, step
 ``escalation.deferred``    :class:`~routing.decisions.Deferred`       mode, next opening, reason
 ``escalation.completed``   Finished(completed)                        state, agent
-``escalation.abandoned``   Finished(abandoned): the customer left     state
+``escalation.abandoned``   Finished(abandoned) without a reason       state (cancels say
+                                                                      ``escalation.cancelled``)
+``escalation.cancelled``   Finished(abandoned / cancelled): withdrawn  state, reason (customer_left:
+                           before acceptance (POST .../cancel)        abandoned; else cancelled)
+``escalation.handed_back`` Finished(handed_back): the AI owns it again agent, outcome
+``escalation.transferred`` :class:`~routing.decisions.Transferred`    from agent, transfers, reason
+                           (routed again: queued/offered/deferred follow)
+``escalation.callback_requested``  :class:`~routing.decisions.CallbackRequested`  channel; its
+                           offers then carry ``callback: true``
+``agent.wrap_up_ended``    :class:`~routing.decisions.WrapUpEnded`    agent, wrap_up_s
 ``agent.status_changed``   :class:`~routing.decisions.AgentStatusChanged`  status, reason
 ``subscription.disabled``  a webhook kept failing and was disabled    subscription, reason
+``escalation.position_changed``  a queued escalation moved in line     position, ETA, previous
+                           (:mod:`routing.service.positions`)         ones, reason, cause
 =========================  ==============================  =================================
 
 Nothing here does I/O: :func:`events_for` turns decisions into events, given what storage knows
@@ -32,17 +43,19 @@ of the escalations (:class:`EscalationFacts`); :mod:`routing.service.outbox` sto
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from routing import offer_ids
 from routing.decisions import (
     Assigned,
+    CallbackRequested,
     Decision,
     Deferred,
     Finished,
@@ -50,8 +63,10 @@ from routing.decisions import (
     OfferRevoked,
     Queued,
     Relaxed,
+    Transferred,
+    WrapUpEnded,
 )
-from routing.domain import AgentStatus, DeferralMode, EscalationState
+from routing.domain import AgentStatus, CancelReason, DeferralMode, EscalationState
 from routing.schemas import Instant
 from routing.service.schemas import ContextSummary, at, epoch_of
 from routing.timestamps import epoch_s
@@ -59,19 +74,26 @@ from routing.timestamps import epoch_s
 __all__ = [
     "AgentStatusData",
     "AssignedData",
+    "CallbackRequestedData",
+    "CancelledData",
     "ContextSummary",
     "DeferredData",
     "EscalationFacts",
     "Event",
     "EventType",
     "FinishedData",
+    "HandedBackData",
     "OfferEndedData",
     "OfferedData",
+    "PositionChangedData",
     "QueuedData",
     "RelaxedData",
     "SubscriptionDisabledData",
+    "TransferredData",
+    "WrapUpEndedData",
     "events_for",
     "new_event_id",
+    "position_changed",
     "subscription_disabled",
 ]
 
@@ -91,6 +113,12 @@ class EventType(StrEnum):
     ESCALATION_ABANDONED = "escalation.abandoned"
     AGENT_STATUS_CHANGED = "agent.status_changed"
     SUBSCRIPTION_DISABLED = "subscription.disabled"
+    ESCALATION_POSITION_CHANGED = "escalation.position_changed"
+    ESCALATION_CANCELLED = "escalation.cancelled"
+    ESCALATION_HANDED_BACK = "escalation.handed_back"
+    ESCALATION_TRANSFERRED = "escalation.transferred"
+    ESCALATION_CALLBACK_REQUESTED = "escalation.callback_requested"
+    AGENT_WRAP_UP_ENDED = "agent.wrap_up_ended"
 
 
 _DATA = ConfigDict(extra="forbid")
@@ -105,6 +133,7 @@ class OfferedData(BaseModel):
     expires_at: Instant
     expires_at_s: float = epoch_of("expires_at")
     context: ContextSummary
+    callback: bool = Field(False, description="The customer asked to be called back: call them.")
 
 
 class QueuedData(BaseModel):
@@ -178,6 +207,63 @@ class SubscriptionDisabledData(BaseModel):
     consecutive_failures: int
 
 
+class PositionChangedData(BaseModel):
+    """``escalation.position_changed``: a queued escalation's position (or ETA) moved since it was
+    last told, by at least the configured step (:mod:`routing.service.positions`)."""
+
+    model_config = _DATA
+    position: int = Field(description="1-based among those competing for the same agents, now.")
+    previous_position: int = Field(description="The position it was last told.")
+    eta_s: float | None = Field(description="Estimated wait to an offer, now; null: nobody eligible staffed.")
+    previous_eta_s: float | None = Field(description="The ETA it was last told.")
+    reason: str = Field(description="Why it waits now (as escalation.queued says it).")
+    cause: str = Field(description="The command that moved it: escalation_created, offer_accepted, tick, ...")
+
+
+class CancelledData(BaseModel):
+    """``escalation.cancelled``: withdrawn before an agent accepted it, and why."""
+
+    model_config = _DATA
+    state: EscalationState = Field(description="abandoned (customer_left) or cancelled (any other reason).")
+    reason: CancelReason
+
+
+class HandedBackData(BaseModel):
+    """``escalation.handed_back``: the agent returned the conversation; the AI platform owns it again."""
+
+    model_config = _DATA
+    agent_id: str | None
+    outcome: str | None
+    owner: Literal["ai"] = "ai"
+
+
+class TransferredData(BaseModel):
+    """``escalation.transferred``: the agent sent it elsewhere; it is routed again (its next
+    decision's events follow) and never offered back to ``from_agent_id``."""
+
+    model_config = _DATA
+    from_agent_id: str
+    transfers: int = Field(description="Times it has been transferred, this one included.")
+    reason: str
+
+
+class CallbackRequestedData(BaseModel):
+    """``escalation.callback_requested``: the customer will be called back; the escalation keeps
+    its place and priority, and its offers say ``callback: true``."""
+
+    model_config = _DATA
+    callback: Literal[True] = True
+    keeps_position: Literal[True] = True
+
+
+class WrapUpEndedData(BaseModel):
+    """``agent.wrap_up_ended``: the agent's after-contact work on the escalation ended; the slot is free."""
+
+    model_config = _DATA
+    agent_id: str
+    wrap_up_s: float | None = Field(description="How long it lasted (null: not known after a restart).")
+
+
 Payload = (
     OfferedData
     | QueuedData
@@ -188,6 +274,12 @@ Payload = (
     | FinishedData
     | AgentStatusData
     | SubscriptionDisabledData
+    | PositionChangedData
+    | CancelledData
+    | HandedBackData
+    | TransferredData
+    | CallbackRequestedData
+    | WrapUpEndedData
 )
 
 
@@ -238,6 +330,9 @@ _REVOKED_TYPES = {  # the reasons the dispatcher gives (routing/dispatcher.py) -
 }
 
 
+_CANCELLED = (EscalationState.ABANDONED, EscalationState.CANCELLED)
+
+
 def _typed(d: Decision, facts: EscalationFacts) -> tuple[EventType, Payload]:
     """The type and payload of the event reporting ``d``."""
     if isinstance(d, Offer):
@@ -248,6 +343,7 @@ def _typed(d: Decision, facts: EscalationFacts) -> tuple[EventType, Payload]:
             expires_at=at(d.expires_at_s),
             expires_at_s=epoch_s(d.expires_at_s),
             context=context,
+            callback=d.callback,
         )
         return EventType.ESCALATION_OFFERED, offered
     if isinstance(d, Queued):
@@ -268,6 +364,18 @@ def _typed(d: Decision, facts: EscalationFacts) -> tuple[EventType, Payload]:
             mode=d.mode, next_open_at=at(d.next_open_at_s), next_open_at_s=next_open_s, reason=d.reason
         )
         return EventType.ESCALATION_DEFERRED, deferred
+    if isinstance(d, Finished) and d.state is EscalationState.HANDED_BACK:
+        return EventType.ESCALATION_HANDED_BACK, HandedBackData(agent_id=facts.agent_id, outcome=d.reason)
+    if isinstance(d, Finished) and d.reason is not None and d.state in _CANCELLED:
+        return EventType.ESCALATION_CANCELLED, CancelledData(state=d.state, reason=CancelReason(d.reason))
+    if isinstance(d, Transferred):
+        moved = TransferredData(from_agent_id=d.agent_id, transfers=d.transfers, reason=d.reason)
+        return EventType.ESCALATION_TRANSFERRED, moved
+    if isinstance(d, CallbackRequested):
+        return EventType.ESCALATION_CALLBACK_REQUESTED, CallbackRequestedData()
+    if isinstance(d, WrapUpEnded):
+        lasted = None if math.isnan(d.wrap_up_s) else round(d.wrap_up_s, 3)
+        return EventType.AGENT_WRAP_UP_ENDED, WrapUpEndedData(agent_id=d.agent_id, wrap_up_s=lasted)
     if isinstance(d, Finished):
         completed = d.state is EscalationState.COMPLETED
         kind = EventType.ESCALATION_COMPLETED if completed else EventType.ESCALATION_ABANDONED
@@ -305,6 +413,14 @@ def subscription_disabled(
         subscription_id=subscription_id, url=url, reason=reason, consecutive_failures=failures
     )
     return _event(tenant_id, now_s, EventType.SUBSCRIPTION_DISABLED, data)
+
+
+def position_changed(
+    tenant_id: str, now_s: float, escalation_id: str, sequence: int, data: PositionChangedData
+) -> Event:
+    """The event saying a queued escalation moved in line (``sequence``: its next one)."""
+    kind = EventType.ESCALATION_POSITION_CHANGED
+    return _event(tenant_id, now_s, kind, data, escalation_id, None, sequence)
 
 
 def _event(

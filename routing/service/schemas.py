@@ -10,13 +10,14 @@ same instant in epoch seconds; durations are seconds (``*_s``).
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from routing import offer_ids, timestamps
-from routing.domain import AgentStatus, DeferralMode, EscalationState
+from routing.domain import AgentStatus, CancelReason, DeferralMode, EscalationState
 from routing.schemas import AgentIn, ContextPacket, EscalationIn, Instant
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
@@ -45,30 +46,68 @@ def nul_at(value: Any, where: str = "") -> str | None:
 
     Storage (PostgreSQL text) cannot hold NUL, so it is rejected at the boundary as bad input.
     """
-    if isinstance(value, str):
-        return where or "value" if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str) and "\x00" in key:
-                return f"{where} (key)" if where else "(key)"
-            found = nul_at(item, f"{where}.{key}" if where else str(key))
-            if found:
-                return found
-    if isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            found = nul_at(item, f"{where}[{i}]")
-            if found:
-                return found
+    found = unfit_at(value, where)
+    return found[0] if found and found[1] == _NUL else None
+
+
+_NUL = "NUL characters are not allowed"
+_NON_FINITE = "NaN and Infinity are not JSON numbers"
+
+
+def unfit_at(value: Any, where: str = "") -> tuple[str, str] | None:
+    """The first place in ``value`` (depth first) holding what no JSON body may hold, and what
+    it is: a NUL character (storage cannot hold it), or a NaN or infinite number (``json.loads``
+    reads ``NaN`` and ``Infinity``; JSON has neither, and they would be stored as null). None if
+    there is nothing of the kind.
+
+    Iterative, so a deeply nested value never exhausts the stack; a place is spelled out only
+    for the one found.
+    """
+    parents: list[tuple[int, str]] = [(-1, where)]  # (parent's index, this part of the path)
+
+    def path(index: int) -> str:
+        parts = []
+        while index >= 0:
+            index, part = parents[index]
+            parts.append(part)
+        return "".join(reversed(parts))
+
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        node, index = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return path(index) or "value", _NUL
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                return path(index) or "value", _NON_FINITE
+        elif isinstance(node, dict):
+            top = index == 0 and not where
+            children = []
+            for key, item in node.items():
+                if isinstance(key, str) and "\x00" in key:
+                    return (f"{path(index)} (key)" if not top else "(key)"), _NUL
+                parents.append((index, str(key) if top else f".{key}"))
+                children.append((item, len(parents) - 1))
+            stack.extend(reversed(children))
+        elif isinstance(node, list | tuple):
+            children = []
+            for i, item in enumerate(node):
+                parents.append((index, f"[{i}]"))
+                children.append((item, len(parents) - 1))
+            stack.extend(reversed(children))
     return None
 
 
 class _NoNul(BaseModel):
+    """A request body: no NUL characters and no NaN or Infinity anywhere in it."""
+
     @model_validator(mode="before")
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
-        where = nul_at(data)
-        if where:
-            raise ValueError(f"{where}: NUL characters are not allowed")
+        found = unfit_at(data)
+        if found:
+            raise ValueError(f"{found[0]}: {found[1]}")
         return data
 
 
@@ -102,6 +141,11 @@ class CompletionIn(_NoNul):
     )
     return_to_ai_allowed: bool = Field(False, description="Could this conversation go back to the AI?")
     notes: Annotated[str, Field(max_length=5000)] = ""
+    wrap_up_s: Annotated[float, Field(ge=0, le=86_400)] | None = Field(
+        None,
+        description="After-contact work: keep the slot this long (capped by the channel's wrap_up_s "
+        "setting; null: all of it, 0: none).",
+    )
 
 
 class DecisionOut(BaseModel):
@@ -166,6 +210,9 @@ class AgentView(BaseModel):
     missed_offers: int
     active: bool = Field(True, description="False once deactivated (DELETE); adding it again reactivates it.")
     deactivated_at: Instant | None = None
+    wrap_up_until: Instant | None = Field(
+        None, description="While the agent wraps up a completed escalation: when that ends (its slot frees)."
+    )
 
 
 class OfferAccepted(BaseModel):
@@ -178,6 +225,9 @@ class OfferAccepted(BaseModel):
     handoff_s: float
     escalation: dict[str, Any]
     context: ContextPacket
+    callback: dict[str, Any] | None = Field(
+        None, description="The customer asked to be called back: phone, notes."
+    )
 
 
 class OfferDeclined(BaseModel):
@@ -234,6 +284,81 @@ class Completed(BaseModel):
     escalation_id: str
     state: EscalationState
     outcome: CompletionIn
+    wrap_up_s: float = Field(0.0, description="The wrap-up granted (0: the slot freed at once).")
+    wrap_up_until: Instant | None = None
+
+
+class CancelIn(_NoNul):
+    """Why the escalation is withdrawn before an agent accepted it."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: CancelReason = Field(
+        description="customer_left ends it abandoned; resolved_by_ai, duplicate, other end it cancelled."
+    )
+    note: Annotated[str, Field(max_length=2000)] = Field("", description="Required with reason other.")
+
+
+class Cancelled(BaseModel):
+    model_config = _OUT
+    escalation_id: str
+    state: EscalationState
+    reason: CancelReason
+    note: str
+    offer_withdrawn: str | None = Field(description="The pending offer withdrawn, if it had one.")
+
+
+class HandBackIn(_NoNul):
+    """The agent returns an accepted conversation to the AI assistant."""
+
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["resolved", "partially_resolved", "unresolved", "ai_can_continue"]
+    note: Annotated[str, Field(max_length=5000)] = Field("", description="For the AI assistant.")
+
+
+class HandedBack(BaseModel):
+    model_config = _OUT
+    escalation_id: str
+    state: EscalationState
+    outcome: str
+    note: str
+
+
+SkillName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S.*$")]
+Proficiency = Annotated[int, Field(ge=1, le=5)]
+
+
+class TransferIn(_NoNul):
+    """Send an accepted escalation to other requirements; unset fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    required_skills: dict[SkillName, Proficiency] | None = None
+    preferred_skills: dict[SkillName, Proficiency] | None = None
+    complexity_tier: Annotated[int, Field(ge=1, le=3)] | None = None
+    language: Annotated[str, Field(min_length=1, max_length=35)] | None = None
+
+
+class TransferredOut(BaseModel):
+    model_config = _OUT
+    escalation_id: str
+    state: EscalationState
+    transfers: int
+    decision: DecisionOut = Field(description="Where it went: offered, queued or deferred.")
+
+
+class CallbackIn(_NoNul):
+    """The waiting customer asks to be called back instead of holding."""
+
+    model_config = ConfigDict(extra="forbid")
+    phone: Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$", description="E.164, e.g. +14155550100.")]
+    notes: Annotated[str, Field(max_length=1000)] = ""
+
+
+class CallbackRequestedOut(BaseModel):
+    model_config = _OUT
+    escalation_id: str
+    state: EscalationState
+    callback: bool = True
 
 
 class QueueSegment(BaseModel):

@@ -8,8 +8,9 @@ instances against one database.
 from __future__ import annotations
 
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from routing.settings import RoutingSettings
@@ -77,6 +78,87 @@ class IdempotencySettings(BaseModel):
     )
 
 
+class StatsSettings(BaseModel):
+    """Real-time statistics, ``GET /v1/stats`` (``HANDOFF_STATS__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_level_s: float = Field(
+        30.0, gt=0, description="Service level: the share of escalations accepted within this many seconds."
+    )
+    time_zone: str = Field("UTC", description="IANA time zone whose midnight starts a tenant's 'today'.")
+    tenant_time_zones: dict[str, str] = Field(
+        default_factory=dict, description="Per tenant id, an IANA time zone overriding time_zone."
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        return _zone(zone)
+
+    @field_validator("tenant_time_zones")
+    @classmethod
+    def _known_zones(cls, zones: dict[str, str]) -> dict[str, str]:
+        return {tenant: _zone(zone) for tenant, zone in zones.items()}
+
+    def zone_of(self, tenant_id: str) -> str:
+        """The time zone of ``tenant_id``'s day."""
+        return self.tenant_time_zones.get(tenant_id, self.time_zone)
+
+
+def _zone(zone: str) -> str:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"time zone(={zone!r}) is not a known IANA time zone") from None
+    return zone
+
+
+class PositionSettings(BaseModel):
+    """``escalation.position_changed`` events (``HANDOFF_POSITIONS__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: int = Field(
+        1, ge=0, description="Announce a queued escalation's position once it moved by this many (0: never)."
+    )
+    eta_change_s: float = Field(
+        0.0, ge=0, description="... or once its ETA changed by this many seconds (0: never on the ETA alone)."
+    )
+    max_per_command: int = Field(
+        25, ge=0, description="Queued escalations checked per command at most, in turns through the line."
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_per_command > 0 and (self.step > 0 or self.eta_change_s > 0)
+
+
+class LimitsSettings(BaseModel):
+    """Limits on what one request may bring (``HANDOFF_LIMITS__<FIELD>``); the caps on each
+    field of an escalation or an agent are in :mod:`routing.limits`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_body_bytes: int = Field(
+        1_048_576,
+        ge=0,
+        description="A request body larger than this (1 MiB) is refused with 413 before it is parsed.",
+    )
+    created_at_future_s: float = Field(
+        300.0,
+        ge=0,
+        description="An escalation's created_at this far ahead of the server clock at most (the "
+        "sender's clock runs fast); it is then taken as now. Further ahead: 422.",
+    )
+    created_at_past_s: float = Field(
+        604_800.0,
+        gt=0,
+        description="An escalation's created_at this far behind the server clock at most (7 days: a "
+        "sender retrying after an outage). Older: 422.",
+    )
+
+
 class ServiceSettings(BaseSettings):
     """Everything ``handoff serve`` is configured by. Nested fields use ``__`` in env names."""
 
@@ -103,3 +185,6 @@ class ServiceSettings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     stream: StreamSettings = Field(default_factory=StreamSettings)
     idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
+    stats: StatsSettings = Field(default_factory=StatsSettings)
+    positions: PositionSettings = Field(default_factory=PositionSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)

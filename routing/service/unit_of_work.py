@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from routing.decisions import Assigned, Decision, Deferred, Finished
+from routing.decisions import Assigned, Decision, Deferred, Finished, WrapUpEnded
 from routing.dispatcher import Dispatcher
 from routing.domain import EscalationState
 from routing.schemas import AgentIn, EscalationIn
@@ -40,6 +40,8 @@ from routing.service import outbox
 from routing.service.clock import Clock
 from routing.service.errors import RequestInFlight, UnknownTenant
 from routing.service.metrics import Metrics
+from routing.service.positions import PositionAnnouncer
+from routing.service.settings import PositionSettings
 from routing.service.storage import repository as repo
 from routing.service.storage.database import AdvisoryLockBusy, Database, TenantNotFound
 from routing.service.storage.models import EscalationRow
@@ -63,6 +65,7 @@ class Transaction:
     dispatcher: Dispatcher
     now_s: float
     version: int = 0  # the tenant's version this event will commit
+    command: str = ""  # the event's name (``apply``'s): the cause position announcements give
     decisions: list[Decision] = field(default_factory=list)
     escalations: set[str] = field(default_factory=set)
     agents: set[str] = field(default_factory=set)
@@ -104,6 +107,7 @@ class UnitOfWork:
         metrics: Metrics,
         on_deliveries: Callable[[], None] | None = None,
         on_events: Callable[[], None] | None = None,
+        positions: PositionSettings | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -111,6 +115,8 @@ class UnitOfWork:
         self.metrics = metrics
         self.on_deliveries = on_deliveries
         self.on_events = on_events
+        #: ``escalation.position_changed`` of the queued escalations each event moves
+        self.positions = PositionAnnouncer(positions)
         #: told (in the committing thread) each commit's next wake-up of the tenant, when it has one
         self.on_wakeup: Callable[[float], None] | None = None
         self._cache: dict[str, _Cached] = {}
@@ -134,7 +140,7 @@ class UnitOfWork:
                 if cached is None or cached.version != version:
                     cached = _Cached(self.rebuild(session, tenant_id, now_s), version)
                 d = cached.dispatcher
-                tx = Transaction(session, tenant_id, d, now_s, version + 1)
+                tx = Transaction(session, tenant_id, d, now_s, version + 1, command=name)
                 tx.decisions.extend(decision for _, decision in d.advance_to(now_s))
                 result = event(tx)
                 self._store(tx)
@@ -196,6 +202,12 @@ class UnitOfWork:
         escalations = repo.active_escalations(session, tenant_id)
         for esc in escalations:
             d.restore_escalation(stored_spec(esc).to_domain(), repo.escalation_snapshot(esc))
+        for done in repo.wrap_ups(session, tenant_id):  # completed, the agent still wrapping up
+            if done.agent_id is not None and done.wrap_up_until_s is not None:
+                channel = stored_spec(done).channel
+                until_s = done.wrap_up_until_s
+                started_s = math.nan if done.wrap_up_s is None else until_s - done.wrap_up_s
+                d.restore_wrap_up(done.id, done.agent_id, channel, until_s, started_s)
         if not quiet:
             log.info(
                 "rebuilt tenant %s: %d agents, %d active escalations",
@@ -213,9 +225,12 @@ class UnitOfWork:
         """
         d, now_s = tx.dispatcher, tx.now_s
         terminal: dict[str, EscalationState] = {}
+        wrapped: set[str] = set()  # completed escalations whose wrap-up ended
         for dec in tx.decisions:
             if isinstance(dec, Finished):
                 terminal[dec.escalation_id] = dec.state
+            elif isinstance(dec, WrapUpEnded):
+                wrapped.add(dec.escalation_id)
             elif isinstance(dec, Deferred):
                 terminal[dec.escalation_id] = EscalationState.DEFERRED
             esc_id = getattr(dec, "escalation_id", None)
@@ -228,17 +243,26 @@ class UnitOfWork:
         sequences, tx.deliveries = outbox.record_decisions(
             tx.session, tx.tenant_id, now_s, tx.decisions, tx.new_escalations
         )
+        announced = self.positions.announce(
+            tx.session, tx.tenant_id, d, now_s, tx.decisions, tx.escalations, tx.agents, sequences, tx.command
+        )
+        tx.deliveries += announced.deliveries
         for esc_id in sorted(tx.escalations):
             values: dict[str, Any]
             if esc_id in terminal:
                 values = {"state": terminal[esc_id].value, "offer_id": None, "offer_expires_at_s": None}
-                if terminal[esc_id] is not EscalationState.COMPLETED:
+                if terminal[esc_id] not in (EscalationState.COMPLETED, EscalationState.HANDED_BACK):
                     values["agent_id"] = None
                 values["finished_s"] = now_s
+            elif esc_id in wrapped:
+                values = {}
             else:
                 values = repo.escalation_values(d.escalation_snapshot(esc_id))
+            if esc_id in wrapped:
+                values.update(repo.wrap_up_ended_values(now_s))
             if esc_id in sequences:
                 values["event_seq"] = sequences[esc_id]
+            values.update(announced.columns.get(esc_id, {}))
             if esc_id in assigned:
                 values["assigned_s"] = now_s
                 values["handoff_s"] = assigned[esc_id].handoff_s

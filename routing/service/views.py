@@ -155,6 +155,7 @@ def agent_view(s: Session, tenant_id: str, row: AgentRow, d: Dispatcher | None) 
             missed_offers=snap.missed_offers,
             active=row.deactivated_s is None,
             deactivated_at=at(row.deactivated_s),
+            wrap_up_until=at(d.wrap_up_until_s(row.id)),
         )
     load: dict[str, int] = defaultdict(int)
     held = s.execute(
@@ -166,6 +167,15 @@ def agent_view(s: Session, tenant_id: str, row: AgentRow, d: Dispatcher | None) 
     )
     for (spec,) in held:
         load[str(spec["channel"])] += 1
+    wrapping = s.execute(  # completed, the slot still held for the wrap-up
+        select(EscalationRow.spec, EscalationRow.wrap_up_until_s).where(
+            EscalationRow.tenant_id == tenant_id,
+            EscalationRow.agent_id == row.id,
+            EscalationRow.wrap_up_until_s.is_not(None),
+        )
+    ).all()
+    for spec, _ in wrapping:
+        load[str(spec["channel"])] += 1
     return AgentView(
         id=row.id,
         profile=repo.stored_profile(row),
@@ -174,6 +184,7 @@ def agent_view(s: Session, tenant_id: str, row: AgentRow, d: Dispatcher | None) 
         missed_offers=row.missed_offers,
         active=row.deactivated_s is None,
         deactivated_at=at(row.deactivated_s),
+        wrap_up_until=at(max((until for _, until in wrapping), default=None)),
     )
 
 

@@ -62,6 +62,7 @@ def test_offer_assignment_completion_are_events_with_their_payloads(api: Api) ->
         "expires_at": "2026-01-01T09:00:20.000Z",
         "expires_at_s": 1_767_258_020.0,
         "context": {"summary": "double charge", "intent": "refund", "reason": "customer asked for a human"},
+        "callback": False,
     }
     assert "charged twice" not in json.dumps(events)  # never the transcript
     assert events[0]["occurred_at"] == "2026-01-01T09:00:00.000Z"

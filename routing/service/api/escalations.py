@@ -7,17 +7,27 @@ from typing import Annotated
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
+from routing.domain import CancelReason
+from routing.errors import FieldProblem, InvalidInput
 from routing.service.api.auth import Read, WriteAgents, WriteEscalations
 from routing.service.api.deps import PathId, Service
 from routing.service.api.problems import responses
 from routing.service.errors import IdempotencyKeyMissing
 from routing.service.schemas import (
+    CallbackIn,
+    CallbackRequestedOut,
+    CancelIn,
+    Cancelled,
     Completed,
     CompletionIn,
     EscalationCreate,
     EscalationCreated,
     EscalationPosition,
     EscalationView,
+    HandBackIn,
+    HandedBack,
+    TransferIn,
+    TransferredOut,
 )
 
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
@@ -79,5 +89,62 @@ def get_position(escalation_id: PathId, tenant: Read, service: Service) -> Escal
 def complete_escalation(
     escalation_id: PathId, body: CompletionIn, tenant: WriteAgents, service: Service
 ) -> Completed:
-    """The agent finished: record the outcome feedback and free the agent's slot."""
+    """The agent finished: record the outcome feedback and free the agent's slot -- after the
+    wrap-up (`wrap_up_s`, up to the channel's setting) if there is one."""
     return service.complete(tenant, escalation_id, body)
+
+
+@router.post(
+    "/{escalation_id}/cancel",
+    response_model=Cancelled,
+    responses=responses(400, 401, 403, 404, 409, 422, 503),
+)
+def cancel_escalation(
+    escalation_id: PathId, body: CancelIn, tenant: WriteEscalations, service: Service
+) -> Cancelled:
+    """Withdraw a waiting escalation: `customer_left` ends it abandoned, `resolved_by_ai`,
+    `duplicate` and `other` (with a `note`) end it cancelled. A pending offer is withdrawn at once
+    (a later accept of it is a 409 saying it was cancelled) and the agent's slot goes to the next
+    waiting escalation. 409 if it is assigned (the agent hands it back or completes it) or finished."""
+    if body.reason is CancelReason.OTHER and not body.note.strip():
+        raise InvalidInput([FieldProblem("body.note", "required when reason is other")])
+    return service.cancel(tenant, escalation_id, body)
+
+
+@router.post(
+    "/{escalation_id}/hand-back",
+    response_model=HandedBack,
+    responses=responses(400, 401, 403, 404, 409, 422, 503),
+)
+def hand_back(escalation_id: PathId, body: HandBackIn, tenant: WriteAgents, service: Service) -> HandedBack:
+    """The agent returns an accepted conversation to the AI assistant (`escalation.handed_back`:
+    the AI platform owns it again); the agent's slot goes to the next waiting escalation."""
+    return service.hand_back(tenant, escalation_id, body)
+
+
+@router.post(
+    "/{escalation_id}/transfer",
+    response_model=TransferredOut,
+    responses=responses(400, 401, 403, 404, 409, 422, 503),
+)
+def transfer(
+    escalation_id: PathId, body: TransferIn, tenant: WriteAgents, service: Service
+) -> TransferredOut:
+    """Send an accepted escalation to other skills, tier or language: it is routed again with its
+    context, history and original creation time (its aging and handoff clock go on), never back
+    to this agent. To requirements nobody on shift has, it is deferred (with the reason)."""
+    return service.transfer(tenant, escalation_id, body)
+
+
+@router.post(
+    "/{escalation_id}/callback",
+    response_model=CallbackRequestedOut,
+    responses=responses(400, 401, 403, 404, 409, 422, 503),
+)
+def request_callback(
+    escalation_id: PathId, body: CallbackIn, tenant: WriteEscalations, service: Service
+) -> CallbackRequestedOut:
+    """The waiting customer asks to be called back: the escalation keeps its place and priority and
+    is offered when its turn comes, the offer saying `callback: true`. 409 unless it is waiting
+    on a channel that allows callbacks (voice by default)."""
+    return service.request_callback(tenant, escalation_id, body)

@@ -94,7 +94,11 @@ class EscalationRow(Base):
     """An escalation: as received, its context packet, routing state, times and outcome."""
 
     __tablename__ = "escalations"
-    __table_args__ = (Index("ix_escalations_tenant_state", "tenant_id", "state"),)
+    __table_args__ = (
+        Index("ix_escalations_tenant_state", "tenant_id", "state"),
+        Index("ix_escalations_tenant_arrived", "tenant_id", "arrived_s"),  # today's, for /v1/stats
+        Index("ix_escalations_tenant_wrap_up", "tenant_id", "wrap_up_until_s"),  # rebuilds restore them
+    )
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)  # arrival order within the tenant
@@ -115,6 +119,14 @@ class EscalationRow(Base):
     finished_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
     event_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # last event's sequence
+    transfers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    transferred_from: Mapped[list[str]] = mapped_column(Json, default=list)  # never offered it again
+    wrap_up_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # after-contact work, seconds
+    wrap_up_until_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # set while it lasts
+    callback: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)  # phone, notes
+    # the position and ETA a queued escalation was last told (escalation.queued / .position_changed)
+    announced_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    announced_eta_s: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AuditEvent(Base):
@@ -149,7 +161,10 @@ class OutboxEvent(Base):
     """One event, as delivered: ``body`` is the exact JSON every attempt sends and signs."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_tenant_position", "tenant_id", "position"),)
+    __table_args__ = (
+        Index("ix_outbox_tenant_position", "tenant_id", "position"),
+        Index("ix_outbox_tenant_occurred", "tenant_id", "occurred_s"),  # today's, for /v1/stats
+    )
     position: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(40), unique=True)
     tenant_id: Mapped[str] = mapped_column(String(64))

@@ -270,11 +270,13 @@ def escalation_values(snap: EscalationSnapshot) -> dict[str, Any]:
         "agent_id": snap.agent_id,
         "offer_id": snap.offer_id,
         "offer_expires_at_s": snap.offer_expires_at_s,
+        "transfers": snap.transfers,
+        "transferred_from": list(snap.transferred_from),
     }
 
 
 def insert_escalation(session: Session, values: dict[str, Any]) -> None:
-    row = {"level": 0, "attempts": 0, "offered_to": [], "reoffer_at": [], **values}
+    row = {"level": 0, "attempts": 0, "offered_to": [], "reoffer_at": [], "transferred_from": [], **values}
     session.connection().execute(ESCALATIONS.insert(), [row])
 
 
@@ -297,7 +299,19 @@ def escalation_snapshot(row: EscalationRow) -> EscalationSnapshot:
         agent_id=row.agent_id,
         offer_id=row.offer_id,
         offer_expires_at_s=row.offer_expires_at_s,
+        transfers=row.transfers or 0,
+        transferred_from=tuple(row.transferred_from or ()),
+        callback=row.callback is not None,
+        assigned_at_s=row.assigned_s if row.state == EscalationState.ASSIGNED.value else None,
     )
+
+
+def wrap_ups(session: Session, tenant_id: str) -> Sequence[EscalationRow]:
+    """Completed escalations whose agent is still wrapping up (as stored), oldest first."""
+    e = EscalationRow
+    return session.scalars(
+        select(e).where(e.tenant_id == tenant_id, e.wrap_up_until_s.is_not(None)).order_by(e.seq)
+    ).all()
 
 
 # ------------------------------------------------------------------------------------ audit
@@ -421,3 +435,10 @@ def store_idempotency(
         "created_s": now_s,
     }
     session.connection().execute(IDEMPOTENCY.insert(), [row])
+
+
+def wrap_up_ended_values(now_s: float) -> dict[str, Any]:
+    """Column values of an escalation whose wrap-up ended at ``now_s``: no longer in progress, and
+    ``wrap_up_s`` what it lasted (the planned length, less what was left of it)."""
+    t = ESCALATIONS
+    return {"wrap_up_until_s": None, "wrap_up_s": t.c.wrap_up_s - (t.c.wrap_up_until_s - now_s)}

@@ -1,0 +1,21 @@
+"""``/v1/agents/{id}/wrap-up``: an agent's after-contact work, ended early."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from routing.service.api.auth import WriteAgents
+from routing.service.api.deps import PathId, Service
+from routing.service.api.problems import responses
+from routing.service.schemas import AgentView
+
+router = APIRouter(prefix="/v1/agents", tags=["agents"])
+
+
+@router.post(
+    "/{agent_id}/wrap-up/end", response_model=AgentView, responses=responses(401, 403, 404, 422, 503)
+)
+def end_wrap_up(agent_id: PathId, tenant: WriteAgents, service: Service) -> AgentView:
+    """End the agent's wrap-up now: its slots free and go to waiting escalations. An agent not in
+    wrap-up is answered as it is."""
+    return service.end_wrap_up(tenant, agent_id)
