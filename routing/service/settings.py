@@ -86,6 +86,12 @@ class StatsSettings(BaseModel):
     service_level_s: float = Field(
         30.0, gt=0, description="Service level: the share of escalations accepted within this many seconds."
     )
+    service_level_goal: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="The share within service_level_s a queue should reach (the wallboard's green).",
+    )
     time_zone: str = Field("UTC", description="IANA time zone whose midnight starts a tenant's 'today'.")
     tenant_time_zones: dict[str, str] = Field(
         default_factory=dict, description="Per tenant id, an IANA time zone overriding time_zone."

@@ -199,6 +199,7 @@ def stats_view(now: Live, day: Today, zone: str, settings: StatsSettings) -> Sta
         day_started_at=timestamps.utc(day.start_s),
         day_started_at_s=timestamps.epoch_s(day.start_s),
         service_level_threshold_s=settings.service_level_s,
+        service_level_goal=settings.service_level_goal,
         agents=_agent_counts(now.agents),
         waiting=sum(w.depth for w in now.waiting.values()),
         longest_wait_s=max(oldest) if oldest else None,

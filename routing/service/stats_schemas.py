@@ -105,6 +105,9 @@ class StatsView(BaseModel):
     day_started_at: Instant = Field(description="Midnight of today, in that time zone.")
     day_started_at_s: float = epoch_of("day_started_at")
     service_level_threshold_s: float = Field(description="The service level's threshold (30 s by default).")
+    service_level_goal: float = Field(
+        description="The share within the threshold a queue should reach (0.8 by default)."
+    )
     agents: AgentCounts
     waiting: int = Field(description="Escalations queued now.")
     longest_wait_s: float | None = Field(description="Longest wait of those queued now; null: none waits.")

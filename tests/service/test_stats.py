@@ -52,6 +52,7 @@ def test_tenant_and_queue_figures_now_and_today(api: Api) -> None:
     assert body["time_zone"] == "UTC"
     assert body["day_started_at"] == "2026-01-01T00:00:00.000Z"
     assert body["service_level_threshold_s"] == 30.0
+    assert body["service_level_goal"] == 0.8
     assert body["agents"] == {
         "eligible": 3,
         "available": 2,

@@ -17,7 +17,9 @@
   const STATS_ABSENT_RETRY_MS = 300000; // /v1/stats answered 404: ask again in 5 min
   const WATCHDOG_MS = 45000; // nothing heard (not even a heartbeat) for this long: reconnect
   const BACKOFF_MAX_MS = 30000;
-  const SERVICE_LEVEL_GOAL = 0.8; // the share within the threshold a queue should reach (green)
+  // the share within the threshold a queue should reach (green): /v1/stats says it
+  // (HANDOFF_STATS__SERVICE_LEVEL_GOAL); 0.8 until it has answered, or where it is absent
+  const DEFAULT_SERVICE_LEVEL_GOAL = 0.8;
   const STATUS_ORDER = ["available", "busy", "not_responding", "away", "offline"];
   const STATUS_LABEL = {
     available: "Available", busy: "Busy", not_responding: "Not responding", away: "Away",
@@ -55,6 +57,7 @@
     retryMs: 1000, // the stream's "retry:" field
     reconnectTimer: null,
     thresholdS: 30,
+    goal: DEFAULT_SERVICE_LEVEL_GOAL,
     stats: null, statsAt: 0, statsAbsentUntil: 0,
     queues: null, queuesAt: 0,
     agents: [],
@@ -371,6 +374,9 @@
       if (state.stats && typeof state.stats.service_level_threshold_s === "number") {
         state.thresholdS = state.stats.service_level_threshold_s;
       }
+      if (state.stats && typeof state.stats.service_level_goal === "number") {
+        state.goal = state.stats.service_level_goal;
+      }
       render();
     } catch (error) {
       if (error instanceof AuthError && gen === state.generation) signOut(error.message);
@@ -421,7 +427,7 @@
       setText("t-waiting", stats.waiting);
       waitCell($("t-longest"), stats.longest_wait_s, state.statsAt);
       const sl = stats.today.service_level;
-      setText("t-service-level", percent(sl), sl === null ? null : sl >= SERVICE_LEVEL_GOAL);
+      setText("t-service-level", percent(sl), sl === null ? null : sl >= state.goal);
       setText("t-available", stats.agents.available);
       const t = stats.today;
       setText("t-offers", `${t.offers_accepted} / ${t.offers_declined} / ${t.offers_expired}`);
@@ -430,7 +436,7 @@
       $("sl-source").textContent =
         `Today since ${since} (${stats.time_zone}): ${t.accepted_within_threshold} of ` +
         `${t.service_level_basis} accepted within ${duration(state.thresholdS)}; goal ` +
-        `${percent(SERVICE_LEVEL_GOAL)}. ${t.escalations_arrived} arrived, ` +
+        `${percent(state.goal)}. ${t.escalations_arrived} arrived, ` +
         `${t.escalations_abandoned} abandoned, ${t.escalations_deferred} deferred.`;
     } else {
       const queues = state.queues || { depth: 0, oldest_wait_s: null };
@@ -447,11 +453,11 @@
   function renderServiceLevelFallback() {
     const local = state.local;
     const sl = local.basis ? local.within / local.basis : null;
-    setText("t-service-level", percent(sl), sl === null ? null : sl >= SERVICE_LEVEL_GOAL);
+    setText("t-service-level", percent(sl), sl === null ? null : sl >= state.goal);
     $("sl-source").textContent =
       `Statistics endpoint unavailable: counted from the events seen since ` +
       `${clock(local.since / 1000)}: ${local.within} of ${local.basis} accepted within ` +
-      `${duration(state.thresholdS)}; goal ${percent(SERVICE_LEVEL_GOAL)}.`;
+      `${duration(state.thresholdS)}; goal ${percent(state.goal)}.`;
   }
 
   function renderQueues() {
@@ -472,7 +478,7 @@
         const sl = q.today.service_level;
         const cell = el("td", percent(sl), "num queue-sl");
         cell.title = `${q.today.accepted_within_threshold} of ${q.today.service_level_basis} today`;
-        mark(cell, sl === null ? null : sl >= SERVICE_LEVEL_GOAL);
+        mark(cell, sl === null ? null : sl >= state.goal);
         tr.append(cell, el("td", `${q.agents.available} / ${q.agents.eligible}`, "num"));
       } else {
         const cell = el("td", "–", "num queue-sl");
