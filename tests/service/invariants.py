@@ -49,9 +49,12 @@ def replay_violations(database_url: str, tenant_id: str = "acme") -> tuple[list[
                 problems.append(f"{agent} over its {channel} cap with {esc}")
             if agents[agent].get("max_total") and total > agents[agent]["max_total"]:
                 problems.append(f"{agent} over max_total with {esc}")
-        elif kind == "offer_revoked" or (kind == "finished" and esc in holder):
-            load[holder[esc], escs[esc][0]] -= 1
-            del holder[esc]
+        elif kind in ("offer_revoked", "finished", "transferred"):
+            # a cancelled offer says finished first, then offer_revoked; a transfer frees the slot
+            # before the escalation is routed again (a wrap-up's slot is not followed here)
+            if esc in holder:
+                load[holder[esc], escs[esc][0]] -= 1
+                del holder[esc]
         elif kind == "assigned" and holder.get(esc) != agent:
             problems.append(f"{esc} assigned to {agent} without its offer")
     for esc, (_, state, agent) in escs.items():
