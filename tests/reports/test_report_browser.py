@@ -1,8 +1,7 @@
 """The capacity report as a person sees it: report.html rendered in headless Chromium.
 
-Debian's ``chromium`` and ``chromium-driver`` packages, driven by selenium. ``.ci/ensure_chromium.sh``
-installs them; CI runs it first. Without them the test skips on a laptop but FAILS in CI
-(``CI`` set), so a broken CI image cannot pass silently. The screenshot lands in the test's tmp
+Headless Chromium from :mod:`tests.browser` (skips on a laptop without it, fails in CI). The
+screenshot lands in the test's tmp
 dir and is copied to ``$HANDOFF_SCREENSHOT_DIR`` (default: the system temp dir), path printed at
 the end of the run.
 """
@@ -12,60 +11,21 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from reports.report_html import SECTIONS
+from tests.browser import chromium, headless_chromium
 from tests.reports.conftest import LOOK_AT
 
 
-def _need(what: str) -> None:
-    message = f"{what} (run .ci/ensure_chromium.sh: it installs Debian's chromium and chromium-driver)"
-    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
-        pytest.fail(f"CI is set but {message}")
-    pytest.skip(message)
-
-
-def _chromium() -> tuple[str, str]:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if browser is None or driver is None:
-        _need("chromium is not installed" if browser is None else "chromedriver is not installed")
-    assert browser is not None
-    assert driver is not None
-    return browser, driver
-
-
 @pytest.fixture(scope="module")
-def browser() -> Any:
-    binary, driver_path = _chromium()
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _need("selenium is not installed (pip install -e '.[test]')")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1200,900",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    # an explicit driver path: selenium never looks for (or downloads) a driver itself
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
-    driver.set_page_load_timeout(30)
-    try:
+def browser() -> Iterator[Any]:
+    with headless_chromium("1200,900") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 IMAGES = """
@@ -141,7 +101,7 @@ def test_missing_chromium_skips_on_a_laptop_and_fails_in_ci(
     monkeypatch.setenv("CI", ci)
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(outcome, match=r"chromium is not installed \(run \.ci/ensure_chromium\.sh"):
-        _chromium()
+        chromium()
 
 
 def test_ci_installs_chromium_before_the_tests() -> None:

@@ -22,10 +22,21 @@ def free_port() -> int:
 
 
 class Server:
-    """``uvicorn routing.service.app:app_from_env`` on a free port, logging to ``log_path``."""
+    """``uvicorn <target> --factory`` on a free port, logging to ``log_path``: the service's own app
+    factory unless ``target`` (``module:function``) names another."""
 
-    def __init__(self, database_url: str, log_path: Path, log_level: str = "info", **env: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        log_path: Path,
+        log_level: str = "info",
+        target: str = "routing.service.app:app_from_env",
+        cwd: Path | None = None,
+        **env: str,
+    ) -> None:
         self.log_level = log_level
+        self.target = target
+        self.cwd = cwd
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -46,9 +57,9 @@ class Server:
     def start(self, timeout_s: float = 30.0) -> Server:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "routing.service.app:app_from_env", "--factory",
+                [sys.executable, "-m", "uvicorn", self.target, "--factory",
                  "--host", "127.0.0.1", "--port", str(self.port), "--log-level", self.log_level],
-                env=self._env, stdout=log, stderr=subprocess.STDOUT,
+                env=self._env, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
             )  # fmt: skip
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -34,7 +32,7 @@ from routing.service.api.wallboard import CONTENT_SECURITY_POLICY
 from routing.service.app import app_from_env, create_app
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
-from tests.reports.test_report_browser import _chromium, _need
+from tests.browser import headless_chromium
 from tests.service.conftest import agent_body, escalation_body
 from tests.service.servers import HEADERS, Server
 
@@ -57,31 +55,9 @@ def app_without_stats() -> ASGIApp:
     return without_stats
 
 
-class AppServer(Server):
-    """:class:`Server` running another app factory (``module:function``)."""
-
-    def __init__(self, target: str, database_url: str, log_path: Path, **env: str) -> None:
-        super().__init__(database_url, log_path, PYTHONPATH=str(ROOT), **env)
-        self.target = target
-
-    def start(self, timeout_s: float = 30.0) -> Server:
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", self.target, "--factory",
-                 "--host", "127.0.0.1", "--port", str(self.port), "--log-level", self.log_level],
-                env=self._env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-            )  # fmt: skip
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log_path.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server did not become ready: {self.log_path.read_text()}")
+def app_server(target: str, database_url: str, log_path: Path, **env: str) -> Server:
+    """:class:`Server` running the app factory ``target`` (``module:function``) of this tree."""
+    return Server(database_url, log_path, target=target, cwd=ROOT, PYTHONPATH=str(ROOT), **env)
 
 
 # ---------------------------------------------------------------------------------- plain HTTP
@@ -139,31 +115,8 @@ def test_the_script_never_writes_html() -> None:
 # ---------------------------------------------------------------------------------- the browser
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    binary, driver_path = _chromium()
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        _need("selenium is not installed (pip install -e '.[test]')")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--window-size=1600,1200",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-    ):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
-    driver.set_page_load_timeout(30)
-    try:
+    with headless_chromium("1600,1200") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _read_key(database_url: str) -> str:
@@ -338,7 +291,7 @@ def test_without_the_stats_endpoint_it_counts_from_the_events_and_resumes_after_
 ) -> None:
     url = f"sqlite:///{tmp_path / 'handoff.db'}"
     target = "tests.service.test_wallboard:app_without_stats"
-    server = AppServer(target, url, tmp_path / "server.log", **FAST).start()
+    server = app_server(target, url, tmp_path / "server.log", **FAST).start()
     try:
         assert httpx.get(server.url + "/v1/stats", headers=HEADERS).status_code == 404
         board = Board(browser, server, _read_key(url))
@@ -363,7 +316,7 @@ def test_without_the_stats_endpoint_it_counts_from_the_events_and_resumes_after_
         # database); the page comes back to the same address and gets them (Last-Event-ID)
         server.stop()
         until(lambda: board.state() == "reconnecting", 5, "the page says it is reconnecting")
-        other = AppServer(target, url, tmp_path / "other.log", **FAST).start()
+        other = app_server(target, url, tmp_path / "other.log", **FAST).start()
         try:
             with httpx.Client(base_url=other.url, headers=HEADERS, timeout=10) as http:
                 now = datetime.now(UTC).isoformat()
