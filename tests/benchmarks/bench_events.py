@@ -76,6 +76,9 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: the repository root
+from tests.benchmarks.bench_service import body, cpu_s, free_port
+
 KEY = "hk_benchmark_key_000000000000000000000000000"
 HEADERS = {"Authorization": f"Bearer {KEY}"}
 AGENTS, SLOTS = 100, 100
@@ -287,18 +290,6 @@ class Received:
 
 
 # ---------------------------------------------------------------------------------------------- servers
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def rss_mb(pid: int) -> float:
     """Resident set size of a process in MiB (VmRSS, Linux /proc)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -414,32 +405,9 @@ class Server:
 
 
 def body_template() -> bytes:
-    """bench_service's create body, JSON-encoded once; ``__ID__`` is replaced per request."""
-    return json.dumps(
-        {
-            "id": "__ID__",
-            "created_at": "2026-01-01T09:00:00+00:00",
-            "channel": "chat",
-            "required_skills": {"billing": 2},
-            "preferred_skills": {"refunds": 3},
-            "customer_tier": "priority",
-            "trigger": "explicit_request",
-            "urgency": 0.4,
-            "context": {
-                "transcript": [
-                    {"role": "customer", "text": "I was charged twice for my subscription this month."},
-                    {"role": "assistant", "text": "I can see two charges; refunds over 50 EUR need a human."},
-                    {"role": "customer", "text": "Then get me a human please."},
-                ],
-                "summary": "double charge, refund above the AI's limit",
-                "intent": "refund",
-                "sentiment_trend": [-0.1, -0.3, -0.6],
-                "actions_tried": ["explained billing cycle", "checked invoices"],
-                "account": {"plan": "pro", "customer_since": "2021-04-02", "country": "FR"},
-                "reason": "refund over limit",
-            },
-        }
-    ).encode()
+    """bench_service's create body, JSON-encoded once (created at the start of the run, well within
+    the service's tolerance); ``__ID__`` is replaced per request."""
+    return json.dumps(body("__ID__")).encode()
 
 
 BODY = body_template()

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +103,10 @@ def start_server(database_url: str, log: Path, synchronous: str) -> tuple[subpro
 
 
 def body(esc_id: str) -> dict[str, Any]:
+    """A realistic create body; created now (the service refuses a created_at far from its clock)."""
     return {
         "id": esc_id,
-        "created_at": "2026-01-01T09:00:00+00:00",
+        "created_at": datetime.now(UTC).isoformat(),
         "channel": "chat",
         "required_skills": {"billing": 2},
         "preferred_skills": {"refunds": 3},
