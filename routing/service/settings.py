@@ -61,6 +61,12 @@ class StreamSettings(BaseModel):
     )
     max_streams: int = Field(100, ge=0, description="Open streams per process; one more gets 503.")
     batch_size: int = Field(500, ge=1, le=10_000, description="Events read from the outbox per query.")
+    feed_events: int = Field(
+        2_000,
+        ge=1,
+        le=1_000_000,
+        description="Recent events of each tenant kept in memory for its streams (at least batch_size).",
+    )
 
 
 class IdempotencySettings(BaseModel):

@@ -7,9 +7,13 @@ instance committed them, and a client that reconnects with the id of the last ev
 
 One :class:`EventHub` per process wakes the streams: it looks at the newest position every
 ``poll_interval_s`` (events committed by other instances, or by the webhook worker) and at once
-when this process commits events (:meth:`EventHub.notify`, called by the unit of work). A woken
-stream reads its tenant's events after its cursor, with its filters. The hub caps the open
-streams (``max_streams``) and ends them all on :meth:`EventHub.close` (shutdown).
+when this process commits events (:meth:`EventHub.notify`, called by the unit of work). When it
+moved, the hub reads each tenant's new events once into that tenant's
+:class:`~routing.service.tenant_feed.TenantFeed`, and the woken streams filter the feed in memory:
+one query per tenant and commit, however many streams are open. A stream whose cursor is older than
+the feed (resumed from an old ``Last-Event-ID``) reads the outbox itself, a page at a time, until it
+reaches the feed. The hub caps the open streams (``max_streams``) and ends them all on
+:meth:`EventHub.close` (shutdown).
 
 Frames: ``id: <event id>``, ``event: <type>``, ``data: <the event JSON, as webhooks send it>``;
 a comment ``: heartbeat`` after ``heartbeat_s`` without an event.
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 from routing.service.settings import StreamSettings
 from routing.service.storage import outbox as store
 from routing.service.storage.database import Database
+from routing.service.tenant_feed import FeedEvent, TenantFeed
 from routing.service.wakeup import Wakeup
 
 __all__ = ["EventHub", "Slot", "StreamFilter", "frame"]
@@ -75,7 +80,7 @@ class EventHub:
         self.settings = settings
         self.open_streams = 0
         self._wakeup = Wakeup()
-        self._changed = asyncio.Event()  # replaced by a fresh one each time it is set
+        self._feeds: dict[str, TenantFeed] = {}
         self._closed = asyncio.Event()
         self._last = 0
 
@@ -85,24 +90,52 @@ class EventHub:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Poll the newest outbox position until :meth:`close`; wake the streams when it moved."""
+        """Poll the newest outbox position until :meth:`close`; when it moved (or a feed is new),
+        read the new events into the tenants' feeds, which wakes their streams."""
         wake = self._wakeup.bind()
         try:
             while not self._closed.is_set():
                 wake.clear()
+                more = False
                 try:  # nobody to wake: spare the query
-                    last = await asyncio.to_thread(self._newest) if self.open_streams else self._last
+                    last = await asyncio.to_thread(self._newest) if self._feeds else self._last
+                    if last != self._last or any(not f.primed for f in self._feeds.values()):
+                        more = await self._refresh()
+                        if not more:  # else the next round reads on, however the position moved
+                            self._last = last
                 except Exception as exc:  # storage down: streams keep waiting, the next poll retries
                     log.error("event stream poll failed: %s", type(exc).__name__)
-                    last = self._last
-                if last != self._last:
-                    self._last = last
-                    self._changed.set()
-                    self._changed = asyncio.Event()
+                if more:
+                    continue  # a feed read a full page: read on before waiting
                 with suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), timeout=self.settings.poll_interval_s)
         finally:
             self._wakeup.unbind()
+
+    async def _refresh(self) -> bool:
+        """Extend every feed with its tenant's new events (a new feed first learns where the
+        tenant's outbox ends); True if some feed read a full page (more may be waiting)."""
+        more = False
+        for feed in list(self._feeds.values()):
+            if not feed.primed:
+                start = await asyncio.to_thread(self._tenant_newest, feed.tenant_id)
+                feed.floor = feed.last = max(feed.last, start)
+                feed.extend(())
+                feed.wake()  # streams that read the outbox meanwhile may now use the feed
+                continue
+            page = await asyncio.to_thread(self._read, feed.tenant_id, feed.last)
+            feed.extend(page)
+            more = more or len(page) == self.settings.batch_size
+        return more
+
+    def _tenant_newest(self, tenant_id: str) -> int:
+        with self.db.read() as s:
+            return store.last_position(s, tenant_id)
+
+    def _read(self, tenant_id: str, after_position: int) -> list[FeedEvent]:
+        with self.db.read() as s:
+            rows = store.stream_page(s, tenant_id, after_position, self.settings.batch_size)
+        return [FeedEvent(*row) for row in rows]
 
     def _newest(self) -> int:
         with self.db.read() as s:
@@ -118,7 +151,8 @@ class EventHub:
 
     def _close_now(self) -> None:
         self._closed.set()
-        self._changed.set()
+        for feed in self._feeds.values():
+            feed.wake()
         if self._wakeup.event is not None:
             self._wakeup.event.set()
 
@@ -148,15 +182,30 @@ class EventHub:
         committed, with heartbeats, until the client leaves or the hub closes. Releases ``slot``
         (from :meth:`try_open`) when it ends."""
         cfg = self.settings
+        feed = self._join(which.tenant_id, after_position)
+        types = frozenset(which.types)
         try:
             yield b"retry: 1000\n\n"
             quiet_since = time.monotonic()
             while not self.closed:
-                changed = self._changed  # taken before reading: a commit during the read wakes us
-                page = await asyncio.to_thread(self._page, which, after_position)
-                for position, event_id, event_type, body in page:
-                    yield frame(event_id, event_type, body)
-                    after_position = position
+                changed = feed.changed  # taken before reading: a commit during the read wakes us
+                if feed.covers(after_position):
+                    page, after_position = feed.matching(
+                        after_position,
+                        cfg.batch_size,
+                        agent_id=which.agent_id,
+                        escalation_id=which.escalation_id,
+                        types=types,
+                    )
+                else:
+                    # the feed's events were read before this read began: this read sees them all
+                    known = feed.last if feed.primed else after_position
+                    page = await asyncio.to_thread(self._page, which, after_position)
+                    after_position = page[-1].position if page else after_position
+                    if len(page) < cfg.batch_size:
+                        after_position = max(after_position, known)
+                for event in page:
+                    yield frame(event.event_id, event.type, event.body)
                 if page:
                     quiet_since = time.monotonic()
                 if len(page) == cfg.batch_size:
@@ -169,11 +218,26 @@ class EventHub:
                     yield HEARTBEAT
                     quiet_since = time.monotonic()
         finally:
+            self._leave(feed)
             slot.release()
 
-    def _page(self, which: StreamFilter, after_position: int) -> list[tuple[int, str, str, str]]:
+    def _join(self, tenant_id: str, after_position: int) -> TenantFeed:
+        feed = self._feeds.get(tenant_id)
+        if feed is None:
+            capacity = max(self.settings.feed_events, self.settings.batch_size)
+            feed = self._feeds[tenant_id] = TenantFeed(tenant_id, after_position, capacity)
+            self._wakeup.set()  # the hub primes the new feed at once
+        feed.streams += 1
+        return feed
+
+    def _leave(self, feed: TenantFeed) -> None:
+        feed.streams -= 1
+        if feed.streams == 0 and self._feeds.get(feed.tenant_id) is feed:
+            del self._feeds[feed.tenant_id]
+
+    def _page(self, which: StreamFilter, after_position: int) -> list[FeedEvent]:
         with self.db.read() as s:
-            return store.stream_page(
+            rows = store.stream_page(
                 s,
                 which.tenant_id,
                 after_position,
@@ -182,3 +246,4 @@ class EventHub:
                 escalation_id=which.escalation_id,
                 types=which.types,
             )
+        return [FeedEvent(*row) for row in rows]

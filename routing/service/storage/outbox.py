@@ -107,13 +107,12 @@ def stream_page(
     agent_id: str | None = None,
     escalation_id: str | None = None,
     types: Sequence[str] = (),
-) -> list[tuple[int, str, str, str]]:
-    """(position, id, type, body) of up to ``limit`` of the tenant's events after
-    ``after_position`` that match every filter given, oldest first."""
+) -> list[tuple[int, str, str, str, str | None, str | None]]:
+    """(position, id, type, body, agent id, escalation id) of up to ``limit`` of the tenant's
+    events after ``after_position`` that match every filter given, oldest first."""
     o = OUTBOX
-    query = select(o.c.position, o.c.id, o.c.type, o.c.body).where(
-        o.c.tenant_id == tenant_id, o.c.position > after_position
-    )
+    columns = (o.c.position, o.c.id, o.c.type, o.c.body, o.c.agent_id, o.c.escalation_id)
+    query = select(*columns).where(o.c.tenant_id == tenant_id, o.c.position > after_position)
     if agent_id is not None:
         query = query.where(o.c.agent_id == agent_id)
     if escalation_id is not None:
@@ -121,7 +120,7 @@ def stream_page(
     if types:
         query = query.where(o.c.type.in_(sorted(set(types))))
     rows = session.connection().execute(query.order_by(o.c.position).limit(limit))
-    return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
+    return [(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
 # ------------------------------------------------------------------------------------ subscriptions
