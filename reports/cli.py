@@ -3,7 +3,7 @@ includes routers. Every command lives in its home module and carries its own Typ
 
 * ``route`` -- replay escalations through the router (:mod:`routing.cli`);
 * ``erlang``, ``scenario check|schema``, ``simulate`` -- the simulator's (:mod:`simulator.cli`);
-* ``serve`` -- the routing service (:mod:`routing.service.cli`);
+* ``serve``, ``deliver`` -- the routing service and its webhook sender (:mod:`routing.service.cli`);
 * ``tenants create|list``, ``keys create|list|revoke`` -- its administration
   (:mod:`routing.service.admin_cli`);
 * ``plan`` -- the capacity plan and its report (:mod:`reports.plan_command`).
@@ -22,7 +22,7 @@ import typer
 from reports.plan_command import plan
 from routing.cli import route_command
 from routing.service.admin_cli import keys_app, tenants_app
-from routing.service.cli import serve
+from routing.service.cli import deliver, serve
 from simulator.cli import erlang, scenario_app, simulate
 
 __all__ = ["app", "main"]
@@ -39,6 +39,7 @@ app.command()(erlang)
 app.add_typer(scenario_app, name="scenario")
 app.command()(simulate)
 app.command()(serve)
+app.command()(deliver)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
 app.command()(plan)

@@ -7,8 +7,11 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -74,3 +77,50 @@ def fail_first(n: int, status: int = 503) -> Callable[[httpx.Request], int]:
         return status if seen[0] <= n else 200
 
     return answer
+
+
+class LocalReceiver:
+    """An HTTP server on 127.0.0.1 that answers 503 to the first ``failures`` POSTs, then 204;
+    the first ``hold`` POSTs are answered only after ``hold_s``, with 503 (a receiver that is slow,
+    so that a sender can be killed while its request is in flight; a held POST never counts as
+    delivered)."""
+
+    def __init__(self, failures: int = 0, hold: int = 0, hold_s: float = 0.0) -> None:
+        self.hits: list[tuple[int, dict[str, str], bytes]] = []
+        self.failures = failures
+        self.arrived = 0
+        outer = self
+        lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                with lock:
+                    outer.arrived += 1
+                    held = outer.arrived <= hold
+                if held:
+                    time.sleep(hold_s)
+                with lock:
+                    status = 503 if held or len(outer.hits) < outer.failures else 204
+                    outer.hits.append((status, {k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LocalReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def delivered(self) -> list[tuple[dict[str, str], bytes]]:
+        return [(h, b) for status, h, b in self.hits if status == 204]

@@ -54,6 +54,11 @@ class Server:
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment the server runs with (for a companion process on the same database)."""
+        return dict(self._env)
+
     def start(self, timeout_s: float = 30.0) -> Server:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(

@@ -5,12 +5,9 @@ every event, signed, in order per escalation, although it fails at first."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -18,44 +15,8 @@ from sqlalchemy import create_engine, select
 
 from routing.service.storage.models import OutboxEvent
 from tests.service.conftest import agent_body, escalation_body
-from tests.service.receivers import verify
+from tests.service.receivers import LocalReceiver, verify
 from tests.service.servers import HEADERS, Server
-
-
-class LocalReceiver:
-    """An HTTP server on 127.0.0.1 that answers 503 to the first ``failures`` POSTs, then 204."""
-
-    def __init__(self, failures: int) -> None:
-        self.hits: list[tuple[int, dict[str, str], bytes]] = []
-        self.failures = failures
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["content-length"]))
-                status = 503 if len(outer.hits) < outer.failures else 204
-                outer.hits.append((status, {k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> LocalReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def delivered(self) -> list[tuple[dict[str, str], bytes]]:
-        return [(h, b) for status, h, b in self.hits if status == 204]
 
 
 @pytest.fixture

@@ -342,3 +342,14 @@ def test_retry_delay_is_full_jitter_under_a_capped_exponential() -> None:
         assert min(delays) < 0.2 * ceiling
     with pytest.raises(ValueError, match=r"failures\(=0\) must be >= 1"):
         retry_delay_s(0, 1.0, 60.0, rng)
+
+
+def test_a_round_with_nothing_due_takes_no_write_transaction(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_writes() -> None:
+        raise AssertionError("a round with nothing due opened a write transaction")
+
+    subscribe(api)
+    monkeypatch.setattr(api.worker.db, "write", no_writes)
+    assert api.deliver() == 0  # SQLite has one writer: an idle sender must not queue behind creates

@@ -195,6 +195,22 @@ class Claimed:
     lease_until_s: float
 
 
+def any_due(session: Session, now_s: float) -> bool:
+    """Whether some pending delivery's next attempt time has come and it is not leased: a cheap
+    read that spares the write transaction of :func:`claim_due` when nothing is due (on SQLite
+    every write waits for the one writer, the creates included). It may say True for a delivery
+    that :func:`claim_due` then finds blocked (an earlier event of its stream pending)."""
+    d = DELIVERIES
+    query = select(
+        exists().where(
+            d.c.status == PENDING,
+            d.c.next_attempt_s <= now_s,
+            or_(d.c.claimed_until_s.is_(None), d.c.claimed_until_s < now_s),
+        )
+    )
+    return bool(session.connection().execute(query).scalar())
+
+
 def claim_due(
     session: Session, now_s: float, lease_until_s: float, limit: int, *, skip_locked: bool
 ) -> list[Claimed]:

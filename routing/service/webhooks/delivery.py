@@ -94,8 +94,12 @@ class DeliveryWorker:
         return len(attempts)
 
     def claim(self) -> list[store.Claimed]:
-        """Lease the deliveries due now (step 1)."""
+        """Lease the deliveries due now (step 1); a read first, so that a round with nothing due
+        takes no write transaction."""
         now_s = self.clock.now_s()
+        with self.db.read() as s:
+            if not store.any_due(s, now_s):
+                return []
         with self.db.write() as s:
             return store.claim_due(
                 s,
@@ -123,6 +127,7 @@ class DeliveryWorker:
     def record(self, attempts: list[Attempt]) -> None:
         """Store the outcomes (step 3), disabling subscriptions that keep failing."""
         cfg = self.settings
+        reset: set[str] = set()  # subscriptions whose streak is 0 since their last attempt here
         with self.db.write() as s:
             for a in attempts:
                 made = a.claim.attempts + 1
@@ -142,8 +147,11 @@ class DeliveryWorker:
                 if not store.finish_attempt(s, a.claim, values):
                     continue  # the lease was lost: whoever holds it now records its own attempt
                 if a.ok:
-                    store.subscription_succeeded(s, a.claim.subscription_id)
+                    if a.claim.subscription_id not in reset:
+                        reset.add(a.claim.subscription_id)
+                        store.subscription_succeeded(s, a.claim.subscription_id)
                     continue
+                reset.discard(a.claim.subscription_id)
                 streak = store.subscription_failed(s, a.claim.subscription_id, a.at_s)
                 if streak is not None:
                     failures, since_s = streak
