@@ -9,14 +9,17 @@ Run as a script (it is not a pytest module)::
 
 Set-up: two ``uvicorn`` processes of the real service on 127.0.0.1, side by side, each on a fresh
 database (a SQLite file, default ``synchronous=FULL``; or PostgreSQL on 127.0.0.1:5432 when it
-answers): **events**, with a webhook subscription to every type and one SSE client on
-``GET /v1/events/stream``, and **plain**, with neither (its outbox is still written: every commit
-does). The load is bench_service's ``POST /v1/escalations`` with its context packet, to 100 agents of
-100 chat slots, so every create becomes an offer; offers time out after an hour, so every event
-reports a create's decision. The receiving side is its own process, the *probe* (this file with
-``--probe``), so the load generator's event loop cannot delay its timestamps: a minimal asyncio
-HTTP/1.1 server that checks each Standard Webhooks signature with its own HMAC code (hmac, hashlib,
-base64; not the service's), and httpx async SSE clients reading raw chunks.
+answers): **events**, with a webhook subscription to every type and one SSE client on ``GET
+/v1/events/stream``, and **plain**, with neither (its outbox is still written: every commit does).
+*events*' webhooks go out from a ``handoff deliver`` process beside it (``--sender process``, the
+default: the deployment the README recommends, the sender on its own core) or from the server's own
+worker (``--sender in-process``). The load is bench_service's ``POST /v1/escalations`` with its
+context packet, to 100 agents of 100 chat slots, so every create becomes an offer; offers time out
+after an hour, so every event reports a create's decision. The receiving side is its own process,
+the *probe* (this file with ``--probe``), so the load generator's event loop cannot delay its
+timestamps: a minimal asyncio HTTP/1.1 server that checks each Standard Webhooks signature with its
+own HMAC code (hmac, hashlib, base64; not the service's), and httpx async SSE clients reading raw
+chunks.
 
 1. **Latency**: an open loop sends creates to *events* at ``--rate``/s on a fixed schedule for
    ``--seconds``, whatever the answers (at most ``--max-in-flight`` unanswered; sends held by that cap
@@ -86,6 +89,7 @@ FLOOR_RATE = 200.0
 FLOOR_P99_MS = 100.0
 FLOOR_RATIO = 0.80
 DRAIN_TIMEOUT_S = 30.0
+SENDER_INTERVAL_S = 0.02  # `handoff deliver --interval-s`: an idle look is one indexed read
 
 
 # ---------------------------------------------------------------------------------------------- probe
@@ -327,8 +331,11 @@ class Server:
     """One uvicorn process of the service on a fresh database, seeded with the agents; its outbox
     and delivery log are read beside it (SQLAlchemy on the same database)."""
 
-    def __init__(self, name: str, database_url: str, log: Path, **env: str) -> None:
+    def __init__(self, name: str, database_url: str, log: Path, sender: bool = False, **env: str) -> None:
         self.name = name
+        self.sender: subprocess.Popen[bytes] | None = None
+        if sender:  # the webhooks go out from a `handoff deliver` process, not the server's
+            env = {**env, "HANDOFF_WEBHOOKS__INTERVAL_S": "0"}
         self.url = f"http://127.0.0.1:{free_port()}"
         cmd = [sys.executable, "-m", "uvicorn", "routing.service.app:app_from_env", "--factory"]
         cmd += ["--host", "127.0.0.1", "--port", self.url.rsplit(":", 1)[1]]
@@ -347,9 +354,22 @@ class Server:
         self.engine = create_engine(database_url)
         try:
             self._ready(log)
+            if sender:
+                deliver = [sys.executable, "-c", "from reports.cli import app; app()", "deliver"]
+                with open(log.with_suffix(".sender.log"), "wb") as out:
+                    self.sender = subprocess.Popen(
+                        [*deliver, "--interval-s", str(SENDER_INTERVAL_S)],
+                        env=full_env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
         except BaseException:
             self.stop()
             raise
+
+    def sender_cpu_s(self) -> float:
+        """CPU seconds of the separate sender process so far (0 without one)."""
+        return cpu_s(self.sender.pid) if self.sender is not None else 0.0
 
     def _ready(self, log: Path) -> None:
         deadline = time.monotonic() + 60
@@ -395,6 +415,9 @@ class Server:
 
     def stop(self) -> None:
         self.engine.dispose()
+        if self.sender is not None and self.sender.poll() is None:
+            self.sender.terminate()
+            self.sender.wait(15)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -659,10 +682,12 @@ def throughput(c: Context, events: Server, plain: Server) -> dict[str, Any]:
 def latency(c: Context, rate: float, events: Server) -> dict[str, Any]:
     a, probe_pid = c.args, c.probe.proc.pid
     after, cpu0, probe0 = events.last_position(), cpu_s(events.pid), cpu_s(probe_pid)
+    sender0 = events.sender_cpu_s()
     client0 = time.process_time()
     load = asyncio.run(open_loop(events.url, rate, a.seconds, a.max_in_flight))
     wall = load.wall_s
     cpu, probe_cpu = cpu_s(events.pid) - cpu0, cpu_s(probe_pid) - probe0
+    sender_cpu = events.sender_cpu_s() - sender0
     client = time.process_time() - client0
     committed, waited = c.drain(events, after)
     hook, sse = c.receipts(committed, load)
@@ -688,6 +713,7 @@ def latency(c: Context, rate: float, events: Server) -> dict[str, Any]:
         )
     print(
         f"    server CPU {cpu / wall:.2f} cores ({1000 * cpu / max(1, load.creates):.2f} ms/create), "
+        f"{f'sender process {sender_cpu / wall:.2f}, ' if events.sender is not None else ''}"
         f"load generator {client / wall:.2f}, probe {probe_cpu / wall:.2f}; "
         f"webhook deliveries: ~{rounds} rounds (~{rounds / wall:.0f}/s, ~{len(log) / max(1, rounds):.1f} "
         f"deliveries each), {retries} retries, {len(c.received.rejected)} bad signatures; "
@@ -780,7 +806,7 @@ def bench(
 ) -> dict[str, Any]:
     print(f"{backend}:")
     c = Context(args, probe, Received(), f"desk-{backend}", commit_ms)
-    events = Server("events", urls["events"], tmp / f"{backend}-events.log")
+    events = Server("events", urls["events"], tmp / f"{backend}-events.log", sender=args.sender == "process")
     plain: Server | None = None
     try:
         streams = str(args.subscribers + 10)
@@ -919,9 +945,9 @@ def limits(results: list[dict[str, Any]], commit_ms: float) -> None:
                 f"{'not the limit' if busy < 50 else 'a limit'}."
             )
         print(
-            f"  {name}, fan-out: every stream reads its own outbox page on each wake-up (a query and a "
-            f"thread hop per stream), {f['ms_per_frame']:.3f} ms of server CPU per frame, so a burst costs "
-            f"streams x wake-ups: p99 to the last of {f['opened']} subscribers "
+            f"  {name}, fan-out: the hub reads the tenant's new events once per wake-up and every stream "
+            f"filters them in memory, {f['ms_per_frame']:.3f} ms of server CPU per frame (the frame's write "
+            f"to its socket in the event loop, per stream): p99 to the last of {f['opened']} subscribers "
             f"{pct(sorted(f['to_last']), 0.99):.0f} ms (server {f['server_cpu']:.2f} cores, clients "
             f"{f['probe_cpu']:.2f})."
         )
@@ -944,6 +970,12 @@ def main() -> None:
         ("--warmup", int, 50, "creates per server before measuring"),
     ):
         parser.add_argument(flag, type=kind, default=default, help=text_)
+    parser.add_argument(
+        "--sender",
+        choices=["process", "in-process"],
+        default="process",
+        help="who sends the webhooks of *events*: a `handoff deliver` process (default) or the server",
+    )
     parser.add_argument(
         "--quick", action="store_true", help="sqlite only; 3 s runs, 2 rounds of 2 s, 300 streams"
     )
