@@ -15,7 +15,10 @@ The method, a *supply walk* over the agents who may take it:
    kind of work, :class:`HandleTimes`; the ``default_handle_time_s`` setting until one is seen),
    and work past that still takes a fifth of one; as any of it may end sooner, held slots free at
    ``held / time to that end`` until then. From then on, and for slots taken at admission, a
-   slot frees every handle time of the escalation's own kind of work.
+   slot frees every handle time of the escalation's own kind of work. Where the channel has
+   wrap-up (``wrap_up_s``), a slot frees that much later: after held work, the recent mean wrap-up
+   of the channel (its most until one has ended) is added to its end and to each turn of a slot;
+   a slot held by a wrap-up frees when that wrap-up ends at the latest.
 3. **How many go first.** The escalations ahead of it in the queue that compete for the same
    agents, each group weighted by the share of its agents that are also this escalation's, plus
    one for itself.
@@ -57,13 +60,15 @@ MAX_KINDS = 4096
 class HandleTimes:
     """Recent mean handle time (accepted -> completed) per kind of work -- the escalation's
     unrelaxed requirement -- and per channel; before any completion of a kind is seen its channel's
-    mean stands in, and before any on the channel the settings' ``default_handle_time_s``."""
+    mean stands in, and before any on the channel the settings' ``default_handle_time_s``. Beside
+    it, the recent mean wrap-up per channel (its most, ``wrap_up_s``, until one has ended)."""
 
-    __slots__ = ("_channel", "_kind")
+    __slots__ = ("_channel", "_kind", "_wrap_up")
 
     def __init__(self, settings: RoutingSettings) -> None:
         self._channel = [[settings.default_handle_time_s.get(c, 600.0), 0] for c in CHANNELS]
         self._kind: dict[Requirement, list[float]] = {}
+        self._wrap_up = [[settings.wrap_up_for(c), 0] for c in CHANNELS]
 
     def observe(self, esc: LiveEscalation, handle_s: float) -> None:
         """Count ``esc``'s work, completed after ``handle_s`` (NaN: acceptance not known, ignored)."""
@@ -80,6 +85,16 @@ class HandleTimes:
         kind = esc.ladder.reqs[0]
         mean = self._kind.get(kind)
         return (mean or self._channel[kind.channel_col])[0]
+
+    def observe_wrap_up(self, channel_col: int, lasted_s: float) -> None:
+        """Count a wrap-up on channel ``channel_col`` that lasted ``lasted_s`` (NaN: start not
+        known, ignored)."""
+        if lasted_s >= 0:
+            _update(self._wrap_up[channel_col], lasted_s)
+
+    def wrap_up_s(self, channel_col: int) -> float:
+        """The wrap-up to expect after work on channel ``channel_col`` (0: none)."""
+        return self._wrap_up[channel_col][0]
 
 
 def _update(mean: list[float], value: float) -> None:
@@ -120,7 +135,9 @@ class EtaEstimator:
             return position, None
         admit_s = admit_s[rows]
         ch = esc.req.channel_col
-        handle_s = max(self.handle_times.mean_s(esc), MIN_HANDLE_S)
+        # a slot frees a wrap-up after the work in it ends: it turns over every handle + wrap-up
+        wrap_s = self.handle_times.wrap_up_s(ch)
+        handle_s = max(self.handle_times.mean_s(esc), MIN_HANDLE_S) + wrap_s
         usable = np.minimum(t.cap[rows, ch], t.cap_total[rows]).astype(np.float64)
         on = t.on_shift[rows]
         free = np.minimum(t.cap[rows, ch] - t.load[rows, ch], t.cap_total[rows] - t.load_total[rows])
@@ -129,8 +146,11 @@ class EtaEstimator:
         # held work ends when expected on acceptance (work pending acceptance, or of unknown start:
         # a handle time from now; the agent's held slots at their mean end); work past its expected
         # end still takes a while (a fifth of a handle time, at least)
+        # (held work's slot frees a wrap-up after its end; a wrap-up's slot at the wrap-up's end)
         untimed = t.load_total[rows] - t.work_timed[rows]
-        ends_s = (t.work_end_sum_s[rows] + (now_s + handle_s) * untimed) / np.maximum(t.load_total[rows], 1)
+        work = t.work_timed[rows] - t.wrap_ups[rows]
+        ends_sum_s = t.work_end_sum_s[rows] + wrap_s * work + (now_s + handle_s) * untimed
+        ends_s = ends_sum_s / np.maximum(t.load_total[rows], 1)
         ends_s = np.maximum(np.maximum(ends_s, now_s + handle_s / 5), admit_s)
         leave_s = np.where(on, t.shift_until_s[rows], math.inf)
         early = admit_s < leave_s

@@ -274,6 +274,7 @@ class Ledger:
         """Keep the slot of ``esc`` (assigned, about to be released and finish) for its agent until
         ``until_s``: a second slot is taken here, so releasing the escalation's leaves one."""
         self._table.take_slot(esc.agent_row, esc.req.channel_col)
+        self._time_wrap_up(esc.agent_row, until_s, +1)
         self.wrap_ups[esc.spec.id] = WrapUp(esc.agent_row, esc.req.channel_col, now_s, until_s)
 
     def restore_wrap_up(
@@ -281,13 +282,23 @@ class Ledger:
     ) -> None:
         """Put back a stored wrap-up of agent ``row`` on ``channel``, holding the slot."""
         self._table.take_slot(row, channel)
+        self._time_wrap_up(row, until_s, +1)
         self.wrap_ups[escalation_id] = WrapUp(row, channel, started_s, until_s)
 
     def end_wrap_up(self, escalation_id: str, now_s: float) -> WrapUp:
         """End a wrap-up and give back its slot. Raise a KeyError if it is not in progress."""
         wrap = self.wrap_ups.pop(escalation_id)
+        self._time_wrap_up(wrap.agent_row, wrap.until_s, -1)
         self._table.release_slot(wrap.agent_row, wrap.channel, now_s)
         return wrap
+
+    def _time_wrap_up(self, row: int, until_s: float, sign: int) -> None:
+        """Count (+1) or uncount (-1) a wrap-up's slot among the agent's timed slots: it frees at
+        ``until_s`` at the latest (ETAs)."""
+        t = self._table
+        t.work_end_sum_s[row] += sign * until_s
+        t.work_timed[row] += sign
+        t.wrap_ups[row] += sign
 
     def wrap_ups_of(self, row: int) -> list[str]:
         """The escalations whose wrap-up agent ``row`` is in, oldest first."""

@@ -121,6 +121,7 @@ class Lifecycle:
         """End one wrap-up, say so; returns the agent row whose slot freed."""
         wrap = self._ledger.end_wrap_up(escalation_id, now_s)
         lasted_s = now_s - wrap.started_s if wrap.started_s == wrap.started_s else math.nan
+        self._placement.eta.handle_times.observe_wrap_up(wrap.channel, lasted_s)
         out.append(WrapUpEnded(escalation_id, self._t.ids[wrap.agent_row], lasted_s))
         return wrap.agent_row
 

@@ -91,10 +91,12 @@ class AgentTable:
         self.done_ewma: FloatArray = np.zeros(rows)
         self.done_at_s: FloatArray = np.zeros(rows)
         self.missed_offers: IntArray = np.zeros(rows, np.int64)
-        #: accepted work held whose expected end is known: the sum of those ends, and how many
-        #: (ETAs read when held work is likely to end; see routing.eta)
+        #: slots held whose expected end is known (accepted work, and wrap-ups): the sum of those
+        #: ends, how many, and how many of them are wrap-ups (ETAs read when held slots are likely
+        #: to free; see routing.eta)
         self.work_end_sum_s: FloatArray = np.zeros(rows)
         self.work_timed: IntArray = np.zeros(rows, np.int64)
+        self.wrap_ups: IntArray = np.zeros(rows, np.int64)
         #: available, on shift and present: may receive an offer if capacity allows
         self.routable: BoolArray = np.zeros(rows, bool)
         #: routable with room under the total cap (kept in step by every write of its inputs)
@@ -346,6 +348,7 @@ _COLUMNS = (
     "missed_offers",
     "work_end_sum_s",
     "work_timed",
+    "wrap_ups",
     "routable",
     "has_room",
 )

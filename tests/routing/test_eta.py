@@ -212,3 +212,44 @@ def test_a_restored_dispatcher_expects_held_work_to_end_when_the_original_did() 
     copy.restore_escalation(d.escalation("busy"), snapshot)
     etas = [queued(x.escalation_arrived(esc("e1", T0 + 100), T0 + 100)).eta_s for x in (d, copy)]
     assert etas[0] == etas[1] == pytest.approx(500.0)
+
+
+# ------------------------------------------------------------------------------ wrap-up
+WRAP = RoutingSettings(wrap_up_s={Channel.CHAT: 120})
+
+
+def test_a_slot_in_wrap_up_frees_when_the_wrap_up_ends() -> None:
+    d = desk(agent("a"), settings=WRAP)
+    [offer] = d.escalation_arrived(esc("busy"), T0)
+    d.offer_accepted(offer.offer_id, T0)
+    d.work_completed("busy", T0 + 300)  # the slot is the agent's wrap-up's until T0 + 420
+    q = queued(d.escalation_arrived(esc("e1", T0 + 330), T0 + 330))
+    assert q.eta_s == pytest.approx(90.0)
+
+
+def test_held_work_frees_its_slot_a_wrap_up_after_its_expected_end() -> None:
+    d = desk(agent("a"), settings=WRAP)
+    [offer] = d.escalation_arrived(esc("busy"), T0)
+    d.offer_accepted(offer.offer_id, T0)
+    q = queued(d.escalation_arrived(esc("e1", T0 + 100), T0 + 100))
+    assert q.eta_s == pytest.approx(600.0 + 120.0 - 100.0)  # handle 600 s, then its wrap-up
+
+
+def test_the_wrap_up_expected_is_learned_from_those_that_ended() -> None:
+    d = desk(agent("a"), settings=WRAP)
+    [offer] = d.escalation_arrived(esc("first"), T0)
+    d.offer_accepted(offer.offer_id, T0)
+    d.work_completed("first", T0 + 100)
+    d.wrap_up_ended("a", T0 + 130)  # wrap-ups take 30 s here, not the 120 s allowed
+    [offer] = d.escalation_arrived(esc("busy", T0 + 200), T0 + 200)
+    d.offer_accepted(offer.offer_id, T0 + 200)
+    q = queued(d.escalation_arrived(esc("e1", T0 + 230), T0 + 230))
+    assert q.eta_s == pytest.approx(100.0 + 30.0 - 30.0)  # work ends T0 + 300, its wrap-up T0 + 330
+
+
+def test_without_wrap_up_the_eta_is_the_work_alone() -> None:
+    d = desk(agent("a"))
+    [offer] = d.escalation_arrived(esc("busy"), T0)
+    d.offer_accepted(offer.offer_id, T0)
+    d.work_completed("busy", T0 + 300)  # no wrap-up: the slot is free at once, e1 is offered
+    assert not [x for x in d.escalation_arrived(esc("e1", T0 + 330), T0 + 330) if isinstance(x, Queued)]
