@@ -41,6 +41,7 @@ from routing.service.body_limit import BodyLimit
 from routing.service.clock import Clock, SystemClock
 from routing.service.core import RoutingService
 from routing.service.metrics import Metrics
+from routing.service.rate_limits import RateLimiter
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
 from routing.service.stream import EventHub
@@ -173,6 +174,10 @@ def create_app(
         app.state.events = hub
         app.state.service = service
         app.state.administration = tenants.Administration(db, clock)
+        app.state.settings = settings
+        app.state.rate_limiter = (
+            RateLimiter(settings.rate_limits.per_scope) if settings.rate_limits.enabled else None
+        )
         app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
         app.state.delivery = worker
         loop = TickLoop(service, settings.tick_interval_s) if settings.tick_interval_s > 0 else None
@@ -219,7 +224,8 @@ def create_app(
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
     for module in (escalations, agents, wrap_up, offers, queues, stats, webhooks, events, admin, health):
-        app.include_router(module.router, responses=problems.responses(413))  # BodyLimit, on every route
+        # BodyLimit and the rate limits, on every route
+        app.include_router(module.router, responses=problems.responses(413, 429))
     app.include_router(wallboard.router)  # the supervisors' page: /wallboard
     return app
 

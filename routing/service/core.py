@@ -447,17 +447,28 @@ class RoutingService:
         return self.work.apply(tenant_id, "offer_declined", event)
 
     # ============================================================================ agents
-    def upsert_agent(self, tenant_id: str, body: AgentUpsert, *, create_only: bool) -> tuple[AgentView, bool]:
+    def upsert_agent(
+        self,
+        tenant_id: str,
+        body: AgentUpsert,
+        *,
+        create_only: bool,
+        precondition: Callable[[AgentRow | None], None] | None = None,
+    ) -> tuple[AgentView, bool]:
         """Create an agent, or replace its profile (status and load stay). Returns (view, created).
 
         A deactivated agent is reactivated (``created`` is True): with ``body.status``, after the
         active agents (or where it was, if it still holds accepted work). Raises
         :class:`DuplicateAgent` when ``create_only`` and the id exists and is active.
+        ``precondition`` is called with the stored row (None: no such agent) under the tenant's
+        lock, before anything changes: what it raises aborts the update (``If-Match``).
         """
 
         def event(tx: Transaction) -> tuple[AgentView, bool]:
             s, d = tx.session, tx.dispatcher
             row = repo.agent(s, tx.tenant_id, body.id)
+            if precondition is not None:
+                precondition(row)
             profile = body.model_dump(mode="json", exclude={"status"})
             inactive = row is not None and row.deactivated_s is not None
             if row is not None and create_only and not inactive:

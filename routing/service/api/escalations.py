@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 
 from routing.domain import CancelReason
 from routing.errors import FieldProblem, InvalidInput
-from routing.service.api.auth import Read, WriteAgents, WriteEscalations
+from routing.service.api.auth import ActsForAgent, Read, WriteEscalations
 from routing.service.api.deps import PathId, Service
+from routing.service.api.ownership import check_work
 from routing.service.api.problems import responses
 from routing.service.errors import IdempotencyKeyMissing
 from routing.service.schemas import (
@@ -87,11 +88,12 @@ def get_position(escalation_id: PathId, tenant: Read, service: Service) -> Escal
     responses=responses(400, 401, 403, 404, 409, 422, 503),
 )
 def complete_escalation(
-    escalation_id: PathId, body: CompletionIn, tenant: WriteAgents, service: Service
+    escalation_id: PathId, body: CompletionIn, caller: ActsForAgent, service: Service
 ) -> Completed:
     """The agent finished: record the outcome feedback and free the agent's slot -- after the
     wrap-up (`wrap_up_s`, up to the channel's setting) if there is one."""
-    return service.complete(tenant, escalation_id, body)
+    check_work(caller, service, escalation_id)
+    return service.complete(caller.tenant_id, escalation_id, body)
 
 
 @router.post(
@@ -116,10 +118,11 @@ def cancel_escalation(
     response_model=HandedBack,
     responses=responses(400, 401, 403, 404, 409, 422, 503),
 )
-def hand_back(escalation_id: PathId, body: HandBackIn, tenant: WriteAgents, service: Service) -> HandedBack:
+def hand_back(escalation_id: PathId, body: HandBackIn, caller: ActsForAgent, service: Service) -> HandedBack:
     """The agent returns an accepted conversation to the AI assistant (`escalation.handed_back`:
     the AI platform owns it again); the agent's slot goes to the next waiting escalation."""
-    return service.hand_back(tenant, escalation_id, body)
+    check_work(caller, service, escalation_id)
+    return service.hand_back(caller.tenant_id, escalation_id, body)
 
 
 @router.post(
@@ -128,12 +131,13 @@ def hand_back(escalation_id: PathId, body: HandBackIn, tenant: WriteAgents, serv
     responses=responses(400, 401, 403, 404, 409, 422, 503),
 )
 def transfer(
-    escalation_id: PathId, body: TransferIn, tenant: WriteAgents, service: Service
+    escalation_id: PathId, body: TransferIn, caller: ActsForAgent, service: Service
 ) -> TransferredOut:
     """Send an accepted escalation to other skills, tier or language: it is routed again with its
     context, history and original creation time (its aging and handoff clock go on), never back
     to this agent. To requirements nobody on shift has, it is deferred (with the reason)."""
-    return service.transfer(tenant, escalation_id, body)
+    check_work(caller, service, escalation_id)
+    return service.transfer(caller.tenant_id, escalation_id, body)
 
 
 @router.post(

@@ -10,6 +10,10 @@ IdempotencyKeyReused           422     same key, different body
 InvalidInput                   422     the core rejected the input
 Unauthenticated                401     no or unknown API key
 Forbidden                      403     the key lacks the scope
+NotThisAgent                   403     an agent's key, about another agent's offer or work
+RateLimited (rate_limits)      429     the key's bucket for the scope is empty (Retry-After)
+PreconditionFailed             412     If-Match names another version (a lost update)
+PreconditionRequired           428     If-Match missing where a setting requires it
 UnknownEntity                  404     no such id for this tenant
 RequestInFlight                409     same key still being processed (Retry-After)
 Conflict                       409     state forbids it (duplicate id, offer no longer active, ...)
@@ -34,9 +38,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from routing.errors import Conflict, InvalidInput, RoutingError, UnknownEntity
 from routing.service.errors import IdempotencyKeyMissing, IdempotencyKeyReused, RequestInFlight
+from routing.service.rate_limits import RateLimited, RateLimiter
 from routing.service.schemas import Problem
 
 log = logging.getLogger("handoff.service")
@@ -53,6 +59,22 @@ class Forbidden(Exception):
     def __init__(self, scope: str) -> None:
         self.scope = scope
         super().__init__(f"this API key lacks the {scope!r} scope")
+
+
+class NotThisAgent(Forbidden):
+    """An agent's key (bound to one agent) about what belongs to another agent, or to none."""
+
+    def __init__(self, what: str) -> None:
+        self.scope = "agent"
+        Exception.__init__(self, f"this API key acts for one agent only, and this {what} is not that agent's")
+
+
+class PreconditionFailed(Exception):
+    """``If-Match`` names a version that is no longer the current one."""
+
+
+class PreconditionRequired(Exception):
+    """``If-Match`` is required here and was not sent."""
 
 
 def problem(
@@ -174,10 +196,29 @@ def install(app: FastAPI) -> None:
     async def _forbidden(request: Request, exc: Forbidden) -> JSONResponse:
         return problem(403, "Forbidden", str(exc), request=request)
 
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        retry_after = RateLimiter.retry_after_header(exc.retry_after_s)
+        detail = f"{exc}; retry after {retry_after} s"
+        headers = {"Retry-After": retry_after}
+        return problem(429, "Too many requests", detail, request=request, headers=headers)
+
+    @app.exception_handler(PreconditionFailed)
+    async def _precondition_failed(request: Request, exc: PreconditionFailed) -> JSONResponse:
+        return problem(412, "Precondition failed", str(exc), request=request)
+
+    @app.exception_handler(PreconditionRequired)
+    async def _precondition_required(request: Request, exc: PreconditionRequired) -> JSONResponse:
+        return problem(428, "Precondition required", str(exc), request=request)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = getattr(exc, "problem_detail", None)  # body_limit.BodyTooLarge
-        return problem(exc.status_code, str(exc.detail), detail, request=request, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Starlette names the methods of one route; a path has several
+            headers["Allow"] = ", ".join(allowed_methods(request))
+            detail = f"this path allows {headers['Allow']}"
+        return problem(exc.status_code, str(exc.detail), detail, request=request, headers=headers)
 
     @app.exception_handler(DataError)
     async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
@@ -195,16 +236,30 @@ def install(app: FastAPI) -> None:
         return problem(500, "Internal error", request=request)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the app serves at the request's path (HEAD with GET, as Starlette does)."""
+    methods: set[str] = set()
+    scope = {**request.scope, "method": "GET"}
+    for route in request.app.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE and isinstance(getattr(route, "methods", None), set | frozenset):
+            methods |= route.methods
+    return sorted(methods)
+
+
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the problem responses a route may give."""
     titles = {
         400: "Bad request (body not parseable, or Idempotency-Key missing)",
         401: "No or unknown API key",
-        403: "Missing scope",
+        403: "Missing scope, or an agent's key about another agent",
         404: "Not found",
         409: "Conflict",
+        412: "If-Match names another version of the resource",
         413: "Request body too large",
         422: "Invalid request",
+        428: "If-Match required",
+        429: "Too many requests with this API key (Retry-After)",
         503: "Storage unavailable",
     }
     schema = {"$ref": "#/components/schemas/Problem"}
