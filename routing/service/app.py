@@ -42,6 +42,7 @@ from routing.service.clock import Clock, SystemClock
 from routing.service.core import RoutingService
 from routing.service.metrics import Metrics
 from routing.service.rate_limits import RateLimiter
+from routing.service.retention import Retention
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
 from routing.service.stream import EventHub
@@ -173,12 +174,13 @@ def create_app(
         )
         app.state.events = hub
         app.state.service = service
-        app.state.administration = tenants.Administration(db, clock)
         app.state.settings = settings
         app.state.rate_limiter = (
+        service.housekeeping.append(Retention(db, settings.retention).redact_due)
             RateLimiter(settings.rate_limits.per_scope) if settings.rate_limits.enabled else None
         )
         app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
+        app.state.administration = tenants.Administration(db, clock)
         app.state.delivery = worker
         loop = TickLoop(service, settings.tick_interval_s) if settings.tick_interval_s > 0 else None
         if loop:

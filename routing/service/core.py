@@ -97,6 +97,9 @@ class RoutingService:
         self.idempotency = idempotency or IdempotencySettings()
         self.stats_settings = stats or StatsSettings()
         self.limits = limits or LimitsSettings()
+        #: jobs the tick loop runs after each round (:meth:`tick_due`), each given the time
+        #: (seconds) and returning how many rows it changed: e.g. the retention's redaction
+        self.housekeeping: list[Callable[[float], int]] = []
         self.work = UnitOfWork(db, settings, clock, metrics, on_deliveries, on_events, positions)
 
     # ============================================================================ escalations
@@ -592,11 +595,13 @@ class RoutingService:
 
     def tick_due(self) -> int:
         """Tick every tenant that has something due now, then purge expired idempotency records
-        (:meth:`purge_expired`); returns decisions made."""
+        (:meth:`purge_expired`) and run the :attr:`housekeeping` jobs; returns decisions made."""
         with self.db.read() as s:
             due = repo.tenants_due(s, self.clock.now_s())
         decisions = sum(self.tick(tenant_id) for tenant_id in due)
         self.purge_expired()
+        for job in self.housekeeping:
+            job(self.clock.now_s())
         return decisions
 
     def purge_expired(self) -> int:

@@ -170,6 +170,7 @@ class OutboxEvent(Base):
     __table_args__ = (
         Index("ix_outbox_tenant_position", "tenant_id", "position"),
         Index("ix_outbox_tenant_occurred", "tenant_id", "occurred_s"),  # today's, for /v1/stats
+        Index("ix_outbox_tenant_escalation", "tenant_id", "escalation_id"),  # retention
     )
     position: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(40), unique=True)
