@@ -254,6 +254,27 @@ class RetentionSettings(BaseModel):
     batch: int = Field(200, ge=1, le=10_000, description="Escalations redacted per tick round at most.")
 
 
+class CatchUpSettings(BaseModel):
+    """How an instance catches up: with time after an outage, with other instances' commands
+    (``HANDOFF_CATCH_UP__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    late_after_s: float = Field(
+        2.0,
+        gt=0,
+        description="A dispatcher wake-up missed by more than this (the service was down, or its tick "
+        "loop stalled) is caught up at now: offers whose time ran out meanwhile expire without counting "
+        "against the agent, and routing resumes from now. At most half the shortest offer timeout.",
+    )
+    max_commands: int = Field(
+        1000,
+        ge=0,
+        description="An instance at most this many committed commands behind a tenant applies them to "
+        "its cached dispatcher; further behind, it rebuilds from the rows (0: always rebuild). Commands "
+        "older than this are purged.",
+    )
+
 
 class ServiceSettings(BaseSettings):
     """Everything ``handoff serve`` is configured by. Nested fields use ``__`` in env names."""
@@ -284,6 +305,7 @@ class ServiceSettings(BaseSettings):
     stats: StatsSettings = Field(default_factory=StatsSettings)
     positions: PositionSettings = Field(default_factory=PositionSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    catch_up: CatchUpSettings = Field(default_factory=CatchUpSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     agents: AgentProfileSettings = Field(default_factory=AgentProfileSettings)

@@ -17,6 +17,8 @@
   the decision it reports; ``position`` orders them per tenant.
 * ``webhook_subscriptions`` and ``webhook_deliveries``: who wants which events, and one row per
   (subscription, event) saying how its delivery goes.
+* ``commands``: the command log, one row per committed event of a tenant (its ``version``), with
+  the dispatcher calls it made, written in the event's transaction (:mod:`routing.service.commands`).
 """
 
 from __future__ import annotations
@@ -229,11 +231,25 @@ class WebhookDelivery(Base):
     created_s: Mapped[float] = mapped_column(Float)
 
 
+class CommandRow(Base):
+    """One committed event of a tenant as the dispatcher saw it: at ``now_s``, time passed, then
+    ``calls`` (``[[operation, arguments], ...]``); ``digest`` fingerprints the decisions made, so
+    that an instance applying it can tell it reached the same ones."""
+
+    __tablename__ = "commands"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # the tenant's version it made
+    now_s: Mapped[float] = mapped_column(Float)
+    calls: Mapped[list[Any]] = mapped_column(Json)
+    digest: Mapped[str] = mapped_column(String(32))
+
+
 __all__ = [
     "AgentRow",
     "ApiKey",
     "AuditEvent",
     "Base",
+    "CommandRow",
     "EscalationRow",
     "IdempotencyKey",
     "OutboxEvent",

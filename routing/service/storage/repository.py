@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, delete, func, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from routing import offer_ids
 from routing.decisions import Decision, decision_as_dict
@@ -255,9 +255,17 @@ def escalation(session: Session, tenant_id: str, escalation_id: str) -> Escalati
     return session.get(EscalationRow, (tenant_id, escalation_id))
 
 
+#: what a rebuild never reads: the context packets (the bulk of a row) and outcomes; a deferred
+#: column is loaded on first access
+_NOT_ROUTED = (defer(EscalationRow.context), defer(EscalationRow.outcome))
+
+
 def active_escalations(session: Session, tenant_id: str) -> Sequence[EscalationRow]:
+    """The tenant's queued, offered and assigned escalations in arrival order, as a rebuild reads
+    them: without their context packets and outcomes."""
     return session.scalars(
         select(EscalationRow)
+        .options(*_NOT_ROUTED)
         .where(EscalationRow.tenant_id == tenant_id, EscalationRow.state.in_(ACTIVE_STATES))
         .order_by(EscalationRow.seq)
     ).all()
@@ -317,10 +325,14 @@ def escalation_snapshot(row: EscalationRow) -> EscalationSnapshot:
 
 
 def wrap_ups(session: Session, tenant_id: str) -> Sequence[EscalationRow]:
-    """Completed escalations whose agent is still wrapping up (as stored), oldest first."""
+    """Completed escalations whose agent is still wrapping up (as stored), oldest first; without
+    their context packets and outcomes."""
     e = EscalationRow
     return session.scalars(
-        select(e).where(e.tenant_id == tenant_id, e.wrap_up_until_s.is_not(None)).order_by(e.seq)
+        select(e)
+        .options(*_NOT_ROUTED)
+        .where(e.tenant_id == tenant_id, e.wrap_up_until_s.is_not(None))
+        .order_by(e.seq)
     ).all()
 
 
