@@ -175,8 +175,8 @@ def create_app(
         app.state.events = hub
         app.state.service = service
         app.state.settings = settings
-        app.state.rate_limiter = (
         service.housekeeping.append(Retention(db, settings.retention).redact_due)
+        app.state.rate_limiter = (
             RateLimiter(settings.rate_limits.per_scope) if settings.rate_limits.enabled else None
         )
         app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
