@@ -171,6 +171,7 @@ def create_app(
             stats=settings.stats,
             positions=settings.positions,
             limits=settings.limits,
+            catch_up=settings.catch_up,
         )
         app.state.events = hub
         app.state.service = service

@@ -257,6 +257,12 @@ class UnitOfWork:
         self.rebuilds += 1
         return _Cached(self.rebuild(session, tenant_id, now_s), version)
 
+    def cached(self, tenant_id: str) -> Dispatcher | None:
+        """The tenant's cached dispatcher, at the version this process last saw (``None``: none
+        cached; the next event rebuilds). For inspection: events change it, callers must not."""
+        entry = self._cache.get(tenant_id)
+        return None if entry is None else entry.dispatcher
+
     @contextmanager
     def claim(self, tenant_id: str, key: str) -> Iterator[None]:
         """Hold the Idempotency-Key ``key`` of the tenant in this process while the block runs.
