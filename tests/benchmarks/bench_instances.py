@@ -9,9 +9,10 @@ Run as a script (it is not a pytest module)::
 What is measured: ``uvicorn`` processes of the real service on 127.0.0.1, all on one fresh
 PostgreSQL database per setup (127.0.0.1:5432), 50 available agents with ample chat capacity per
 tenant. A closed loop of ``--concurrency`` httpx async clients sends ``POST /v1/escalations`` (the
-body of ``bench_service.py``), request ``i`` to instance ``i mod instances`` for tenant
-``i mod tenants``, until ``--creates`` are acknowledged or ``--max-seconds`` pass, after a warm-up
-on every instance and tenant. Requests to one tenant take its lock in turn on whichever instance
+body of ``bench_service.py``), request ``i`` for tenant ``i mod tenants`` to instance
+``(i div tenants) mod instances`` (each tenant's requests alternate between the instances),
+until ``--creates`` are acknowledged or ``--max-seconds`` pass, after a warm-up on every
+instance and tenant. Requests to one tenant take its lock in turn on whichever instance
 they reach, so every switch of instance makes that instance catch up: with the command log it
 applies the commands it has not seen; before it, it rebuilt the tenant from every active row.
 ``rebuilds`` counts the "rebuilt tenant" lines the servers logged during the measured run (after
@@ -118,7 +119,8 @@ async def load(
 
         async def one(i: int) -> float:
             esc_id = f"b{run}-{i}"
-            client, tenant = clients[i % len(clients)], i % tenants
+            # each tenant's requests alternate between the instances: every one of them catches up
+            client, tenant = clients[(i // tenants) % len(clients)], i % tenants
             t0 = time.perf_counter()
             r = await client.post("/v1/escalations", json=body(esc_id), headers=headers(tenant, esc_id))
             elapsed = time.perf_counter() - t0
