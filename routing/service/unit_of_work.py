@@ -22,10 +22,11 @@ per tenant together with the tenant's ``version`` (committed events so far). An 
 A read (``changes_only``: queues, statistics, the tick) commits only what time decided; when
 nothing was due, it writes nothing and leaves the version alone.
 
-An event that fails with a :class:`~routing.errors.RoutingError` (unknown offer, stale offer,
-reused key, ...) has changed nothing (events validate before they mutate the dispatcher): the
-cached dispatcher stays, and what time decided before it is committed all the same. Any other
-failure rolls back and drops the cached dispatcher (it may be ahead of the rows). So does an
+A refused event (a :class:`~routing.errors.RoutingError`: unknown offer, stale offer, reused
+key, ...) stores nothing. It has changed nothing either (events validate before they mutate the
+dispatcher), so the cached dispatcher stays -- unless time made decisions before it (the tick
+loop was about to store them): then, as after any other failure, it rolls back and drops the
+cached dispatcher (it is ahead of the rows). So does an
 event that took agents off the roster (``Transaction.retired``): the next one rebuilds without
 them, as any other instance would.
 """
@@ -97,19 +98,6 @@ class Transaction:
         self.made.extend(made)
         return made
 
-    def time_only(self) -> Transaction:
-        """This transaction as it was before its event ran: only what time decided."""
-        return Transaction(
-            self.session,
-            self.tenant_id,
-            self.dispatcher,
-            self.now_s,
-            self.version,
-            command="tick",
-            decisions=list(self.made),
-            made=list(self.made),
-        )
-
     def detail(self, d: Decision) -> dict[str, Any]:
         """The decision as audit JSON, computed once (explanations are not free)."""
         out = self._details.get(id(d))
@@ -179,10 +167,8 @@ class UnitOfWork:
 
         Raise :class:`UnknownTenant` if the tenant does not exist, :class:`RequestInFlight` if
         ``advisory_key`` is locked by another transaction, and whatever ``event`` raises (nothing
-        of the event is stored then; what time decided before it is, if it raised a
-        :class:`~routing.errors.RoutingError`).
+        is stored then).
         """
-        failure: RoutingError | None = None
         try:
             with self.db.tenant_transaction(tenant_id, advisory_key) as (session, version):
                 cached = self._cache.pop(tenant_id, None)  # back in only after a commit
@@ -192,17 +178,14 @@ class UnitOfWork:
                 tx = Transaction(session, tenant_id, d, now_s, version + 1, command=name)
                 tx.made.extend(decision for _, decision in d.advance_to(now_s, self.catch_up.late_after_s))
                 tx.decisions.extend(tx.made)
-                savepoint = session.begin_nested() if tx.made else None
                 try:
                     result = event(tx)
-                except RoutingError as exc:
-                    if tx.calls:  # it changed the dispatcher before failing: not to be trusted
-                        raise
-                    if savepoint is None:  # nothing to store: the dispatcher is as committed
+                except RoutingError:
+                    # refused before it changed anything, and time decided nothing: the
+                    # dispatcher is as committed (else it is ahead of the rows: dropped)
+                    if not tx.calls and not tx.made:
                         self._cache[tenant_id] = cached
-                        raise
-                    savepoint.rollback()
-                    failure, tx = exc, tx.time_only()
+                    raise
                 if changes_only and not tx.made:
                     self._cache[tenant_id] = cached  # read at the stored version: nothing to write
                     return result
@@ -217,15 +200,13 @@ class UnitOfWork:
         cached.version = version + 1
         if not tx.retired:  # a removed agent's row would linger in the cached dispatcher alone
             self._cache[tenant_id] = cached
-        self.metrics.record(name if failure is None else "tick", tx.decisions)
+        self.metrics.record(name, tx.decisions)
         if wake < math.inf and self.on_wakeup is not None:
             self.on_wakeup(wake)
         if tx.deliveries and self.on_deliveries is not None:
             self.on_deliveries()
         if tx.decisions and self.on_events is not None:  # one event per decision (outbox)
             self.on_events()
-        if failure is not None:
-            raise failure
         return result
 
     def _caught_up(

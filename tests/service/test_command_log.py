@@ -75,22 +75,6 @@ def test_a_failed_request_keeps_the_cached_dispatcher(api: Api) -> None:
     assert routing_state(cached) == rebuilt_state(api.service, "acme")
 
 
-def test_a_failed_request_still_commits_what_time_decided(api: Api) -> None:
-    work = api.service.work
-    api.post("/v1/agents", agent_body("ana"))
-    api.escalate("e1")
-    before, rebuilds = version_of(api.service), work.rebuilds
-    api.clock.advance(25)  # the offer's 20 s are up; nobody ticked
-    assert api.post("/v1/offers/e404~1/accept").status_code == 404
-    assert version_of(api.service) == before + 1  # the expiry, stored as a tick
-    assert work.rebuilds == rebuilds
-    events = api.get("/v1/audit", escalation_id="e1").json()["events"]
-    assert "offer_revoked" in [e["kind"] for e in events]
-    cached = work.cached("acme")
-    assert cached is not None
-    assert routing_state(cached) == rebuilt_state(api.service, "acme")
-
-
 def test_a_rebuild_reads_no_context_packet(api: Api) -> None:
     api.post("/v1/agents", agent_body("ana", channels={"chat": 1}))
     for i in range(3):
