@@ -20,7 +20,7 @@ from types import FrameType
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from routing.service import tenants
 from routing.service.api import (
@@ -31,6 +31,7 @@ from routing.service.api import (
     health,
     offers,
     problems,
+    query,
     queues,
     stats,
     wallboard,
@@ -228,7 +229,9 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
     for module in (escalations, agents, wrap_up, offers, queues, stats, webhooks, events, admin, health):
         # BodyLimit and the rate limits, on every route
-        app.include_router(module.router, responses=problems.responses(413, 429))
+        app.include_router(
+            module.router, responses=problems.responses(413, 429), dependencies=[Depends(query.known_only)]
+        )
     app.include_router(wallboard.router)  # the supervisors' page: /wallboard
     return app
 

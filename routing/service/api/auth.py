@@ -79,7 +79,7 @@ def authenticate(scope: str, *also: str) -> Callable[..., Caller]:
         if grant is None:
             raise Unauthenticated("unknown, revoked or expired API key")
         used = next((s for s in accepted if s in grant.scopes), None)
-        if used is None:
+        if used is None or (used == AGENT_SCOPE and grant.agent_id is None):  # an agent key names one
             raise Forbidden(scope)
         limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
         if limiter is not None:

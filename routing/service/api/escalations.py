@@ -13,7 +13,6 @@ from routing.service.api.auth import ActsForAgent, Read, WriteEscalations
 from routing.service.api.deps import PathId, Service
 from routing.service.api.ownership import check_work
 from routing.service.api.problems import responses
-from routing.service.errors import IdempotencyKeyMissing
 from routing.service.schemas import (
     CallbackIn,
     CallbackRequestedOut,
@@ -34,13 +33,14 @@ from routing.service.schemas import (
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
 
 IdempotencyKey = Annotated[
-    str | None,
+    str,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
-        description="Required. A retry with the same key and body gets the same response; the same key "
-        "with another body gets 422; while the first is still running, 409. Keys are per tenant.",
+        description="A retry with the same key and body gets the same response, byte for byte; the same "
+        "key with another body gets 422; while the first is still running, 409. Keys are per tenant. "
+        "Without it: 400.",
     ),
 ]
 
@@ -53,12 +53,10 @@ IdempotencyKey = Annotated[
     summary="Route a new escalation",
 )
 def create_escalation(
-    body: EscalationCreate, tenant: WriteEscalations, service: Service, idempotency_key: IdempotencyKey = None
+    body: EscalationCreate, tenant: WriteEscalations, service: Service, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Offer the escalation to the best eligible agent now, or queue it (position, ETA), or defer
     it (callback or ticket, next opening). Answered 201 only once the escalation is stored."""
-    if idempotency_key is None:
-        raise IdempotencyKeyMissing()
     status, payload, replayed = service.create_escalation(tenant, body, idempotency_key)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return JSONResponse(payload, status_code=status, headers=headers)

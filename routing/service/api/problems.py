@@ -30,6 +30,7 @@ No problem quotes what the caller sent (it may hold personal data or secrets): n
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,7 +39,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from routing.errors import Conflict, InvalidInput, RoutingError, UnknownEntity
 from routing.service.errors import IdempotencyKeyMissing, IdempotencyKeyReused, RequestInFlight
@@ -150,11 +150,35 @@ def _unquoted(msg: str, value: Any) -> str:
     return msg
 
 
+#: a quoted value in a message (``'e1'`` or ``"it's"``, as ``repr`` writes them), with the space before
+_QUOTED = re.compile(r"""\s?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+
+
+def _no_quoted(msg: str) -> str:
+    """``msg`` without the values it quotes: the core's conflicts name ids (``escalation 'e1' is
+    closed``), which are the caller's input."""
+    return _QUOTED.sub("", msg)
+
+
+def _missing_idempotency_key(err: Any) -> bool:
+    loc = tuple(err.get("loc", ()))
+    return (
+        err.get("type") == "missing"
+        and len(loc) == 2
+        and loc[0] == "header"
+        and str(loc[1]).lower() == "idempotency-key"
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the exception handlers on ``app``."""
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(_missing_idempotency_key(err) for err in exc.errors()):
+            missing = IdempotencyKeyMissing()
+            errors = [(p.location, p.problem) for p in missing.problems]
+            return problem(400, "Idempotency-Key required", str(missing), request=request, errors=errors)
         errors = _validation_errors(exc)
         detail = "; ".join(f"{f}: {p}" for f, p in errors[:5])
         return problem(422, "Invalid request", detail, request=request, errors=errors)
@@ -175,14 +199,18 @@ def install(app: FastAPI) -> None:
                 request=request,
                 errors=[("header.Idempotency-Key", "already used with a different request body")],
             )
-        if isinstance(exc, UnknownEntity):
-            return problem(404, "Not found", str(exc), request=request)
+        if isinstance(exc, UnknownEntity):  # never the id asked for: the caller's input
+            return problem(404, "Not found", f"unknown {exc.kind}", request=request)
         if isinstance(exc, RequestInFlight):
             return problem(
-                409, "Request in progress", str(exc), request=request, headers={"Retry-After": "1"}
+                409,
+                "Request in progress",
+                _no_quoted(str(exc)),
+                request=request,
+                headers={"Retry-After": "1"},
             )
         if isinstance(exc, Conflict):
-            return problem(409, "Conflict", str(exc), request=request)
+            return problem(409, "Conflict", _no_quoted(str(exc)), request=request)
         log.error("unmapped routing error %s", type(exc).__name__)
         return problem(500, "Internal error", request=request)
 
@@ -215,8 +243,9 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = getattr(exc, "problem_detail", None)  # body_limit.BodyTooLarge
         headers = dict(exc.headers or {})
-        if exc.status_code == 405:  # Starlette names the methods of one route; a path has several
-            headers["Allow"] = ", ".join(allowed_methods(request))
+        allowed = allowed_methods(request) if exc.status_code == 405 else []
+        if allowed:  # Starlette names the methods of one route; a path has several
+            headers["Allow"] = ", ".join(allowed)
             detail = f"this path allows {headers['Allow']}"
         return problem(exc.status_code, str(exc.detail), detail, request=request, headers=headers)
 
@@ -237,14 +266,31 @@ def install(app: FastAPI) -> None:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method the app serves at the request's path (HEAD with GET, as Starlette does)."""
+    """Every method the app serves at the request's path, as its OpenAPI document lists them
+    (HEAD with GET, as Starlette serves it)."""
     methods: set[str] = set()
-    scope = {**request.scope, "method": "GET"}
-    for route in request.app.routes:
-        match, _ = route.matches(scope)
-        if match is not Match.NONE and isinstance(getattr(route, "methods", None), set | frozenset):
-            methods |= route.methods
+    for pattern, verbs in _path_methods(request.app):
+        if pattern.fullmatch(request.url.path):
+            methods |= verbs
     return sorted(methods)
+
+
+_PATHS: dict[int, list[tuple[re.Pattern[str], frozenset[str]]]] = {}  # per app: built once
+
+
+def _path_methods(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    paths = _PATHS.get(id(app))
+    if paths is None:
+        paths = []
+        for template, operations in app.openapi().get("paths", {}).items():
+            pattern = re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)))
+            verbs = {m.upper() for m in operations if m in _HTTP_METHODS}
+            paths.append((pattern, frozenset(verbs | ({"HEAD"} if "GET" in verbs else set()))))
+        _PATHS[id(app)] = paths
+    return paths
+
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "options", "head", "trace"})
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
