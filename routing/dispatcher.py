@@ -49,6 +49,7 @@ from routing.decisions import (
 from routing.domain import (
     Agent,
     AgentStatus,
+    Channel,
     Escalation,
     EscalationState,
 )
@@ -64,6 +65,9 @@ from routing.snapshots import AgentSnapshot, EscalationSnapshot
 from routing.solver import solve_assignment
 from routing.timers import CLOSE, EXPIRE, READMIT, RELAX, WRAP_UP, Timers
 from routing.waiting_queue import WaitingQueue
+
+#: the reason of the OfferRevoked of an offer that expired while routing was stalled
+EXPIRED_UNSEEN = "offer expired while routing was stalled (not counted against the agent)"
 
 
 class Dispatcher(Lifecycle):
@@ -114,6 +118,7 @@ class Dispatcher(Lifecycle):
         self.queue_estimates = queue_estimates
         self._aging = aging_per_s(settings)
         self._next_shift_change_s = math.inf
+        self._late_at_most_s = 0.5 * min(settings.offer_timeout_for(c) for c in Channel)
 
     # the options live where they are read on the hot path
     @property
@@ -334,30 +339,54 @@ class Dispatcher(Lifecycle):
         declined = OfferRevoked(
             offer_id, offer.esc.spec.id, self._t.ids[offer.agent_row], "declined by agent"
         )
-        return [declined, *self._offer_failed(offer, now_s, missed=False)]
+        return [declined, *self._offer_failed(offer, now_s, missed=False, declined=True)]
 
-    def offer_expired(self, offer_id: str, now_s: float) -> list[Decision]:
+    def offer_expired(self, offer_id: str, now_s: float, *, unseen: bool = False) -> list[Decision]:
         """Nobody answered in time: re-route, and mark the agent not-responding after enough misses.
+
+        With ``unseen`` the offer's time ran out while routing was stalled (see :meth:`advance_to`):
+        nobody could answer it, so nobody is blamed: no missed offer is counted, and the agent is
+        kept from the escalation only for the cool-down of a withdrawn offer (reason
+        :data:`EXPIRED_UNSEEN`).
 
         Raise :class:`OfferNotActive` if the offer was already answered, expired or revoked,
         :class:`UnknownOffer` if it was never made.
         """
         offer = self._ledger.take_offer(offer_id)
-        lapsed = OfferRevoked(
-            offer_id, offer.esc.spec.id, self._t.ids[offer.agent_row], "offer expired unanswered"
-        )
-        return [lapsed, *self._offer_failed(offer, now_s, missed=True)]
+        why = EXPIRED_UNSEEN if unseen else "offer expired unanswered"
+        lapsed = OfferRevoked(offer_id, offer.esc.spec.id, self._t.ids[offer.agent_row], why)
+        return [lapsed, *self._offer_failed(offer, now_s, missed=not unseen, declined=False)]
 
     # ================================================================================ time
-    def advance_to(self, now_s: float) -> list[tuple[float, Decision]]:
-        """Tick at every wake-up up to ``now_s`` (inclusive); the decisions with their times."""
+    def advance_to(self, now_s: float, late_after_s: float = math.inf) -> list[tuple[float, Decision]]:
+        """Tick at every wake-up up to ``now_s`` (inclusive); the decisions with their times.
+
+        The catch-up rule: a wake-up due more than ``late_after_s`` before ``now_s`` was missed
+        (the caller was down, or its clock stalled). Then everything due is done in one tick *at*
+        ``now_s`` instead of being replayed at past instants: offers whose time ran out more than
+        ``late_after_s`` ago expire *unseen* (:meth:`offer_expired`: nobody is blamed), relaxation
+        steps, cool-downs, shift changes and wrap-up ends due by then take effect at ``now_s``,
+        and routing resumes from ``now_s``, so no offer is made that has already expired. The
+        lateness allowed is at most half the shortest offer timeout, so that an offer made at a
+        wake-up replayed on time never expires before ``now_s``. The default (``inf``) replays
+        every wake-up at its own time, as a simulation wants.
+        """
+        if late_after_s < math.inf:
+            late_after_s = min(late_after_s, self._late_at_most_s)
         out: list[tuple[float, Decision]] = []
         while (due := self.next_wakeup_s()) <= now_s:
-            out.extend((due, d) for d in self.tick(due))
+            if now_s - due > late_after_s:
+                out.extend((now_s, d) for d in self.tick(now_s, unseen_before_s=now_s - late_after_s))
+            else:
+                out.extend((due, d) for d in self.tick(due))
         return out
 
-    def tick(self, now_s: float) -> list[Decision]:
-        """Let time pass: expire offers, relax, end re-offer cool-downs, follow shift starts and ends."""
+    def tick(self, now_s: float, unseen_before_s: float = -math.inf) -> list[Decision]:
+        """Let time pass: expire offers, relax, end re-offer cool-downs, follow shift starts and ends.
+
+        An offer whose expiry was due before ``unseen_before_s`` expires unseen (nobody is blamed;
+        see :meth:`advance_to`, which sets it).
+        """
         out: list[Decision] = []
         freed_rows: list[int] = []
         if now_s >= self._next_shift_change_s:
@@ -368,7 +397,7 @@ class Dispatcher(Lifecycle):
         changed: list[LiveEscalation] = []  # queued ones relaxed or with an agent readmitted
         while (alarm := self._timers.pop_due(now_s)) is not None:
             if alarm.kind == EXPIRE:
-                out.extend(self.offer_expired(alarm.ref, now_s))
+                out.extend(self.offer_expired(alarm.ref, now_s, unseen=alarm.due_s < unseen_before_s))
                 continue
             if alarm.kind == CLOSE:  # closed below, once every alarm due is in
                 continue
@@ -485,14 +514,16 @@ class Dispatcher(Lifecycle):
         unplaced.sort(key=lambda e: (-e.key, e.seq))
         return [e for e in unplaced if e.seq not in pruned or not self._place(e, now_s, out)]
 
-    def _offer_failed(self, offer: LiveOffer, now_s: float, *, missed: bool) -> list[Decision]:
+    def _offer_failed(
+        self, offer: LiveOffer, now_s: float, *, missed: bool, declined: bool
+    ) -> list[Decision]:
         t, esc, row = self._t, offer.esc, offer.agent_row
         out: list[Decision] = []
         self._ledger.release(esc, now_s)
         self._ledger.set_state(esc, EscalationState.QUEUED)
         if missed and t.miss_offer(row, self.settings.missed_offers_before_not_responding):
             out.append(AgentStatusChanged(t.ids[row], AgentStatus.NOT_RESPONDING, "offer expired unanswered"))
-        self._reoffer.offer_failed(esc, row, now_s, declined=not missed)
+        self._reoffer.offer_failed(esc, row, now_s, declined=declined)
         # The agent's slot and the escalation are independent changes (the escalation may not go
         # back to this agent), so the two fast paths in turn reach the joint optimum.
         self._route([], self._if_routable(row), now_s, out)

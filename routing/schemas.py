@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
-from zoneinfo import ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError, available_timezones
 
 import yaml
 from pydantic import (
@@ -83,9 +83,21 @@ def _aware(value: datetime) -> datetime:
 
 
 # strict: a boolean or a float is not a proficiency, even where Python would convert it
-Proficiency = Annotated[int, Field(strict=True), AfterValidator(_proficiency)]
-Tier = Annotated[int, Field(strict=True), AfterValidator(_tier)]
-TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
+# the constraints in the JSON schema too (the OpenAPI contract), checked by the validators here
+Proficiency = Annotated[
+    int, Field(strict=True, json_schema_extra={"minimum": 1, "maximum": 5}), AfterValidator(_proficiency)
+]
+Tier = Annotated[
+    int, Field(strict=True, json_schema_extra={"minimum": 1, "maximum": 3}), AfterValidator(_tier)
+]
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_time_zone),
+    Field(
+        json_schema_extra={"enum": sorted(available_timezones())},
+        description="An IANA time zone (Europe/Paris, UTC, ...).",
+    ),
+]
 #: An instant (:mod:`routing.timestamps`): read from ISO 8601 with a UTC offset or from epoch
 #: seconds, kept in UTC to the millisecond, written as ISO 8601 UTC with ``Z``
 #: (``2026-12-01T09:00:20.000Z``). The service's response models use it for every ``*_at``.
@@ -113,7 +125,10 @@ Instant = Annotated[
 ]
 NonEmpty = Annotated[str, Field(min_length=1, max_length=limits.NAME_CHARS)]
 #: ``HH:MM``
-Clock = Annotated[str, Field(max_length=limits.CLOCK_CHARS)]
+Clock = Annotated[
+    str,
+    Field(max_length=limits.CLOCK_CHARS, json_schema_extra={"pattern": r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"}),
+]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
@@ -252,7 +267,11 @@ def _some_channel(caps: dict[Channel, int]) -> dict[Channel, int]:
 #: Concurrency cap per channel (0-100), at least one above 0.
 ChannelCaps = Annotated[
     dict[Channel, Annotated[int, Field(ge=0, le=100)]],
-    Field(max_length=len(Channel)),
+    # "not every cap is 0" in the schema: at least one entry, and not all of them at most 0
+    Field(
+        max_length=len(Channel),
+        json_schema_extra={"minProperties": 1, "not": {"additionalProperties": {"maximum": 0}}},
+    ),
     AfterValidator(_some_channel),
 ]
 

@@ -168,8 +168,12 @@ def keys_create(
             "--scope",
             "-s",
             help="A scope (repeat the option): escalations:write, agents:write, webhooks:write, "
-            "read, admin. Default: every scope but admin.",
+            "read, admin, metrics. Default: every scope but admin and metrics ('agent' with --agent).",
         ),
+    ] = None,
+    agent: Annotated[
+        str | None,
+        typer.Option(help="An agent desktop's key: it acts for this agent of the tenant only."),
     ] = None,
     name: Annotated[str, typer.Option(help="What the key is for (e.g. 'ai-platform 2026-01').")] = "",
     expires_in_days: Annotated[
@@ -192,6 +196,8 @@ def keys_create(
     fields: dict[str, Any] = {"name": name}
     if scopes:
         fields["scopes"] = scopes
+    if agent is not None:
+        fields["agent_id"] = agent
     if expires_in_days is not None:
         fields["expires_at"] = time.time() + expires_in_days * 86_400
     body = _run(lambda: parse(KeyIn, fields, source="key"))
@@ -206,7 +212,9 @@ def keys_create(
     expires = f"{_when(created.expires_at)} UTC" if created.expires_at else "never"
     console.print(
         f"[green]created[/] key {created.id} of tenant {created.tenant_id!r}: "
-        f"{' '.join(created.scopes)}; expires {expires}",
+        f"{' '.join(created.scopes)}"
+        + (f" for agent {created.agent_id!r}" if created.agent_id else "")
+        + f"; expires {expires}",
         highlight=False,
         soft_wrap=True,
     )

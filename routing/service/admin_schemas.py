@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from routing.schemas import Instant
-from routing.service.schemas import _NoNul
-from routing.service.settings import TENANT_SCOPES, Scope
+from routing.service.schemas import Id, _NoNul
+from routing.service.settings import AGENT_SCOPE, SCOPES, TENANT_SCOPES, Scope
 
 __all__ = [
     "KEY_ID_PATTERN",
@@ -58,12 +58,17 @@ class KeyIn(_NoNul):
     scopes: list[Scope] = Field(
         default_factory=lambda: list(TENANT_SCOPES),
         min_length=1,
-        max_length=len(TENANT_SCOPES) + 1,
-        description="What the key may do; every tenant scope by default. 'admin' (tenants and keys "
-        "of every tenant) only when named.",
+        max_length=len(SCOPES),
+        description="What the key may do; every tenant scope by default ('agent' with agent_id). "
+        "'admin' (tenants and keys of every tenant) and 'metrics' (GET /metrics) only when named.",
     )
     name: Name = Field("", description="What the key is for (e.g. 'ai-platform 2026-01').")
     expires_at: Instant | None = Field(None, description="The key stops authenticating then; never if null.")
+    agent_id: Id | None = Field(
+        None,
+        description="An agent desktop's key: it acts for this agent of the tenant only (its offers, "
+        "its work, its status) and has the single scope 'agent'.",
+    )
 
     @field_validator("scopes")
     @classmethod
@@ -71,6 +76,16 @@ class KeyIn(_NoNul):
         if len(set(scopes)) != len(scopes):
             raise ValueError("each scope at most once")
         return scopes
+
+    @model_validator(mode="after")
+    def _agent_key(self) -> KeyIn:
+        if self.agent_id is not None and "scopes" not in self.model_fields_set:
+            self.scopes = [AGENT_SCOPE]
+        if self.agent_id is not None and self.scopes != [AGENT_SCOPE]:
+            raise ValueError(f"a key with agent_id has the single scope {AGENT_SCOPE!r}")
+        if self.agent_id is None and AGENT_SCOPE in self.scopes:
+            raise ValueError(f"the {AGENT_SCOPE!r} scope needs agent_id (the agent the key acts for)")
+        return self
 
 
 class KeyView(BaseModel):
@@ -85,6 +100,7 @@ class KeyView(BaseModel):
     created_at: Instant
     expires_at: Instant | None
     revoked_at: Instant | None
+    agent_id: str | None = Field(None, description="Set: the key acts for this agent only.")
 
 
 class KeyCreated(KeyView):

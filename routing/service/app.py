@@ -20,7 +20,7 @@ from types import FrameType
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from routing.service import tenants
 from routing.service.api import (
@@ -31,6 +31,7 @@ from routing.service.api import (
     health,
     offers,
     problems,
+    query,
     queues,
     stats,
     wallboard,
@@ -41,6 +42,8 @@ from routing.service.body_limit import BodyLimit
 from routing.service.clock import Clock, SystemClock
 from routing.service.core import RoutingService
 from routing.service.metrics import Metrics
+from routing.service.rate_limits import RateLimiter
+from routing.service.retention import Retention
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
 from routing.service.stream import EventHub
@@ -169,11 +172,17 @@ def create_app(
             stats=settings.stats,
             positions=settings.positions,
             limits=settings.limits,
+            catch_up=settings.catch_up,
         )
         app.state.events = hub
         app.state.service = service
-        app.state.administration = tenants.Administration(db, clock)
+        app.state.settings = settings
+        service.housekeeping.append(Retention(db, settings.retention).redact_due)
+        app.state.rate_limiter = (
+            RateLimiter(settings.rate_limits.per_scope) if settings.rate_limits.enabled else None
+        )
         app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
+        app.state.administration = tenants.Administration(db, clock)
         app.state.delivery = worker
         loop = TickLoop(service, settings.tick_interval_s) if settings.tick_interval_s > 0 else None
         if loop:
@@ -219,7 +228,10 @@ def create_app(
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
     for module in (escalations, agents, wrap_up, offers, queues, stats, webhooks, events, admin, health):
-        app.include_router(module.router, responses=problems.responses(413))  # BodyLimit, on every route
+        # BodyLimit and the rate limits, on every route
+        app.include_router(
+            module.router, responses=problems.responses(413, 429), dependencies=[Depends(query.known_only)]
+        )
     app.include_router(wallboard.router)  # the supervisors' page: /wallboard
     return app
 

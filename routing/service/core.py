@@ -10,6 +10,7 @@ dispatcher, stored before it returns); reads of stored rows go straight to the
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -58,8 +59,15 @@ from routing.service.schemas import (
     TransferredOut,
     at,
 )
-from routing.service.settings import IdempotencySettings, LimitsSettings, PositionSettings, StatsSettings
+from routing.service.settings import (
+    CatchUpSettings,
+    IdempotencySettings,
+    LimitsSettings,
+    PositionSettings,
+    StatsSettings,
+)
 from routing.service.stats_schemas import StatsView
+from routing.service.storage import command_log
 from routing.service.storage import repository as repo
 from routing.service.storage.database import Database
 from routing.service.storage.models import AgentRow, EscalationRow
@@ -89,6 +97,7 @@ class RoutingService:
         stats: StatsSettings | None = None,
         positions: PositionSettings | None = None,
         limits: LimitsSettings | None = None,
+        catch_up: CatchUpSettings | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -97,7 +106,14 @@ class RoutingService:
         self.idempotency = idempotency or IdempotencySettings()
         self.stats_settings = stats or StatsSettings()
         self.limits = limits or LimitsSettings()
-        self.work = UnitOfWork(db, settings, clock, metrics, on_deliveries, on_events, positions)
+        #: jobs the tick loop runs after each round (:meth:`tick_due`), each given the time
+        #: (seconds) and returning how many rows it changed: e.g. the retention's redaction
+        self.housekeeping: list[Callable[[float], int]] = []
+        self.catch_up = catch_up or CatchUpSettings()
+        self.work = UnitOfWork(
+            db, settings, clock, metrics, on_deliveries, on_events, positions, self.catch_up
+        )
+        self._commands_purged_s = -math.inf
 
     # ============================================================================ escalations
     def create_escalation(
@@ -134,16 +150,17 @@ class RoutingService:
             raise DuplicateEscalation(f"escalation {body.id!r} already exists")
         body = self._created_now_at_latest(body, tx.now_s)
         spec = body.to_domain()
+        stored = body.model_dump(mode="json", exclude={"context"})
         tx.new_escalations[body.id] = {
             "tenant_id": tx.tenant_id,
             "id": body.id,
             "seq": tx.version,  # versions only grow: arrival order
-            "spec": body.model_dump(mode="json", exclude={"context"}),
+            "spec": stored,
             "context": body.context.model_dump(mode="json"),
             "created_s": spec.created_s,
             "arrived_s": tx.now_s,
         }
-        tx.decisions.extend(tx.dispatcher.escalation_arrived(spec, tx.now_s))
+        tx.decisions.extend(tx.run("arrive", spec=stored))
         tx.escalations.add(body.id)
         received = {"channel": spec.channel.value, "trigger": spec.trigger.value, "idempotency_key": key}
         repo.audit(s, tx.tenant_id, tx.now_s, "escalation_received", received, escalation_id=body.id)
@@ -192,7 +209,7 @@ class RoutingService:
             if row.state != EscalationState.ASSIGNED.value:
                 raise InvalidTransition(f"escalation {escalation_id!r} is {row.state}, not assigned")
             agent_id = row.agent_id
-            tx.decisions.extend(tx.dispatcher.work_completed(escalation_id, tx.now_s, outcome.wrap_up_s))
+            tx.decisions.extend(tx.run("complete", escalation=escalation_id, wrap_up_s=outcome.wrap_up_s))
             tx.escalations.add(escalation_id)
             until_s = next((end for e, _, end in tx.dispatcher.wrap_ups() if e == escalation_id), None)
             if until_s is not None:
@@ -248,7 +265,7 @@ class RoutingService:
                     "back or completes it"
                 )
             offer = offer_ids.to_api(row.offer_id)
-            decisions = tx.dispatcher.escalation_cancelled(escalation_id, tx.now_s, body.reason)
+            decisions = tx.run("cancel", escalation=escalation_id, reason=body.reason.value)
             tx.decisions.extend(decisions)
             row.outcome = {"cancelled": {"reason": body.reason.value, "note": body.note}}
             detail = {"reason": body.reason.value, "note": body.note, "offer_withdrawn": offer}
@@ -273,7 +290,7 @@ class RoutingService:
             if row.state != EscalationState.ASSIGNED.value:
                 raise InvalidTransition(f"escalation {escalation_id!r} is {row.state}, not assigned")
             agent_id = row.agent_id
-            tx.decisions.extend(tx.dispatcher.handed_back(escalation_id, tx.now_s, body.outcome))
+            tx.decisions.extend(tx.run("hand_back", escalation=escalation_id, outcome=body.outcome))
             if agent_id:
                 tx.agents.add(agent_id)
                 self._retire_if_done(tx, agent_id)
@@ -310,9 +327,10 @@ class RoutingService:
             changes = body.model_dump(exclude={"reason"}, exclude_none=True)
             spec = EscalationIn.model_validate({**row.spec, **changes})
             agent_id = row.agent_id
-            decisions = tx.dispatcher.escalation_transferred(spec.to_domain(), tx.now_s, body.reason)
+            stored = spec.model_dump(mode="json", exclude={"context"})
+            decisions = tx.run("transfer", spec=stored, reason=body.reason)
             tx.decisions.extend(decisions)
-            row.spec = spec.model_dump(mode="json", exclude={"context"})
+            row.spec = stored
             if agent_id:
                 tx.agents.add(agent_id)
             detail = {"reason": body.reason, "changes": changes, "from_agent_id": agent_id}
@@ -349,7 +367,7 @@ class RoutingService:
 
         def event(tx: Transaction) -> CallbackRequestedOut:
             row = self._live_row(tx, escalation_id)
-            tx.decisions.extend(tx.dispatcher.callback_requested(escalation_id, tx.now_s))
+            tx.decisions.extend(tx.run("callback", escalation=escalation_id))
             row.callback = {**body.model_dump(mode="json"), "requested_at_s": tx.now_s}
             repo.audit(
                 tx.session,
@@ -371,7 +389,7 @@ class RoutingService:
             row = repo.agent(tx.session, tx.tenant_id, agent_id)
             if row is None or not _on_roster(tx.dispatcher, agent_id):
                 raise UnknownAgent(agent_id)
-            decisions = tx.dispatcher.wrap_up_ended(agent_id, tx.now_s)
+            decisions = tx.run("end_wrap_up", agent=agent_id)
             tx.decisions.extend(decisions)
             tx.agents.add(agent_id)
             if decisions:
@@ -406,7 +424,7 @@ class RoutingService:
 
         def event(tx: Transaction) -> OfferAccepted:
             row = self._offer_row(tx, offer_id)
-            decisions = tx.dispatcher.offer_accepted(offer_ids.from_api(offer_id), tx.now_s)
+            decisions = tx.run("accept", offer=offer_ids.from_api(offer_id))
             tx.decisions.extend(decisions)
             assigned = next(d for d in decisions if isinstance(d, Assigned))
             return OfferAccepted(
@@ -430,7 +448,7 @@ class RoutingService:
 
         def event(tx: Transaction) -> OfferDeclined:
             row = self._offer_row(tx, offer_id)
-            decisions = tx.dispatcher.offer_declined(offer_ids.from_api(offer_id), tx.now_s)
+            decisions = tx.run("decline", offer=offer_ids.from_api(offer_id))
             tx.decisions.extend(decisions)
             following = views.first_routing(decisions, row.id)
             if following is not None and isinstance(following, Deferred):
@@ -447,17 +465,28 @@ class RoutingService:
         return self.work.apply(tenant_id, "offer_declined", event)
 
     # ============================================================================ agents
-    def upsert_agent(self, tenant_id: str, body: AgentUpsert, *, create_only: bool) -> tuple[AgentView, bool]:
+    def upsert_agent(
+        self,
+        tenant_id: str,
+        body: AgentUpsert,
+        *,
+        create_only: bool,
+        precondition: Callable[[AgentRow | None], None] | None = None,
+    ) -> tuple[AgentView, bool]:
         """Create an agent, or replace its profile (status and load stay). Returns (view, created).
 
         A deactivated agent is reactivated (``created`` is True): with ``body.status``, after the
         active agents (or where it was, if it still holds accepted work). Raises
         :class:`DuplicateAgent` when ``create_only`` and the id exists and is active.
+        ``precondition`` is called with the stored row (None: no such agent) under the tenant's
+        lock, before anything changes: what it raises aborts the update (``If-Match``).
         """
 
         def event(tx: Transaction) -> tuple[AgentView, bool]:
             s, d = tx.session, tx.dispatcher
             row = repo.agent(s, tx.tenant_id, body.id)
+            if precondition is not None:
+                precondition(row)
             profile = body.model_dump(mode="json", exclude={"status"})
             inactive = row is not None and row.deactivated_s is not None
             if row is not None and create_only and not inactive:
@@ -487,9 +516,9 @@ class RoutingService:
                 row.profile = profile
                 row.deactivated_s = None
                 s.flush()
-            tx.decisions.extend(d.add_agent(body.to_domain(), tx.now_s, body.status))
+            tx.decisions.extend(tx.run("agent", profile=profile, status=body.status.value))
             if kept:  # add_agent keeps a known agent's status
-                tx.decisions.extend(d.set_agent_status(body.id, body.status, tx.now_s))
+                tx.decisions.extend(tx.run("status", agent=body.id, status=body.status.value))
             tx.agents.add(body.id)
             if inactive:
                 repo.audit(s, tx.tenant_id, tx.now_s, "agent_reactivated", {}, agent_id=body.id)
@@ -511,7 +540,7 @@ class RoutingService:
                     f"agent {agent_id!r} is deactivated; add it again (POST or PUT /v1/agents) "
                     "to reactivate it"
                 )
-            tx.decisions.extend(tx.dispatcher.set_agent_status(agent_id, body.status, tx.now_s))
+            tx.decisions.extend(tx.run("status", agent=agent_id, status=body.status.value))
             tx.agents.add(agent_id)
             repo.audit(
                 tx.session,
@@ -533,7 +562,7 @@ class RoutingService:
         changes then). Raise :class:`UnknownAgent` if the tenant has no such agent."""
 
         def event(tx: Transaction) -> bool:
-            s, d = tx.session, tx.dispatcher
+            s = tx.session
             row = repo.agent(s, tx.tenant_id, agent_id)
             if row is None:
                 raise UnknownAgent(agent_id)
@@ -543,10 +572,10 @@ class RoutingService:
             if kept:  # offline until its accepted work is done: offered nothing, offers withdrawn
                 decisions = [
                     _as_removal(dec, agent_id)
-                    for dec in d.set_agent_status(agent_id, AgentStatus.OFFLINE, tx.now_s)
+                    for dec in tx.run("status", agent=agent_id, status=AgentStatus.OFFLINE.value)
                 ]
             else:
-                decisions = d.remove_agent(agent_id, tx.now_s)
+                decisions = tx.run("remove", agent=agent_id)
                 tx.retired.add(agent_id)
             tx.decisions.extend(decisions)
             tx.agents.add(agent_id)
@@ -569,7 +598,7 @@ class RoutingService:
         row = repo.agent(tx.session, tx.tenant_id, agent_id)
         if row is None or row.deactivated_s is None or any(tx.dispatcher.agent_load(agent_id).values()):
             return
-        tx.decisions.extend(tx.dispatcher.remove_agent(agent_id, tx.now_s))
+        tx.decisions.extend(tx.run("remove", agent=agent_id))
         tx.retired.add(agent_id)
         detail = {"reason": "deactivated, and its last accepted escalation is completed"}
         repo.audit(tx.session, tx.tenant_id, tx.now_s, "agent_removed", detail, agent_id=agent_id)
@@ -577,16 +606,33 @@ class RoutingService:
     # ============================================================================ time, queues
     def tick(self, tenant_id: str) -> int:
         """Let time pass for one tenant (expiries, relaxation, shifts); returns decisions made."""
-        return self.work.apply(tenant_id, "tick", lambda tx: len(tx.decisions))
+        return self.work.apply(tenant_id, "tick", lambda tx: len(tx.decisions), changes_only=True)
 
     def tick_due(self) -> int:
         """Tick every tenant that has something due now, then purge expired idempotency records
-        (:meth:`purge_expired`); returns decisions made."""
+        (:meth:`purge_expired`) and run the :attr:`housekeeping` jobs; returns decisions made."""
         with self.db.read() as s:
             due = repo.tenants_due(s, self.clock.now_s())
         decisions = sum(self.tick(tenant_id) for tenant_id in due)
         self.purge_expired()
+        for job in self.housekeeping:
+            job(self.clock.now_s())
+        self.purge_commands()
         return decisions
+
+    #: how often (seconds) :meth:`tick_due` purges the command log
+    COMMAND_PURGE_EVERY_S = 60.0
+
+    def purge_commands(self, *, force: bool = False) -> int:
+        """Delete the commands more than ``catch_up.max_commands`` versions behind their tenant
+        (nobody replays those: an instance that far behind rebuilds), at most once every
+        :attr:`COMMAND_PURGE_EVERY_S` unless ``force``; returns how many were deleted."""
+        now_s = self.clock.now_s()
+        if not force and now_s - self._commands_purged_s < self.COMMAND_PURGE_EVERY_S:
+            return 0
+        self._commands_purged_s = now_s
+        with self.db.write() as s:
+            return command_log.purge(s, self.catch_up.max_commands)
 
     def purge_expired(self) -> int:
         """Delete up to ``idempotency.purge_batch`` idempotency records (of every tenant) older
@@ -666,13 +712,15 @@ class RoutingService:
     def queues(self, tenant_id: str) -> QueuesView:
         """Depth, oldest wait and ETA per segment (channel + required skills), after time passes."""
         return self.work.apply(
-            tenant_id, "queues_read", lambda tx: views.queues_view(tx.dispatcher, tx.now_s)
+            tenant_id, "queues_read", lambda tx: views.queues_view(tx.dispatcher, tx.now_s), changes_only=True
         )
 
     def stats(self, tenant_id: str) -> StatsView:
         """Real-time statistics of the tenant and per queue (:mod:`routing.service.stats`): the live
         part after time passes (as :meth:`queues`), then today's counters from a read session."""
-        now = self.work.apply(tenant_id, "stats_read", lambda tx: stats.live(tx.dispatcher, tx.now_s))
+        now = self.work.apply(
+            tenant_id, "stats_read", lambda tx: stats.live(tx.dispatcher, tx.now_s), changes_only=True
+        )
         zone = self.stats_settings.zone_of(tenant_id)
         start_s = stats.day_start_s(now.now_s, zone)
         with self.db.read() as s:

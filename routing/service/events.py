@@ -66,6 +66,7 @@ from routing.decisions import (
     Transferred,
     WrapUpEnded,
 )
+from routing.dispatcher import EXPIRED_UNSEEN
 from routing.domain import AgentStatus, CancelReason, DeferralMode, EscalationState
 from routing.schemas import Instant
 from routing.service.schemas import ContextSummary, at, epoch_of
@@ -327,6 +328,7 @@ def new_event_id() -> str:
 _REVOKED_TYPES = {  # the reasons the dispatcher gives (routing/dispatcher.py) -> the event type
     "declined by agent": EventType.OFFER_DECLINED,
     "offer expired unanswered": EventType.OFFER_EXPIRED,
+    EXPIRED_UNSEEN: EventType.OFFER_EXPIRED,  # after an outage: expired all the same, nobody blamed
 }
 
 

@@ -12,6 +12,9 @@ from routing.decisions import Assigned, Decision
 HANDOFF_BUCKETS_S = (5.0, 10.0, 20.0, 30.0, 45.0, 60.0, 120.0, 300.0)
 
 
+__all__ = ["HANDOFF_BUCKETS_S", "Metrics"]
+
+
 class Metrics:
     """Thread-safe counters fed by the service core after each committed event."""
 
@@ -38,8 +41,9 @@ class Metrics:
                         if handoff_s <= bound:
                             self._handoff_counts[i] += 1
 
-    def render(self, queue_depth: Mapping[str, int]) -> str:
-        """The exposition text; ``queue_depth`` is escalations waiting per tenant (from storage)."""
+    def render(self, queue_depth: Mapping[str, int], *, tenant_labels: bool = False) -> str:
+        """The exposition text; ``queue_depth`` is escalations waiting per tenant (from storage),
+        shown per tenant id with ``tenant_labels``, else as one total that names no tenant."""
         lines = [
             "# HELP handoff_events_total Events applied to the dispatcher, by event.",
             "# TYPE handoff_events_total counter",
@@ -70,5 +74,8 @@ class Metrics:
             "# HELP handoff_queue_depth Escalations waiting for an agent.",
             "# TYPE handoff_queue_depth gauge",
         ]
-        lines += [f'handoff_queue_depth{{tenant="{t}"}} {n}' for t, n in sorted(queue_depth.items())]
+        if tenant_labels:
+            lines += [f'handoff_queue_depth{{tenant="{t}"}} {n}' for t, n in sorted(queue_depth.items())]
+        else:
+            lines.append(f"handoff_queue_depth {sum(queue_depth.values())}")
         return "\n".join(lines) + "\n"

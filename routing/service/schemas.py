@@ -291,7 +291,13 @@ class Completed(BaseModel):
 class CancelIn(_NoNul):
     """Why the escalation is withdrawn before an agent accepted it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={  # the API's check, in the schema: reason other needs a note
+            "if": {"properties": {"reason": {"const": "other"}}, "required": ["reason"]},
+            "then": {"properties": {"note": {"pattern": r"\S"}}, "required": ["note"]},
+        },
+    )
     reason: CancelReason = Field(
         description="customer_left ends it abandoned; resolved_by_ai, duplicate, other end it cancelled."
     )

@@ -15,12 +15,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from routing.settings import RoutingSettings
 
-Scope = Literal["escalations:write", "agents:write", "webhooks:write", "read", "admin"]
+Scope = Literal["escalations:write", "agents:write", "webhooks:write", "read", "admin", "agent", "metrics"]
 #: the scopes over a tenant's own data: what a new key gets unless told otherwise
 TENANT_SCOPES: tuple[Scope, ...] = ("escalations:write", "agents:write", "webhooks:write", "read")
 #: tenants and API keys of every tenant (``/v1/admin``); granted only when asked for by name
 ADMIN_SCOPE: Scope = "admin"
-SCOPES: tuple[Scope, ...] = (*TENANT_SCOPES, ADMIN_SCOPE)
+#: an agent's desktop: the only scope of a key bound to one agent (it acts for that agent only)
+AGENT_SCOPE: Scope = "agent"
+#: ``GET /metrics`` (a monitoring system's key); admin keys may read it too
+METRICS_SCOPE: Scope = "metrics"
+SCOPES: tuple[Scope, ...] = (*TENANT_SCOPES, ADMIN_SCOPE, AGENT_SCOPE, METRICS_SCOPE)
 
 
 class WebhookSettings(BaseModel):
@@ -171,6 +175,113 @@ class LimitsSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    """``GET /metrics`` (``HANDOFF_METRICS__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    public: bool = Field(
+        False,
+        description="Serve /metrics without a key (only where the port is reachable by the monitoring "
+        "system alone); otherwise a key with the 'metrics' or 'admin' scope is required.",
+    )
+    tenant_labels: bool = Field(
+        False, description="Label the queue depth by tenant id; by default one total, naming no tenant."
+    )
+
+
+class RateLimit(BaseModel):
+    """A token bucket: ``burst`` requests at once, refilled at ``rate_per_s``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate_per_s: float = Field(gt=0, le=1_000_000, description="Requests per second, sustained.")
+    burst: int = Field(ge=1, le=1_000_000, description="Requests at once after a quiet spell.")
+
+
+def _default_rate_limits() -> dict[Scope, RateLimit]:
+    """Generous for integrations (a busy AI platform, a workforce system), tight for one person's
+    desktop and for operators' tools."""
+    return {
+        "escalations:write": RateLimit(rate_per_s=1000, burst=2000),
+        "agents:write": RateLimit(rate_per_s=1000, burst=2000),
+        "read": RateLimit(rate_per_s=200, burst=400),
+        "webhooks:write": RateLimit(rate_per_s=20, burst=60),
+        "agent": RateLimit(rate_per_s=20, burst=60),
+        "admin": RateLimit(rate_per_s=20, burst=60),
+        "metrics": RateLimit(rate_per_s=5, burst=20),
+    }
+
+
+class RateLimitSettings(BaseModel):
+    """Requests per API key (``HANDOFF_RATE_LIMITS__<FIELD>``): one token bucket per key and scope
+    the operation needs, per process (two instances let a key through at up to twice the rate)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(True, description="False: no request is refused for its rate.")
+    per_scope: dict[Scope, RateLimit] = Field(
+        default_factory=_default_rate_limits,
+        description="The bucket of each scope; a scope left out keeps its default "
+        '(e.g. HANDOFF_RATE_LIMITS__PER_SCOPE=\'{"read": {"rate_per_s": 5, "burst": 10}}\').',
+    )
+
+    @field_validator("per_scope")
+    @classmethod
+    def _with_defaults(cls, given: dict[Scope, RateLimit]) -> dict[Scope, RateLimit]:
+        return {**_default_rate_limits(), **given}
+
+
+class AgentProfileSettings(BaseModel):
+    """Agent profile updates (``HANDOFF_AGENTS__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    require_if_match: bool = Field(
+        False,
+        description="PUT /v1/agents/{id} of an existing agent without If-Match is 428; by default it "
+        "replaces the profile unconditionally (last writer wins).",
+    )
+
+
+class RetentionSettings(BaseModel):
+    """How long personal data is kept (``HANDOFF_RETENTION__<FIELD>``): see
+    :mod:`routing.service.retention`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    context_s: float = Field(
+        2_592_000.0,
+        ge=0,
+        description="A finished escalation's context packet (transcript, summary, account data, ...), "
+        "callback details and the context in its events are redacted this long (30 days) after it "
+        "finished; 0 keeps them forever.",
+    )
+    batch: int = Field(200, ge=1, le=10_000, description="Escalations redacted per tick round at most.")
+
+
+class CatchUpSettings(BaseModel):
+    """How an instance catches up: with time after an outage, with other instances' commands
+    (``HANDOFF_CATCH_UP__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    late_after_s: float = Field(
+        2.0,
+        gt=0,
+        description="A dispatcher wake-up missed by more than this (the service was down, or its tick "
+        "loop stalled) is caught up at now: offers whose time ran out meanwhile expire without counting "
+        "against the agent, and routing resumes from now. At most half the shortest offer timeout.",
+    )
+    max_commands: int = Field(
+        1000,
+        ge=0,
+        description="An instance at most this many committed commands behind a tenant applies them to "
+        "its cached dispatcher; further behind, it rebuilds from the rows (0: always rebuild). Commands "
+        "older than this are purged.",
+    )
+
+
 class ServiceSettings(BaseSettings):
     """Everything ``handoff serve`` is configured by. Nested fields use ``__`` in env names."""
 
@@ -200,3 +311,8 @@ class ServiceSettings(BaseSettings):
     stats: StatsSettings = Field(default_factory=StatsSettings)
     positions: PositionSettings = Field(default_factory=PositionSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    catch_up: CatchUpSettings = Field(default_factory=CatchUpSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    agents: AgentProfileSettings = Field(default_factory=AgentProfileSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)

@@ -74,6 +74,7 @@ def _key_fields(row: ApiKey, now_s: float) -> dict[str, Any]:
         "created_at": at(row.created_s),
         "expires_at": at(row.expires_s),
         "revoked_at": at(row.revoked_s),
+        "agent_id": row.agent_id,
     }
 
 
@@ -128,8 +129,9 @@ class Administration:
     # ============================================================================ keys
     def create_key(self, tenant_id: str, body: KeyIn, *, by: str) -> KeyCreated:
         """Issue a fresh random key of the tenant; the answer holds the secret, which is never
-        shown again. Raise :class:`UnknownTenant`, and
-        :class:`InvalidInput` naming ``body.expires_at`` if it is not in the future."""
+        shown again. Raise :class:`UnknownTenant`, and :class:`InvalidInput` naming
+        ``body.expires_at`` if it is not in the future, ``body.agent_id`` if the tenant has no
+        such agent."""
         now_s = self.clock.now_s()
         expires_s = body.expires_at.timestamp() if body.expires_at is not None else None
         if expires_s is not None and expires_s <= now_s:
@@ -138,12 +140,23 @@ class Administration:
         with self.db.write() as session:
             if store.tenant(session, tenant_id) is None:
                 raise UnknownTenant(tenant_id)
+            if body.agent_id is not None and repo.agent(session, tenant_id, body.agent_id) is None:
+                raise InvalidInput([FieldProblem("body.agent_id", "the tenant has no such agent")])
             key_id = repo.add_api_key(
-                session, tenant_id, secret, body.scopes, now_s, name=body.name, expires_s=expires_s
+                session,
+                tenant_id,
+                secret,
+                body.scopes,
+                now_s,
+                name=body.name,
+                expires_s=expires_s,
+                agent_id=body.agent_id,
             )
             row = store.key(session, key_id)
             assert row is not None, "just added"
             detail = {"key_id": key_id, "name": body.name, "scopes": list(body.scopes), "by": by}
+            if body.agent_id is not None:
+                detail["agent_id"] = body.agent_id
             detail |= timestamps.with_iso({"expires_at_s": expires_s})
             repo.audit(session, tenant_id, now_s, "api_key_created", detail)
             view = _key_fields(row, now_s)

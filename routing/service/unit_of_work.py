@@ -5,18 +5,29 @@ The database is the source of truth. Each process caches one :class:`~routing.di
 per tenant together with the tenant's ``version`` (committed events so far). An event:
 
 1. locks the tenant (:meth:`Database.tenant_transaction`);
-2. rebuilds the dispatcher from the rows if the stored version differs from the cached one
-   (another instance moved on, or this process restarted) -- via the dispatcher's restore API;
-3. lets time pass (``advance_to(now)``: offer expiries, relaxation, shift changes), applies the
-   event, writes the changed agents and escalations, the audit rows, the events of every decision
-   with their webhook deliveries (the outbox, :mod:`routing.service.outbox`) and the new version;
+2. catches the cached dispatcher up if the stored version is ahead of it (another instance
+   committed events): it applies the tenant's commands it has not seen, in order
+   (:mod:`routing.service.commands`), and rebuilds from the rows only when it is more than
+   ``catch_up.max_commands`` behind, has no dispatcher (this process just started) or a command
+   does not reproduce its digest;
+3. lets time pass (``advance_to(now)``, catching up at now after an outage or a stall: see
+   :meth:`Dispatcher.advance_to`), applies the event through :meth:`Transaction.run`, writes the
+   changed agents and escalations, the audit rows, the events of every decision with their
+   webhook deliveries (the outbox, :mod:`routing.service.outbox`), the command and the new version;
 4. commits, and only then returns (so a 201 always means "stored"), after telling ``on_wakeup``
    (the tick loop) the tenant's next wake-up, ``on_deliveries`` (the delivery worker) when
    deliveries were created and ``on_events`` (the event stream's hub,
    :mod:`routing.service.stream`) when events were.
 
-A failed event rolls back and drops the cached dispatcher (it may be ahead of the rows). So does
-an event that took agents off the roster (``Transaction.retired``): the next one rebuilds without
+A read (``changes_only``: queues, statistics, the tick) commits only what time decided; when
+nothing was due, it writes nothing and leaves the version alone.
+
+A refused event (a :class:`~routing.errors.RoutingError`: unknown offer, stale offer, reused
+key, ...) stores nothing. It has changed nothing either (events validate before they mutate the
+dispatcher), so the cached dispatcher stays -- unless time made decisions before it (the tick
+loop was about to store them): then, as after any other failure, it rolls back and drops the
+cached dispatcher (it is ahead of the rows). So does an
+event that took agents off the roster (``Transaction.retired``): the next one rebuilds without
 them, as any other instance would.
 """
 
@@ -35,13 +46,15 @@ from sqlalchemy.orm import Session
 from routing.decisions import Assigned, Decision, Deferred, Finished, WrapUpEnded
 from routing.dispatcher import Dispatcher
 from routing.domain import EscalationState
+from routing.errors import RoutingError
 from routing.schemas import AgentIn, EscalationIn
-from routing.service import outbox
+from routing.service import commands, outbox
 from routing.service.clock import Clock
 from routing.service.errors import RequestInFlight, UnknownTenant
 from routing.service.metrics import Metrics
 from routing.service.positions import PositionAnnouncer
-from routing.service.settings import PositionSettings
+from routing.service.settings import CatchUpSettings, PositionSettings
+from routing.service.storage import command_log
 from routing.service.storage import repository as repo
 from routing.service.storage.database import AdvisoryLockBusy, Database, TenantNotFound
 from routing.service.storage.models import EscalationRow
@@ -72,7 +85,18 @@ class Transaction:
     new_escalations: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> row to insert
     deliveries: int = 0  # webhook deliveries the event's decisions created
     retired: set[str] = field(default_factory=set)  # agents the event removed from the dispatcher
+    calls: list[commands.Call] = field(default_factory=list)  # the command: what the event did
+    made: list[Decision] = field(default_factory=list)  # as the dispatcher made them (the digest's)
     _details: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def run(self, operation: str, **args: Any) -> list[Decision]:
+        """Change the dispatcher: one call of :data:`routing.service.commands.OPERATIONS`, recorded
+        in the event's command; returns its decisions (the event adds them to ``decisions``,
+        reworded if it must). Raises what the dispatcher's event raises."""
+        made = commands.run(self.dispatcher, self.now_s, operation, args)
+        self.calls.append((operation, args))
+        self.made.extend(made)
+        return made
 
     def detail(self, d: Decision) -> dict[str, Any]:
         """The decision as audit JSON, computed once (explanations are not free)."""
@@ -108,6 +132,7 @@ class UnitOfWork:
         on_deliveries: Callable[[], None] | None = None,
         on_events: Callable[[], None] | None = None,
         positions: PositionSettings | None = None,
+        catch_up: CatchUpSettings | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -119,15 +144,26 @@ class UnitOfWork:
         self.positions = PositionAnnouncer(positions)
         #: told (in the committing thread) each commit's next wake-up of the tenant, when it has one
         self.on_wakeup: Callable[[float], None] | None = None
+        self.catch_up = catch_up or CatchUpSettings()
+        #: rebuilds from the rows, and commands of other instances applied instead, since start
+        self.rebuilds = 0
+        self.replayed = 0
         self._cache: dict[str, _Cached] = {}
         self._in_flight: set[tuple[str, str]] = set()
         self._in_flight_lock = threading.Lock()
 
     def apply(
-        self, tenant_id: str, name: str, event: Callable[[Transaction], T], advisory_key: str | None = None
+        self,
+        tenant_id: str,
+        name: str,
+        event: Callable[[Transaction], T],
+        advisory_key: str | None = None,
+        *,
+        changes_only: bool = False,
     ) -> T:
         """Run ``event`` in a transaction of the tenant after time has passed, store what changed,
-        commit, and record metrics under ``name``; return what ``event`` returned.
+        commit, and record metrics under ``name``; return what ``event`` returned. With
+        ``changes_only`` (a read, a tick) nothing is written unless time made decisions.
 
         Raise :class:`UnknownTenant` if the tenant does not exist, :class:`RequestInFlight` if
         ``advisory_key`` is locked by another transaction, and whatever ``event`` raises (nothing
@@ -137,13 +173,24 @@ class UnitOfWork:
             with self.db.tenant_transaction(tenant_id, advisory_key) as (session, version):
                 cached = self._cache.pop(tenant_id, None)  # back in only after a commit
                 now_s = self.clock.now_s()
-                if cached is None or cached.version != version:
-                    cached = _Cached(self.rebuild(session, tenant_id, now_s), version)
+                cached = self._caught_up(session, tenant_id, cached, version, now_s)
                 d = cached.dispatcher
                 tx = Transaction(session, tenant_id, d, now_s, version + 1, command=name)
-                tx.decisions.extend(decision for _, decision in d.advance_to(now_s))
-                result = event(tx)
+                tx.made.extend(decision for _, decision in d.advance_to(now_s, self.catch_up.late_after_s))
+                tx.decisions.extend(tx.made)
+                try:
+                    result = event(tx)
+                except RoutingError:
+                    # refused before it changed anything, and time decided nothing: the
+                    # dispatcher is as committed (else it is ahead of the rows: dropped)
+                    if not tx.calls and not tx.made:
+                        self._cache[tenant_id] = cached
+                    raise
+                if changes_only and not tx.made:
+                    self._cache[tenant_id] = cached  # read at the stored version: nothing to write
+                    return result
                 self._store(tx)
+                command_log.append(session, tenant_id, version + 1, now_s, tx.calls, commands.digest(tx.made))
                 wake = d.next_wakeup_s()
                 repo.bump_version(session, tenant_id, version + 1, wake if wake < 1e300 else None)
         except TenantNotFound:
@@ -161,6 +208,41 @@ class UnitOfWork:
         if tx.decisions and self.on_events is not None:  # one event per decision (outbox)
             self.on_events()
         return result
+
+    def _caught_up(
+        self, session: Session, tenant_id: str, cached: _Cached | None, version: int, now_s: float
+    ) -> _Cached:
+        """The tenant's dispatcher at the stored ``version``: ``cached`` as it is, or after the
+        commands it has not seen; rebuilt from the rows when there is none, it is further behind
+        than ``catch_up.max_commands``, a command is missing or does not reproduce its digest."""
+        if cached is not None and cached.version == version:
+            return cached
+        if cached is not None and 0 < version - cached.version <= self.catch_up.max_commands:
+            pending = command_log.after(session, tenant_id, cached.version)
+            if [c.version for c in pending] == list(range(cached.version + 1, version + 1)):
+                try:
+                    faithful = all(
+                        commands.replay(
+                            cached.dispatcher, c.now_s, c.calls, c.digest, self.catch_up.late_after_s
+                        )
+                        for c in pending
+                    )
+                except Exception as exc:  # a command that failed here: rebuild from the rows
+                    log.warning(
+                        "tenant %s: replaying its commands failed (%s)", tenant_id, type(exc).__name__
+                    )
+                    faithful = False
+                if faithful:
+                    self.replayed += len(pending)
+                    return _Cached(cached.dispatcher, version)
+        self.rebuilds += 1
+        return _Cached(self.rebuild(session, tenant_id, now_s), version)
+
+    def cached(self, tenant_id: str) -> Dispatcher | None:
+        """The tenant's cached dispatcher, at the version this process last saw (``None``: none
+        cached; the next event rebuilds). For inspection: events change it, callers must not."""
+        entry = self._cache.get(tenant_id)
+        return None if entry is None else entry.dispatcher
 
     @contextmanager
     def claim(self, tenant_id: str, key: str) -> Iterator[None]:
@@ -189,7 +271,7 @@ class UnitOfWork:
         with self.db.read() as session:
             now_s = self.clock.now_s()
             d = self.rebuild(session, tenant_id, now_s, quiet=True)
-        d.advance_to(now_s)
+        d.advance_to(now_s, self.catch_up.late_after_s)
         return read(d, now_s)
 
     def rebuild(self, session: Session, tenant_id: str, now_s: float, *, quiet: bool = False) -> Dispatcher:

@@ -67,6 +67,14 @@ class Api:
     other_key: str  # tenant "globex", every scope
     worker: DeliveryWorker
     transport: httpx.AsyncBaseTransport | None = None  # where webhooks go (MockTransport)
+    metrics_key: str = ""  # scope "metrics" only (GET /metrics)
+
+    def agent_key(self, agent_id: str, tenant_id: str = "acme") -> str:
+        """A new desktop key of ``agent_id`` (scope "agent"), issued as the admin API does."""
+        from routing.service.admin_schemas import KeyIn
+
+        admin = tenants.Administration(self.service.db, self.clock)
+        return admin.create_key(tenant_id, KeyIn(agent_id=agent_id), by="cli:tests").api_key
 
     def h(self, key: str | None = None, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key or self.key}", **extra}
@@ -154,7 +162,8 @@ def make_api(
         service: RoutingService = app.state.service
         key = tenants.provision(service.db, "acme", now_s=T0)
         other = tenants.provision(service.db, "globex", now_s=T0)
-        yield Api(client, clock, service, key, other, app.state.delivery, transport)
+        metrics_key = tenants.provision(service.db, "acme", scopes=("metrics",), now_s=T0)
+        yield Api(client, clock, service, key, other, app.state.delivery, transport, metrics_key)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -316,3 +316,14 @@ def test_keys_stored_before_migration_0004_keep_working(
     assert grant.key_id == key_id_of("hk_from_before")
     assert (grant.tenant_id, grant.scopes) == ("acme", frozenset({"read"}))
     db.dispose()
+
+
+def test_cli_issues_an_agent_desktop_key(api: Api, handoff: Any) -> None:
+    api.post("/v1/agents", agent_body("ana"))
+    out = handoff("keys", "create", "acme", "--agent", "ana").stdout
+    assert "agent for agent 'ana'" in out
+    secret = next(line for line in out.splitlines() if line.startswith("hk_"))
+    assert api.get("/v1/agents/ana/offers", secret).status_code == 200
+    assert api.get("/v1/agents/bob/offers", secret).status_code == 403
+    failed = handoff("keys", "create", "acme", "--agent", "nobody", code=2)
+    assert "agent_id" in failed.output

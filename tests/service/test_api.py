@@ -154,7 +154,7 @@ def test_audit_health_and_metrics(api: Api) -> None:
     assert first["next_after_seq"] == first["events"][0]["seq"]
     assert api.client.get("/healthz").json() == {"status": "ok"}
     assert api.client.get("/readyz").json() == {"status": "ready"}
-    metrics = api.client.get("/metrics")
+    metrics = api.client.get("/metrics", headers=api.h(api.metrics_key))
     assert metrics.headers["content-type"].startswith("text/plain")
     text = metrics.text
     assert 'handoff_decisions_total{kind="offer"} 1' in text

@@ -303,7 +303,7 @@ def test_created_at_slightly_ahead_is_taken_as_now(sq: Api) -> None:
     sq.clock.advance(2)
     accepted = sq.post(f"/v1/offers/{quote(r.json()['decision']['offer_id'])}/accept")
     assert accepted.json()["handoff_s"] == 2.0
-    metrics = sq.client.get("/metrics").text
+    metrics = sq.client.get("/metrics", headers=sq.h(sq.metrics_key)).text
     assert "handoff_handoff_seconds_sum 2" in metrics
     assert 'handoff_handoff_seconds_bucket{le="5"} 1' in metrics
 

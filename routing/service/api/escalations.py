@@ -9,10 +9,10 @@ from fastapi.responses import JSONResponse
 
 from routing.domain import CancelReason
 from routing.errors import FieldProblem, InvalidInput
-from routing.service.api.auth import Read, WriteAgents, WriteEscalations
+from routing.service.api.auth import ActsForAgent, Read, WriteEscalations
 from routing.service.api.deps import PathId, Service
+from routing.service.api.ownership import check_work
 from routing.service.api.problems import responses
-from routing.service.errors import IdempotencyKeyMissing
 from routing.service.schemas import (
     CallbackIn,
     CallbackRequestedOut,
@@ -33,13 +33,14 @@ from routing.service.schemas import (
 router = APIRouter(prefix="/v1/escalations", tags=["escalations"])
 
 IdempotencyKey = Annotated[
-    str | None,
+    str,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
-        description="Required. A retry with the same key and body gets the same response; the same key "
-        "with another body gets 422; while the first is still running, 409. Keys are per tenant.",
+        description="A retry with the same key and body gets the same response, byte for byte; the same "
+        "key with another body gets 422; while the first is still running, 409. Keys are per tenant. "
+        "Without it: 400.",
     ),
 ]
 
@@ -52,12 +53,10 @@ IdempotencyKey = Annotated[
     summary="Route a new escalation",
 )
 def create_escalation(
-    body: EscalationCreate, tenant: WriteEscalations, service: Service, idempotency_key: IdempotencyKey = None
+    body: EscalationCreate, tenant: WriteEscalations, service: Service, idempotency_key: IdempotencyKey
 ) -> JSONResponse:
     """Offer the escalation to the best eligible agent now, or queue it (position, ETA), or defer
     it (callback or ticket, next opening). Answered 201 only once the escalation is stored."""
-    if idempotency_key is None:
-        raise IdempotencyKeyMissing()
     status, payload, replayed = service.create_escalation(tenant, body, idempotency_key)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return JSONResponse(payload, status_code=status, headers=headers)
@@ -87,11 +86,12 @@ def get_position(escalation_id: PathId, tenant: Read, service: Service) -> Escal
     responses=responses(400, 401, 403, 404, 409, 422, 503),
 )
 def complete_escalation(
-    escalation_id: PathId, body: CompletionIn, tenant: WriteAgents, service: Service
+    escalation_id: PathId, body: CompletionIn, caller: ActsForAgent, service: Service
 ) -> Completed:
     """The agent finished: record the outcome feedback and free the agent's slot -- after the
     wrap-up (`wrap_up_s`, up to the channel's setting) if there is one."""
-    return service.complete(tenant, escalation_id, body)
+    check_work(caller, service, escalation_id)
+    return service.complete(caller.tenant_id, escalation_id, body)
 
 
 @router.post(
@@ -116,10 +116,11 @@ def cancel_escalation(
     response_model=HandedBack,
     responses=responses(400, 401, 403, 404, 409, 422, 503),
 )
-def hand_back(escalation_id: PathId, body: HandBackIn, tenant: WriteAgents, service: Service) -> HandedBack:
+def hand_back(escalation_id: PathId, body: HandBackIn, caller: ActsForAgent, service: Service) -> HandedBack:
     """The agent returns an accepted conversation to the AI assistant (`escalation.handed_back`:
     the AI platform owns it again); the agent's slot goes to the next waiting escalation."""
-    return service.hand_back(tenant, escalation_id, body)
+    check_work(caller, service, escalation_id)
+    return service.hand_back(caller.tenant_id, escalation_id, body)
 
 
 @router.post(
@@ -128,12 +129,13 @@ def hand_back(escalation_id: PathId, body: HandBackIn, tenant: WriteAgents, serv
     responses=responses(400, 401, 403, 404, 409, 422, 503),
 )
 def transfer(
-    escalation_id: PathId, body: TransferIn, tenant: WriteAgents, service: Service
+    escalation_id: PathId, body: TransferIn, caller: ActsForAgent, service: Service
 ) -> TransferredOut:
     """Send an accepted escalation to other skills, tier or language: it is routed again with its
     context, history and original creation time (its aging and handoff clock go on), never back
     to this agent. To requirements nobody on shift has, it is deferred (with the reason)."""
-    return service.transfer(tenant, escalation_id, body)
+    check_work(caller, service, escalation_id)
+    return service.transfer(caller.tenant_id, escalation_id, body)
 
 
 @router.post(

@@ -11,11 +11,14 @@
   ``deactivated_s``.
 * ``audit_events``: append-only (database triggers reject UPDATE and DELETE); every decision
   with its explanation, and every request that changed something.
-* ``idempotency_keys``: the stored response of each ``Idempotency-Key`` per tenant.
+* ``idempotency_keys``: the stored response of each ``Idempotency-Key`` per tenant, as the JSON
+  text first sent (not JSONB, which reorders keys).
 * ``outbox_events``: every event (:mod:`routing.service.events`), written in the transaction of
   the decision it reports; ``position`` orders them per tenant.
 * ``webhook_subscriptions`` and ``webhook_deliveries``: who wants which events, and one row per
   (subscription, event) saying how its delivery goes.
+* ``commands``: the command log, one row per committed event of a tenant (its ``version``), with
+  the dispatcher calls it made, written in the event's transaction (:mod:`routing.service.commands`).
 """
 
 from __future__ import annotations
@@ -71,6 +74,8 @@ class ApiKey(Base):
     created_s: Mapped[float] = mapped_column(Float)
     expires_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     revoked_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # set: an agent's desktop key, acting for this agent only (scope "agent")
+    agent_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class AgentRow(Base):
@@ -98,6 +103,7 @@ class EscalationRow(Base):
         Index("ix_escalations_tenant_state", "tenant_id", "state"),
         Index("ix_escalations_tenant_arrived", "tenant_id", "arrived_s"),  # today's, for /v1/stats
         Index("ix_escalations_tenant_wrap_up", "tenant_id", "wrap_up_until_s"),  # rebuilds restore them
+        Index("ix_escalations_unredacted", "redacted_s", "finished_s"),  # retention: oldest first
     )
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -127,6 +133,8 @@ class EscalationRow(Base):
     # the position and ETA a queued escalation was last told (escalation.queued / .position_changed)
     announced_position: Mapped[int | None] = mapped_column(Integer, nullable=True)
     announced_eta_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # when the context packet and callback were redacted (routing.service.retention); None: kept
+    redacted_s: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AuditEvent(Base):
@@ -153,7 +161,7 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
-    response: Mapped[dict[str, Any]] = mapped_column(Json)
+    response: Mapped[str] = mapped_column(Text)  # the JSON text as first sent: replays are byte-identical
     created_s: Mapped[float] = mapped_column(Float)
 
 
@@ -164,6 +172,7 @@ class OutboxEvent(Base):
     __table_args__ = (
         Index("ix_outbox_tenant_position", "tenant_id", "position"),
         Index("ix_outbox_tenant_occurred", "tenant_id", "occurred_s"),  # today's, for /v1/stats
+        Index("ix_outbox_tenant_escalation", "tenant_id", "escalation_id"),  # retention
     )
     position: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(40), unique=True)
@@ -222,11 +231,25 @@ class WebhookDelivery(Base):
     created_s: Mapped[float] = mapped_column(Float)
 
 
+class CommandRow(Base):
+    """One committed event of a tenant as the dispatcher saw it: at ``now_s``, time passed, then
+    ``calls`` (``[[operation, arguments], ...]``); ``digest`` fingerprints the decisions made, so
+    that an instance applying it can tell it reached the same ones."""
+
+    __tablename__ = "commands"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # the tenant's version it made
+    now_s: Mapped[float] = mapped_column(Float)
+    calls: Mapped[list[Any]] = mapped_column(Json)
+    digest: Mapped[str] = mapped_column(String(32))
+
+
 __all__ = [
     "AgentRow",
     "ApiKey",
     "AuditEvent",
     "Base",
+    "CommandRow",
     "EscalationRow",
     "IdempotencyKey",
     "OutboxEvent",

@@ -4,13 +4,14 @@ query here ever reads or writes another tenant's rows."""
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, delete, func, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from routing import offer_ids
 from routing.decisions import Decision, decision_as_dict
@@ -61,7 +62,12 @@ _DELETE_IDEMPOTENCY = delete(IDEMPOTENCY).where(
     IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k")
 )
 _KEY_GRANT = select(
-    API_KEYS.c.id, API_KEYS.c.tenant_id, API_KEYS.c.scopes, API_KEYS.c.expires_s, API_KEYS.c.revoked_s
+    API_KEYS.c.id,
+    API_KEYS.c.tenant_id,
+    API_KEYS.c.scopes,
+    API_KEYS.c.expires_s,
+    API_KEYS.c.revoked_s,
+    API_KEYS.c.agent_id,
 ).where(API_KEYS.c.key_hash == bindparam("h"))
 
 ACTIVE_STATES = (EscalationState.QUEUED.value, EscalationState.OFFERED.value, EscalationState.ASSIGNED.value)
@@ -99,9 +105,11 @@ def add_api_key(
     *,
     name: str = "",
     expires_s: float | None = None,
+    agent_id: str | None = None,
 ) -> str:
     """Register ``api_key`` (its hash) for the tenant unless it is registered already (then
-    nothing changes: a revoked key stays revoked). Returns the key's id."""
+    nothing changes: a revoked key stays revoked). Returns the key's id. ``agent_id``: the key
+    acts for this agent only."""
     key_hash = hash_key(api_key)
     if session.get(ApiKey, key_hash) is None:
         session.add(
@@ -114,6 +122,7 @@ def add_api_key(
                 created_s=now_s,
                 expires_s=expires_s,
                 revoked_s=None,
+                agent_id=agent_id,
             )
         )
         session.flush()
@@ -126,6 +135,7 @@ class KeyGrant(NamedTuple):
     key_id: str
     tenant_id: str
     scopes: frozenset[str]
+    agent_id: str | None = None  # a desktop key: acts for this agent only
 
 
 def find_key(session: Session, api_key: str, now_s: float) -> KeyGrant | None:
@@ -133,7 +143,7 @@ def find_key(session: Session, api_key: str, now_s: float) -> KeyGrant | None:
     row = session.connection().execute(_KEY_GRANT, {"h": hash_key(api_key)}).first()
     if row is None or row.revoked_s is not None or (row.expires_s is not None and row.expires_s <= now_s):
         return None
-    return KeyGrant(row.id, row.tenant_id, frozenset(row.scopes.split()))
+    return KeyGrant(row.id, row.tenant_id, frozenset(row.scopes.split()), row.agent_id)
 
 
 def bump_version(session: Session, tenant_id: str, version: int, next_wakeup_s: float | None) -> None:
@@ -245,9 +255,17 @@ def escalation(session: Session, tenant_id: str, escalation_id: str) -> Escalati
     return session.get(EscalationRow, (tenant_id, escalation_id))
 
 
+#: what a rebuild never reads: the context packets (the bulk of a row) and outcomes; a deferred
+#: column is loaded on first access
+_NOT_ROUTED = (defer(EscalationRow.context), defer(EscalationRow.outcome))
+
+
 def active_escalations(session: Session, tenant_id: str) -> Sequence[EscalationRow]:
+    """The tenant's queued, offered and assigned escalations in arrival order, as a rebuild reads
+    them: without their context packets and outcomes."""
     return session.scalars(
         select(EscalationRow)
+        .options(*_NOT_ROUTED)
         .where(EscalationRow.tenant_id == tenant_id, EscalationRow.state.in_(ACTIVE_STATES))
         .order_by(EscalationRow.seq)
     ).all()
@@ -307,10 +325,14 @@ def escalation_snapshot(row: EscalationRow) -> EscalationSnapshot:
 
 
 def wrap_ups(session: Session, tenant_id: str) -> Sequence[EscalationRow]:
-    """Completed escalations whose agent is still wrapping up (as stored), oldest first."""
+    """Completed escalations whose agent is still wrapping up (as stored), oldest first; without
+    their context packets and outcomes."""
     e = EscalationRow
     return session.scalars(
-        select(e).where(e.tenant_id == tenant_id, e.wrap_up_until_s.is_not(None)).order_by(e.seq)
+        select(e)
+        .options(*_NOT_ROUTED)
+        .where(e.tenant_id == tenant_id, e.wrap_up_until_s.is_not(None))
+        .order_by(e.seq)
     ).all()
 
 
@@ -389,7 +411,7 @@ def idempotency_record(
     if row[3] <= expired_at_or_before_s:
         session.connection().execute(_DELETE_IDEMPOTENCY, params)
         return None
-    return row[0], row[1], row[2]
+    return row[0], row[1], json.loads(row[2])  # keys in the order first sent: the same bytes again
 
 
 def oldest_idempotency_s(session: Session) -> float | None:
@@ -431,7 +453,7 @@ def store_idempotency(
         "key": key,
         "fingerprint": fingerprint,
         "status_code": status_code,
-        "response": response,
+        "response": json.dumps(response, ensure_ascii=False, allow_nan=False),
         "created_s": now_s,
     }
     session.connection().execute(IDEMPOTENCY.insert(), [row])

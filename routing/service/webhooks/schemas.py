@@ -66,10 +66,17 @@ class SubscriptionIn(_NoNul):
     """A new webhook subscription."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(max_length=MAX_URL, description="Where events are POSTed: http or https.")
-    event_types: list[Annotated[str, AfterValidator(_known_type)]] = Field(
-        min_length=1, max_length=len(EventType) + 1, description='Types wanted, or ["*"] for all.'
+    url: str = Field(
+        max_length=MAX_URL,
+        description="Where events are POSTed: http or https.",
+        json_schema_extra={
+            "format": "uri",
+            "pattern": r"^https?://[A-Za-z0-9.-]+(:[1-9][0-9]{0,3})?(/[!-~]*)?$",
+        },
     )
+    event_types: list[
+        Annotated[str, AfterValidator(_known_type), Field(json_schema_extra={"enum": ["*", *sorted(_TYPES)]})]
+    ] = Field(min_length=1, max_length=len(EventType) + 1, description='Types wanted, or ["*"] for all.')
     description: Annotated[str, Field(max_length=200)] = ""
     secret: Annotated[str, Field(max_length=100)] | None = Field(
         None, description="whsec_ + base64 of 24-64 bytes; generated when absent."
