@@ -122,7 +122,9 @@ def test_counters_start_again_at_midnight_but_the_queue_stays(api: Api) -> None:
     assert body["day_started_at"] == "2026-01-02T00:00:00.000Z"
     today = body["today"]
     assert today["escalations_arrived"] == 0
-    assert today["offers_made"] == 0
+    # e2's offer to ana ran out overnight, unseen (nothing ran): caught up at now, ana is not
+    # blamed and gets it again, so today's one offer is that one
+    assert today["offers_made"] == 1
     assert today["service_level"] is None
     assert today["avg_handoff_s"] is None
     assert body["waiting"] >= 1  # yesterday's e3 still waits, and its queue is listed

@@ -69,7 +69,7 @@ class Database:
             if not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
             config.attributes["connection"] = conn
-            command.upgrade(config, "heads")  # every branch: migrations written side by side
+            command.upgrade(config, "head")
 
     def dispose(self) -> None:
         self.engine.dispose()

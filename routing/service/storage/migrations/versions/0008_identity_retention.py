@@ -4,7 +4,7 @@ first answer), and when an escalation's personal data was redacted (``escalation
 the retention finds an escalation's events by ``ix_outbox_tenant_escalation``).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
