@@ -34,9 +34,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from routing.domain import CHANNEL_INDEX, CHANNELS, Channel, CustomerTier, Escalation
-from routing.errors import InvalidInput
-from simulator.scenario.csv_rows import (
+from routing.csv_rows import (
     MAX_PROBLEMS,
     Problems,
     RowReader,
@@ -46,6 +44,8 @@ from simulator.scenario.csv_rows import (
     open_csv,
     read_csv_text,
 )
+from routing.domain import CHANNEL_INDEX, CHANNELS, Channel, CustomerTier, Escalation
+from routing.errors import InvalidInput
 
 __all__ = [
     "COLUMNS",
