@@ -6,7 +6,9 @@ includes routers. Every command lives in its home module and carries its own Typ
 * ``serve`` -- the routing service (:mod:`routing.service.cli`);
 * ``tenants create|list``, ``keys create|list|revoke`` -- its administration
   (:mod:`routing.service.admin_cli`);
-* ``plan`` -- the capacity plan and its report (:mod:`reports.plan_command`).
+* ``plan`` -- the capacity plan and its report (:mod:`reports.plan_command`);
+* ``forecast`` -- interval volume from a history log, and a scenario on it
+  (:mod:`reports.forecast_command`).
 
 It sits in ``reports`` because that is the top of the dependency chain (routing <- simulator <-
 reports). Command modules import only Typer and the standard library at module level (their
@@ -19,6 +21,7 @@ import sys
 
 import typer
 
+from reports.forecast_command import forecast
 from reports.plan_command import plan
 from routing.cli import route_command
 from routing.service.admin_cli import keys_app, tenants_app
@@ -42,6 +45,7 @@ app.command()(serve)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
 app.command()(plan)
+app.command()(forecast)
 
 
 @app.callback()
