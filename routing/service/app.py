@@ -33,6 +33,7 @@ from routing.service.api import (
     problems,
     queues,
     stats,
+    volume,
     wallboard,
     webhooks,
     wrap_up,
@@ -44,6 +45,7 @@ from routing.service.metrics import Metrics
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
 from routing.service.stream import EventHub
+from routing.service.volume import ConversationVolumes
 from routing.service.webhooks.delivery import DeliveryWorker
 from routing.service.webhooks.subscriptions import Subscriptions
 
@@ -175,6 +177,7 @@ def create_app(
         app.state.administration = tenants.Administration(db, clock)
         app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
         app.state.delivery = worker
+        app.state.volumes = ConversationVolumes(db, clock)
         loop = TickLoop(service, settings.tick_interval_s) if settings.tick_interval_s > 0 else None
         if loop:
             service.work.on_wakeup = loop.notify
@@ -218,7 +221,19 @@ def create_app(
     )
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
-    for module in (escalations, agents, wrap_up, offers, queues, stats, webhooks, events, admin, health):
+    for module in (
+        escalations,
+        agents,
+        wrap_up,
+        offers,
+        queues,
+        stats,
+        volume,
+        webhooks,
+        events,
+        admin,
+        health,
+    ):
         app.include_router(module.router, responses=problems.responses(413))  # BodyLimit, on every route
     app.include_router(wallboard.router)  # the supervisors' page: /wallboard
     return app

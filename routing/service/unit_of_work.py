@@ -71,6 +71,7 @@ class Transaction:
     agents: set[str] = field(default_factory=set)
     new_escalations: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> row to insert
     deliveries: int = 0  # webhook deliveries the event's decisions created
+    published: int = 0  # events the event stored itself, beside those of its decisions
     retired: set[str] = field(default_factory=set)  # agents the event removed from the dispatcher
     _details: dict[int, dict[str, Any]] = field(default_factory=dict)
 
@@ -158,7 +159,7 @@ class UnitOfWork:
             self.on_wakeup(wake)
         if tx.deliveries and self.on_deliveries is not None:
             self.on_deliveries()
-        if tx.decisions and self.on_events is not None:  # one event per decision (outbox)
+        if (tx.decisions or tx.published) and self.on_events is not None:  # one per decision (outbox)
             self.on_events()
         return result
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from routing.service.core import RoutingService
 from routing.service.schemas import ID_PATTERN, OFFER_ID_PATTERN
 from routing.service.tenants import Administration
+from routing.service.volume import ConversationVolumes
 from routing.service.webhooks.subscriptions import Subscriptions
 
 
@@ -34,6 +35,14 @@ async def _administration(request: Request) -> Administration:
 
 
 Admins = Annotated[Administration, Depends(_administration)]
+
+
+async def _volumes(request: Request) -> ConversationVolumes:
+    volumes: ConversationVolumes = request.app.state.volumes
+    return volumes
+
+
+Volumes = Annotated[ConversationVolumes, Depends(_volumes)]
 
 #: ids in URL paths follow the id rule, so a malformed one is a 422 naming the parameter, never a 500
 PathId = Annotated[str, Path(pattern=ID_PATTERN, max_length=128)]
