@@ -54,6 +54,7 @@ __all__ = [
     "HISTORY_FILE",
     "HOLIDAY_FACTOR",
     "LEVEL_SHIFT_FACTOR",
+    "REPLAY_DAY",
     "VOLUME_FILE",
     "WEEKDAY_FACTORS",
     "HistoryCalendar",
@@ -61,6 +62,7 @@ __all__ = [
     "day_scenario",
     "example_history",
     "main",
+    "replay_day_file",
     "simulate_day",
     "write_example_history",
 ]
@@ -99,6 +101,8 @@ _INTERVAL_S: Final = 900
 DEFAULT_SEED: Final = 2026
 HISTORY_FILE: Final = "history.csv.gz"
 VOLUME_FILE: Final = "conversations.csv.gz"
+#: The day also written on its own, as a one-day export to replay (a Tuesday after the level shift).
+REPLAY_DAY: Final = date(2026, 11, 24)
 #: The simulator's outcome codes (never accepted) as history-log outcomes.
 _OUTCOME: Final = {ABANDONED: Outcome.ABANDONED, DEFERRED: Outcome.DEFERRED, WAITING: Outcome.WAITING}
 
@@ -268,9 +272,10 @@ def _conversations(records: RunRecords, scenario: Scenario, rng: np.random.Gener
 
 def write_example_history(
     desk_path: Path, out: Path, calendar: HistoryCalendar | None = None, seed: int = DEFAULT_SEED
-) -> tuple[Path, Path]:
-    """Write ``history.csv.gz`` and ``conversations.csv.gz`` into ``out`` for the desk scenario
-    at ``desk_path``; return their paths. Raise :class:`routing.errors.InvalidInput` for a bad
+) -> list[Path]:
+    """Write ``history.csv.gz``, ``conversations.csv.gz`` and (when the calendar has it) the
+    :data:`REPLAY_DAY` alone as ``day-YYYY-MM-DD.csv`` into ``out`` for the desk scenario at
+    ``desk_path``; return their paths. Raise :class:`routing.errors.InvalidInput` for a bad
     desk file and OSError if ``out`` cannot be written."""
     desk = load_scenario(desk_path)
     calendar = calendar or HistoryCalendar()
@@ -280,10 +285,20 @@ def write_example_history(
     for day_records, day_volume in example_history(desk, calendar, seed):
         records.extend(day_records)
         volume.extend(day_volume)
-    history_path, volume_path = out / HISTORY_FILE, out / VOLUME_FILE
-    write_history(history_path, records)
-    write_volume(volume_path, volume)
-    return history_path, volume_path
+    paths = [out / HISTORY_FILE, out / VOLUME_FILE]
+    write_history(paths[0], records)
+    write_volume(paths[1], volume)
+    if REPLAY_DAY in calendar.days():
+        paths.append(out / replay_day_file(REPLAY_DAY))
+        write_history(
+            paths[2], (r for r in records if r.escalation_id.startswith(f"esc-{REPLAY_DAY:%Y%m%d}-"))
+        )
+    return paths
+
+
+def replay_day_file(day: date) -> str:
+    """The file name of a one-day export: ``day-2026-11-24.csv``."""
+    return f"day-{day:%Y-%m-%d}.csv"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
