@@ -6,6 +6,8 @@ includes routers. Every command lives in its home module and carries its own Typ
 * ``serve`` -- the routing service (:mod:`routing.service.cli`);
 * ``tenants create|list``, ``keys create|list|revoke`` -- its administration
   (:mod:`routing.service.admin_cli`);
+* ``history export``, ``roster export`` -- its history log and its agents as a scenario roster
+  (:mod:`routing.service.history_cli`);
 * ``plan`` -- the capacity plan and its report (:mod:`reports.plan_command`);
 * ``forecast`` -- interval volume from a history log, and a scenario on it
   (:mod:`reports.forecast_command`).
@@ -26,6 +28,7 @@ from reports.plan_command import plan
 from routing.cli import route_command
 from routing.service.admin_cli import keys_app, tenants_app
 from routing.service.cli import serve
+from routing.service.history_cli import history_app, roster_app
 from simulator.cli import erlang, scenario_app, simulate
 
 __all__ = ["app", "main"]
@@ -44,6 +47,8 @@ app.command()(simulate)
 app.command()(serve)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
+app.add_typer(history_app, name="history")
+app.add_typer(roster_app, name="roster")
 app.command()(plan)
 app.command()(forecast)
 
