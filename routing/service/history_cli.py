@@ -178,7 +178,7 @@ def history_export(
 
     from routing.cli import usage
     from routing.history import write_history, write_volume
-    from routing.service.history_export import history_records, volume_records
+    from routing.service.history_export import history_records, one_kind, volume_records
     from routing.service.roster_export import group_of, roster_groups
     from routing.service.storage import repository as repo
 
@@ -195,15 +195,14 @@ def history_export(
         written = write_history(out, history_records(s, tenant, from_s, to_s, groups))
         volume = volume_records(s, tenant, from_s, to_s)
     console.print(f"wrote {written} escalations to {out}", highlight=False, soft_wrap=True)
-    per_segment = [v for v in volume if v.segment is not None]
-    if per_segment and len(per_segment) < len(volume):  # a mix would count conversations twice
+    volume, left_out = one_kind(volume)
+    if left_out:
         console.print(
-            f"note: {len(volume) - len(per_segment)} volume intervals reported without a segment are left "
-            f"out; the {len(per_segment)} per-segment ones are written",
+            f"note: {left_out} volume intervals reported without a segment are left out; the "
+            f"{len(volume)} per-segment ones are written (both would count conversations twice)",
             highlight=False,
             soft_wrap=True,
         )
-        volume = per_segment
     if volume:
         write_volume(volume_path, volume)
         console.print(

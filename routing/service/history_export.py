@@ -39,7 +39,7 @@ from routing.service.events import EventType
 from routing.service.storage import volume as volume_store
 from routing.service.storage.models import EscalationRow, OutboxEvent
 
-__all__ = ["BATCH", "history_records", "queue_name", "volume_records"]
+__all__ = ["BATCH", "history_records", "one_kind", "queue_name", "volume_records"]
 
 ESCALATIONS = cast(Table, EscalationRow.__table__)
 OUTBOX = cast(Table, OutboxEvent.__table__)
@@ -218,3 +218,12 @@ def volume_records(session: Session, tenant_id: str, from_s: float, to_s: float)
         )
         for start_s, length_s, segment, count, _ in volume_store.read(session, tenant_id, from_s, to_s)
     ]
+
+
+def one_kind(volume: Sequence[VolumeRecord]) -> tuple[list[VolumeRecord], int]:
+    """The per-segment counts if there are any, else the all-segment ones, and how many were
+    left out: both kinds together would count conversations twice (the volume file holds one
+    kind, :func:`routing.history.read_volume`)."""
+    per_segment = [v for v in volume if v.segment is not None]
+    kept = per_segment or list(volume)
+    return kept, len(volume) - len(kept)
