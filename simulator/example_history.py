@@ -2,8 +2,9 @@
 
 The desk is a scenario (``scenarios/history/desk.yaml``): its segments give a weekday's rates and
 day profile (``arrivals_per_hour`` and ``peaks``), its roster and offer behaviour serve them.
-Each calendar day is run on its own, through the production dispatcher (:func:`simulator.model.simulate`),
-with every segment's rate multiplied by that day's factor (:func:`day_factor`):
+Each calendar day's customers are drawn with every segment's rate multiplied by that day's
+factor (:func:`day_factor`), then all days run as one simulation through the production
+dispatcher (:class:`simulator.model.Model`):
 
 * a **weekly** pattern (:data:`WEEKDAY_FACTORS`: Monday busiest, the weekend quiet);
 * a **holiday** (:attr:`HistoryCalendar.holiday`: the day runs at :data:`HOLIDAY_FACTOR`);
@@ -24,8 +25,11 @@ A second file gives the AI platform's conversation volume per 15 minutes and seg
 escalation rate's denominator): the escalations of the interval plus a Poisson count of
 conversations the AI finished itself, at :data:`ESCALATION_SHARE`.
 
-Deterministic: day ``d`` draws only from ``SeedSequence([seed, d.toordinal()])``, so a run of
-any slice of days gives exactly the rows of those days in the full history.
+Deterministic for a seed: day ``d``'s customers and its unmodelled columns draw only from
+``SeedSequence([seed, d.toordinal()])``, the run's agents (shrinkage, later offers) from
+``SeedSequence(seed)``. A simulation is causal, so regenerating the first ``k`` days gives the
+full history's rows of every escalation settled before the ``k``-th day ends (all of them but a
+few still waiting at that midnight).
 """
 
 from __future__ import annotations
@@ -43,8 +47,8 @@ import numpy as np
 
 from routing.domain import Trigger
 from routing.history import HistoryRecord, Outcome, VolumeRecord, write_history, write_volume
-from simulator.demand import generate_demand, segment_rates_per_s
-from simulator.model import simulate
+from simulator.demand import Arrivals, generate_demand, segment_rates_per_s
+from simulator.model import Model
 from simulator.records import ABANDONED, ASSIGNED, COMPLETED, DEFERRED, WAITING, RunRecords
 from simulator.scenario import Scenario, load_scenario
 
@@ -63,7 +67,6 @@ __all__ = [
     "example_history",
     "main",
     "replay_day_file",
-    "simulate_day",
     "write_example_history",
 ]
 
@@ -148,25 +151,60 @@ def day_scenario(desk: Scenario, day: date, factor: float) -> Scenario:
     )
 
 
-def simulate_day(
-    desk: Scenario, day: date, calendar: HistoryCalendar, seed: int
-) -> tuple[list[HistoryRecord], list[VolumeRecord]]:
-    """The history-log records and the conversation-volume records of one day."""
-    scenario = day_scenario(desk, day, day_factor(day, calendar))
-    replication = np.random.SeedSequence([seed, day.toordinal()])
-    arrivals = generate_demand(scenario, replication)
-    records = simulate(scenario, replication, arrivals=arrivals, record_etas=False)
-    extra = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, day.toordinal(), 1])))
-    rows = list(_rows(records, scenario, day, extra))
-    return rows, _conversations(records, scenario, extra)
+def _concatenate(parts: Sequence[Arrivals]) -> Arrivals:
+    """The days' arrivals as one run's, in time order (each day's are already sorted and later
+    than the day before's). Every day's demand has the same kinds, so the kind table is shared."""
+    first = parts[0]
+    for part in parts[1:]:
+        if part.templates != first.templates or part.segments != first.segments:
+            raise ValueError("every day must have the same demand segments and kinds")
+    return Arrivals(
+        created_s=np.concatenate([p.created_s for p in parts]),
+        kind=np.concatenate([p.kind for p in parts]),
+        handle_s=np.concatenate([p.handle_s for p in parts]),
+        patience_s=np.concatenate([p.patience_s for p in parts]),
+        accept_delay_s=np.concatenate([p.accept_delay_s for p in parts]),
+        declines=np.concatenate([p.declines for p in parts]),
+        segments=first.segments,
+        templates=first.templates,
+        kind_segment=first.kind_segment,
+        kind_channel=first.kind_channel,
+    )
 
 
 def example_history(
-    desk: Scenario, calendar: HistoryCalendar, seed: int, days: Sequence[date] | None = None
-) -> Iterator[tuple[list[HistoryRecord], list[VolumeRecord]]]:
-    """:func:`simulate_day` for each of ``days`` (default: every day of ``calendar``), in order."""
-    for day in calendar.days() if days is None else days:
-        yield simulate_day(desk, day, calendar, seed)
+    desk: Scenario, calendar: HistoryCalendar, seed: int, days: int | None = None
+) -> tuple[list[HistoryRecord], list[VolumeRecord]]:
+    """The history-log records and conversation-volume records of the first ``days`` days of
+    ``calendar`` (default: all), in time order.
+
+    Each day's customers are drawn from that day's own seed; then all days run as **one**
+    simulation through the dispatcher, so work in progress at midnight stays with its agent
+    (per-day runs would hand a busy agent new work at 00:00, beyond their concurrency cap).
+    The run's horizon may exceed the 31 days a planner's scenario file allows: that limit guards
+    planners' inputs, not the model. Raise a ValueError if ``days`` is not 1 to the calendar's.
+    """
+    all_days = calendar.days()
+    n_days = len(all_days) if days is None else days
+    if not 1 <= n_days <= len(all_days):
+        raise ValueError(f"days(={days}) must be 1-{len(all_days)}")
+    chosen = all_days[:n_days]
+    day_scenarios = [day_scenario(desk, day, day_factor(day, calendar)) for day in chosen]
+    parts = [
+        generate_demand(sc, np.random.SeedSequence([seed, day.toordinal()]))
+        for day, sc in zip(chosen, day_scenarios, strict=True)
+    ]
+    run = day_scenarios[0].model_copy(update={"duration_h": 24.0 * n_days})
+    records = Model(run, _concatenate(parts), np.random.SeedSequence(seed), record_etas=False).run()
+    history: list[HistoryRecord] = []
+    volume: list[VolumeRecord] = []
+    first = 0
+    for day, sc, part in zip(chosen, day_scenarios, parts, strict=True):
+        extra = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, day.toordinal(), 1])))
+        history.extend(_rows(records, range(first, first + len(part)), sc, day, extra))
+        volume.extend(_conversations(part, sc, extra))
+        first += len(part)
+    return history, volume
 
 
 def _agent_ids(records: RunRecords) -> list[str]:
@@ -177,12 +215,13 @@ def _agent_ids(records: RunRecords) -> list[str]:
 
 
 def _rows(
-    records: RunRecords, scenario: Scenario, day: date, rng: np.random.Generator
+    records: RunRecords, rows: range, scenario: Scenario, day: date, rng: np.random.Generator
 ) -> Iterator[HistoryRecord]:
+    """The history records of the run's escalations ``rows`` (one day's)."""
     arrivals = records.arrivals
     agents = _agent_ids(records)
     threshold_s = scenario.service_level.threshold_s
-    n = len(arrivals)
+    n = len(rows)
     # every draw is made for every row, in one call each, so the streams never depend on outcomes
     conversation_s = rng.lognormal(math.log(200.0), 0.6, n)
     customer = np.minimum(rng.zipf(1.6, n), CUSTOMERS) + rng.integers(0, CUSTOMERS, n)
@@ -194,7 +233,7 @@ def _rows(
     csat_noise = rng.normal(0.0, 0.8, n)
     resolved_u = rng.random(n)
     ai_u = rng.random(n)
-    for i in range(n):
+    for j, i in enumerate(rows):
         template = arrivals.templates[int(arrivals.kind[i])]
         channel, required, preferred, complexity, customer_tier, language = template[:6]
         segment = arrivals.segments[int(arrivals.kind_segment[int(arrivals.kind[i])])]
@@ -202,7 +241,7 @@ def _rows(
         triggers = _TRIGGERS.get(segment, _DEFAULT_TRIGGERS)
         cumulative = np.cumsum([t[1] for t in triggers])
         t_index = min(
-            int(np.searchsorted(cumulative, trigger_u[i] * cumulative[-1], side="right")), len(triggers) - 1
+            int(np.searchsorted(cumulative, trigger_u[j] * cumulative[-1], side="right")), len(triggers) - 1
         )
         trigger, _, ai_share = triggers[t_index]
         outcome = int(records.outcome[i])
@@ -214,24 +253,24 @@ def _rows(
         handoff_s = accepted_s - created_s if served else math.nan
         late = served and handoff_s > threshold_s
         csat = None
-        if served and answers_csat[i]:
+        if served and answers_csat[j]:
             score = 4.3 - 0.9 * late - (0.5 if trigger is Trigger.NEGATIVE_SENTIMENT else 0.0)
-            csat = int(min(5, max(1, round(score + float(csat_noise[i])))))
+            csat = int(min(5, max(1, round(score + float(csat_noise[j])))))
         yield HistoryRecord(
-            escalation_id=f"esc-{day:%Y%m%d}-{i + 1:05d}",
+            escalation_id=f"esc-{day:%Y%m%d}-{j + 1:05d}",
             created_at_s=created_s,
-            conversation_started_at_s=created_s - float(conversation_s[i]),
+            conversation_started_at_s=created_s - float(conversation_s[j]),
             channel=channel,
             skills=dict(required),
             preferred_skills=dict(preferred),
             tier=int(complexity),
             customer_tier=customer_tier,
             language=language,
-            customer_timezone=_TIMEZONES.get(language, ("UTC", "UTC"))[int(tz_pick[i])],
+            customer_timezone=_TIMEZONES.get(language, ("UTC", "UTC"))[int(tz_pick[j])],
             trigger=trigger,
             segment=segment,
             queue=_QUEUES.get(segment, segment),
-            customer_ref=hashlib.sha256(f"customer-{int(customer[i])}".encode()).hexdigest()[:16],
+            customer_ref=hashlib.sha256(f"customer-{int(customer[j])}".encode()).hexdigest()[:16],
             outcome=Outcome.COMPLETED if served else _OUTCOME[outcome],
             offers=int(records.offers[i]),
             first_offered_at_s=None if math.isnan(first_offer_s) else first_offer_s,
@@ -239,18 +278,17 @@ def _rows(
             handoff_s=handoff_s if served else None,
             agent_id=agents[agent] if served else None,
             agent_group=records.group_names[int(records.agent_group[i])] if served else None,
-            context_viewed_at_s=accepted_s + float(view_delay_s[i]) if served and viewed[i] else None,
+            context_viewed_at_s=accepted_s + float(view_delay_s[j]) if served and viewed[j] else None,
             completed_at_s=accepted_s + handle_s if served else None,
             handle_time_s=handle_s if served else None,
             patience_s=float(records.finished_s[i]) - created_s if outcome == ABANDONED else None,
             csat=csat,
-            first_contact_resolved=bool(resolved_u[i] < 0.82 - 0.1 * late) if served else None,
-            ai_could_have_handled=bool(ai_u[i] < ai_share) if served else None,
+            first_contact_resolved=bool(resolved_u[j] < 0.82 - 0.1 * late) if served else None,
+            ai_could_have_handled=bool(ai_u[j] < ai_share) if served else None,
         )
 
 
-def _conversations(records: RunRecords, scenario: Scenario, rng: np.random.Generator) -> list[VolumeRecord]:
-    arrivals = records.arrivals
+def _conversations(arrivals: Arrivals, scenario: Scenario, rng: np.random.Generator) -> list[VolumeRecord]:
     k = ((arrivals.created_s - scenario.start_s) // _INTERVAL_S).astype(np.int64)
     n_intervals = scenario.intervals
     out: list[VolumeRecord] = []
@@ -280,11 +318,7 @@ def write_example_history(
     desk = load_scenario(desk_path)
     calendar = calendar or HistoryCalendar()
     out.mkdir(parents=True, exist_ok=True)
-    records: list[HistoryRecord] = []
-    volume: list[VolumeRecord] = []
-    for day_records, day_volume in example_history(desk, calendar, seed):
-        records.extend(day_records)
-        volume.extend(day_volume)
+    records, volume = example_history(desk, calendar, seed)
     paths = [out / HISTORY_FILE, out / VOLUME_FILE]
     write_history(paths[0], records)
     write_volume(paths[1], volume)
