@@ -27,6 +27,7 @@ from routing.analytics.review import (
     TriggerRank,
     weekly_review,
 )
+from routing.analytics.summary import SUMMARY_VERSION, latest_week, review_summary
 from routing.analytics.weeks import Week, weeks_between
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "DIMENSIONS",
     "METRIC_NAMES",
     "NOT_RECORDED",
+    "SUMMARY_VERSION",
     "VOLUME",
     "Conversations",
     "GroupReview",
@@ -46,10 +48,12 @@ __all__ = [
     "TriggerRank",
     "Week",
     "history_frame",
+    "latest_week",
     "measure",
     "missing_input",
     "returned_within",
     "review_metric",
+    "review_summary",
     "weekly_review",
     "weeks_between",
 ]

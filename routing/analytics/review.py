@@ -18,7 +18,7 @@ from routing.analytics.catalogue import missing_input
 from routing.analytics.frame import DIMENSIONS, NOT_RECORDED, HistoryFrame, history_frame
 from routing.analytics.heatmap import Heatmap, heatmap
 from routing.analytics.measures import Conversations, Measure, measure, returned_within
-from routing.analytics.weeks import Week, weeks_between
+from routing.analytics.weeks import Week, weeks_between, whole_days
 from routing.history import HistoryRecord, VolumeRecord
 
 __all__ = ["DEFAULT_RETURN_WINDOW_DAYS", "GroupReview", "Review", "TriggerRank", "weekly_review"]
@@ -145,8 +145,8 @@ def weekly_review(
     time_zone: str = "UTC",
     return_window_days: float | None = DEFAULT_RETURN_WINDOW_DAYS,
 ) -> Review:
-    """The review of the escalations created in ``[start_s, end_s)`` (default: from the first
-    escalation of ``records`` to just after the last), per local week of ``time_zone``.
+    """The review of the escalations created in ``[start_s, end_s)`` (default: the whole local
+    days of ``time_zone`` from the first escalation of ``records`` to the last), per local week.
 
     ``threshold_s`` and ``target`` are the service-level target (the targets catalogue's: 30 s,
     80 %); ``volume`` the AI platform's conversation counts (without it the escalation rate says
@@ -167,12 +167,13 @@ def weekly_review(
         raise ValueError(f"target(={target}) must be in (0, 1]")
     frame: HistoryFrame = history_frame(records)
     returned = None if return_window_days is None else returned_within(frame, return_window_days)
-    first = float(frame.created_s.min()) if len(frame) else None
-    last = float(frame.created_s.max()) if len(frame) else None
-    lo = start_s if start_s is not None else first
-    hi = end_s if end_s is not None else (None if last is None else last + 0.001)
-    if lo is None or hi is None:
+    if not len(frame):
         raise ValueError("the history has no escalations")
+    first_day_s, last_day_end_s = whole_days(
+        float(frame.created_s.min()), float(frame.created_s.max()), time_zone
+    )
+    lo = start_s if start_s is not None else first_day_s
+    hi = end_s if end_s is not None else last_day_end_s
     in_period = (frame.created_s >= lo) & (frame.created_s < hi)
     if not in_period.any():
         raise ValueError("no escalation was created in the period")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from routing.shifts import zone
 
-__all__ = ["Week", "weeks_between"]
+__all__ = ["Week", "weeks_between", "whole_days"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,18 @@ def _monday(when_s: float, time_zone: str) -> datetime:
     local = datetime.fromtimestamp(when_s, zone(time_zone))
     day = local.date() - timedelta(days=local.weekday())
     return datetime(day.year, day.month, day.day, tzinfo=zone(time_zone))
+
+
+def whole_days(first_s: float, last_s: float, time_zone: str) -> tuple[float, float]:
+    """From the local midnight that starts ``first_s``'s day to the one that ends ``last_s``'s
+    day (the default period of a review: whole days, so a log of whole weeks has no partial one)."""
+    tz = zone(time_zone)
+    start = datetime.fromtimestamp(first_s, tz).date()
+    end = datetime.fromtimestamp(last_s, tz).date() + timedelta(days=1)
+    return (
+        datetime(start.year, start.month, start.day, tzinfo=tz).timestamp(),
+        datetime(end.year, end.month, end.day, tzinfo=tz).timestamp(),
+    )
 
 
 def weeks_between(start_s: float, end_s: float, time_zone: str) -> tuple[Week, ...]:
