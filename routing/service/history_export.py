@@ -25,6 +25,7 @@ Nothing observed is invented: a value the service did not record is empty.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -81,15 +82,31 @@ class _Offers:
     accepted_s: float | None = None
 
 
-def _offers_of(session: Session, tenant_id: str, ids: Sequence[str]) -> dict[str, _Offers]:
+def _last_event_s(row: Any) -> float:
+    """No counted event of the escalation comes after this: its end, or for an assigned one its
+    (last) accept; an open one may have more to come."""
+    if row.finished_s is not None:
+        return float(row.finished_s)
+    if row.state == EscalationState.ASSIGNED.value and row.assigned_s is not None:
+        return float(row.assigned_s)
+    return math.inf
+
+
+def _offers_of(session: Session, tenant_id: str, rows: Sequence[Any]) -> dict[str, _Offers]:
+    """What the outbox says of the offers of ``rows``, read over the span of time their events
+    can lie in (the outbox is indexed by time, not by escalation)."""
     o = OUTBOX
-    query = (
-        select(o.c.escalation_id, o.c.type, o.c.occurred_s)
-        .where(
-            o.c.tenant_id == tenant_id, o.c.escalation_id.in_(ids), o.c.type.in_([t.value for t in _COUNTED])
-        )
-        .order_by(o.c.position)
+    first_s = min(float(r.created_s) for r in rows)
+    last_s = max(_last_event_s(r) for r in rows)
+    query = select(o.c.escalation_id, o.c.type, o.c.occurred_s).where(
+        o.c.tenant_id == tenant_id,
+        o.c.occurred_s >= first_s,
+        o.c.escalation_id.in_([r.id for r in rows]),
+        o.c.type.in_([t.value for t in _COUNTED]),
     )
+    if last_s < math.inf:
+        query = query.where(o.c.occurred_s <= last_s)
+    query = query.order_by(o.c.position)
     out: dict[str, _Offers] = defaultdict(_Offers)
     for esc_id, kind, occurred_s in session.connection().execute(query):
         seen = out[esc_id]
@@ -204,7 +221,7 @@ def history_records(
         rows = session.connection().execute(query.order_by(e.c.created_s, e.c.id).limit(BATCH)).all()
         if not rows:
             return
-        offers = _offers_of(session, tenant_id, [r.id for r in rows])
+        offers = _offers_of(session, tenant_id, rows)
         for row in rows:
             yield _record(row, offers.get(row.id, _Offers()), groups)
         after = (rows[-1].created_s, rows[-1].id)
