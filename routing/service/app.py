@@ -23,9 +23,11 @@ import httpx
 from fastapi import FastAPI
 
 from routing.service import tenants
+from routing.service.analytics import Analytics
 from routing.service.api import (
     admin,
     agents,
+    analytics,
     escalations,
     events,
     health,
@@ -178,6 +180,7 @@ def create_app(
         app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
         app.state.delivery = worker
         app.state.volumes = ConversationVolumes(db, clock)
+        app.state.analytics = Analytics(db, settings.stats)
         loop = TickLoop(service, settings.tick_interval_s) if settings.tick_interval_s > 0 else None
         if loop:
             service.work.on_wakeup = loop.notify
@@ -229,6 +232,7 @@ def create_app(
         queues,
         stats,
         volume,
+        analytics,
         webhooks,
         events,
         admin,
