@@ -1,7 +1,9 @@
 """``handoff analytics``: the weekly escalation review of a history log, as a report.
 
 Reads a history log (CSV or ``.csv.gz``, :mod:`routing.history`) and optionally the AI
-platform's conversation volume, computes the review (:func:`routing.analytics.weekly_review`) for
+platform's conversation volume -- or the service's own database (``--database URL --tenant T``,
+through the history export :mod:`routing.service.history_export`, with the volume the AI platform
+posted to the service) -- computes the review (:func:`routing.analytics.weekly_review`) for
 a period and groupings, and writes the report (:mod:`reports.escalation_review`). The service
 level's threshold and target default to the targets catalogue's
 (:class:`simulator.scenario.ServiceLevelTarget`: 80 % within 30 s). Only Typer and the standard
@@ -12,16 +14,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from routing.cli import fail, usage
 
+if TYPE_CHECKING:
+    from routing.history import HistoryRecord, VolumeRecord
+
 __all__ = ["GROUPINGS", "analytics", "period_bounds"]
 
 #: The dimensions ``--group-by`` accepts (:data:`routing.analytics.DIMENSIONS`, kept here as text
 #: so ``--help`` need not import numpy; a test checks they agree).
+#: The end of "no --to" when reading the service's database (year 2286).
+_FAR_FUTURE_S = 1e10
+
 GROUPINGS = ("trigger", "segment", "channel", "customer_tier", "language", "agent_group")
 
 
@@ -54,6 +62,29 @@ def period_bounds(start: str | None, end: str | None, time_zone: str) -> tuple[f
     if lo is not None and hi is not None and hi <= lo:
         usage(f"--to ({end}) must not be before --from ({start})")
     return lo, hi
+
+
+def _from_service(
+    database: str, tenant: str, lo: float | None, hi: float | None, return_days: float
+) -> tuple[list[HistoryRecord], list[VolumeRecord] | None]:
+    """The tenant's escalations created from ``lo`` to ``hi`` plus the return window (returns
+    after the period count), and its conversation volume of the period (None when it reported
+    none), read through the service's history export. Exit 2 naming the problem for a missing
+    service extra, a database that cannot be opened or an unknown tenant."""
+    from routing.service.history_cli import _database  # the export's own opening and checks
+    from routing.service.history_export import history_records, one_kind, volume_records
+    from routing.service.roster_export import group_of, roster_groups
+    from routing.service.storage import repository as repo
+
+    from_s = 0.0 if lo is None else lo
+    to_s = _FAR_FUTURE_S if hi is None else hi
+    with _database(database, tenant) as db, db.read() as s:
+        groups = group_of(roster_groups(repo.agents(s, tenant)))
+        records = list(
+            history_records(s, tenant, from_s, min(to_s + return_days * 86_400, _FAR_FUTURE_S), groups)
+        )
+        volume, _ = one_kind(volume_records(s, tenant, from_s, to_s))
+    return records, volume or None
 
 
 def analytics(
@@ -95,12 +126,26 @@ def analytics(
     target: Annotated[
         float | None, typer.Option(help="Service-level target, a share 0-1 (default: the targets' 0.8).")
     ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            help="Review the service's own history instead of a log: a SQLite file or a SQLAlchemy URL "
+            "(sqlite:///..., postgresql+psycopg://...); with --tenant."
+        ),
+    ] = None,
+    tenant: Annotated[
+        str | None, typer.Option(help="With --database: whose history (the tenant's id).")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report's path.")] = False,
 ) -> None:
     """Review the escalations of a history log week by week: handoff time against the target, and
     every metric per week and group, as an HTML report with CSV and JSON."""
-    if log is None:
-        usage("give the history log to review (LOG.csv or LOG.csv.gz)")
+    if log is None and database is None:
+        usage("give the history log to review (LOG.csv or LOG.csv.gz), or --database and --tenant")
+    if log is not None and database is not None:
+        usage("give either a history log or --database, not both")
+    if database is not None and tenant is None:
+        usage("--database needs --tenant (whose history to review)")
     groups = list(dict.fromkeys(group_by or ["trigger"]))
     unknown = [g for g in groups if g not in GROUPINGS]
     if unknown:
@@ -126,10 +171,20 @@ def analytics(
             "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in exc.errors())
         )
     try:
-        records = read_history(log)
         counts = read_volume(volume) if volume is not None else None
+        if log is not None:
+            records = read_history(log)
+            source = log.name
+        else:
+            assert database is not None
+            assert tenant is not None
+            records, stored = _from_service(database, tenant, lo, hi, return_days)
+            counts = counts if volume is not None else stored
+            source = f"tenant {tenant} of the service's database"
     except InvalidInput as exc:
         fail(exc)
+    if not records:
+        usage(f"{source}: no escalation to review")
     try:
         review = weekly_review(
             records,
@@ -143,9 +198,9 @@ def analytics(
             return_window_days=return_days,
         )
     except ValueError as exc:
-        usage(f"{log}: {exc}")
+        usage(f"{source}: {exc}")
     try:
-        paths = write_review_report(review, out, log.name)
+        paths = write_review_report(review, out, source)
     except OSError as exc:
         usage(f"--out {out}: cannot write the report: {exc}")
     if quiet:

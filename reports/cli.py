@@ -10,7 +10,9 @@ includes routers. Every command lives in its home module and carries its own Typ
   (:mod:`routing.service.history_cli`);
 * ``plan`` -- the capacity plan and its report (:mod:`reports.plan_command`);
 * ``forecast`` -- interval volume from a history log, and a scenario on it
-  (:mod:`reports.forecast_command`).
+  (:mod:`reports.forecast_command`);
+* ``analytics`` -- the weekly escalation review of a history log or of the service's database
+  (:mod:`reports.analytics_command`).
 
 It sits in ``reports`` because that is the top of the dependency chain (routing <- simulator <-
 reports). Command modules import only Typer and the standard library at module level (their
@@ -23,6 +25,7 @@ import sys
 
 import typer
 
+from reports.analytics_command import analytics
 from reports.forecast_command import forecast
 from reports.plan_command import plan
 from routing.cli import route_command
@@ -51,6 +54,7 @@ app.add_typer(history_app, name="history")
 app.add_typer(roster_app, name="roster")
 app.command()(plan)
 app.command()(forecast)
+app.command()(analytics)
 
 
 @app.callback()

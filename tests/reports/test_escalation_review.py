@@ -11,19 +11,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from reports.analytics_command import GROUPINGS, analytics
+from reports.analytics_command import GROUPINGS
+from reports.cli import app
 from reports.escalation_review import CHARTS, SECTIONS, TABLE_NAMES
 from routing.analytics import DIMENSIONS
 from routing.history import write_history, write_volume
 from tests.browser import headless_chromium
 from tests.routing.test_analytics import LOG, VOLUME
+from tests.service.conftest import make_api
+from tests.service.test_history_export import a_day
 
-app = typer.Typer()
-app.command()(analytics)
 runner = CliRunner()
+
+
+def run(*args: str) -> Any:
+    return runner.invoke(app, ["analytics", *args])
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +53,7 @@ def written(inputs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory)
         "--group-by",
         "channel",
     ]
-    result = runner.invoke(app, args)
+    result = run(*args)
     assert result.exit_code == 0, result.output
     assert (
         "week of 2026-11-30: 66.7 % of 3 decided escalations accepted within 30 s, misses the 80.0 % target"
@@ -118,7 +122,7 @@ def test_missing_volume_and_columns_say_so(inputs: tuple[Path, Path], tmp_path: 
     log.write_text(
         "escalation_id,created_at,channel,outcome,accepted_at\ne1,2026-11-23T09:00:00Z,chat,completed,2026-11-23T09:00:12Z\n"
     )
-    result = runner.invoke(app, [str(log), "--out", str(tmp_path / "out"), "--quiet"])
+    result = run(*[str(log), "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 0, result.output
     summary = json.loads((tmp_path / "out" / "review.json").read_text())
     assert summary["total"]["escalation_rate"] == {
@@ -143,7 +147,7 @@ def test_bad_rows_name_line_and_column(tmp_path: Path) -> None:
         "e1,2026-11-23T09:00:00Z,chat,completed,4\n"
         "e2,2026-11-23T09:00:00Z,chat,completed,9\n"
     )
-    result = runner.invoke(app, [str(log), "--out", str(tmp_path / "out")])
+    result = run(*[str(log), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "line 3, csat: must be 1-5, got 9" in result.output
     assert "Traceback" not in result.output
@@ -167,16 +171,14 @@ def test_bad_rows_name_line_and_column(tmp_path: Path) -> None:
 def test_bad_options_are_usage_errors(
     inputs: tuple[Path, Path], tmp_path: Path, args: list[str], message: str
 ) -> None:
-    result = runner.invoke(app, [str(inputs[0]), "--out", str(tmp_path / "out"), *args])
+    result = run(*[str(inputs[0]), "--out", str(tmp_path / "out"), *args])
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
 
 
 def test_period_selects_days_in_the_time_zone(inputs: tuple[Path, Path], tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = runner.invoke(
-        app, [str(inputs[0]), "--out", str(out), "--from", "2026-11-30", "--to", "2026-11-30", "-q"]
-    )
+    result = run(str(inputs[0]), "--out", str(out), "--from", "2026-11-30", "--to", "2026-11-30", "-q")
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "review.json").read_text())
     assert summary["total"]["escalations"]["value"] == 2  # b1 and b2, Monday 30 November
@@ -185,6 +187,35 @@ def test_period_selects_days_in_the_time_zone(inputs: tuple[Path, Path], tmp_pat
         "end_at": "2026-12-01T00:00:00.000Z",
         "time_zone": "UTC",
     }
+
+
+def test_the_service_database_is_reviewed_through_its_history_export(tmp_path: Path) -> None:
+    service = make_api(f"sqlite:///{tmp_path / 'handoff.db'}", sqlite_synchronous="NORMAL")
+    api = next(service)
+    try:
+        a_day(api)  # 2026-01-01: e1 accepted after 4 s, e2 after 3 s, e3 abandoned, e4 cancelled
+        out = tmp_path / "out"
+        result = run("--database", api.service.db.url, "--tenant", "acme", "--out", str(out), "-q")
+        assert result.exit_code == 0, result.output
+        summary = json.loads((out / "review.json").read_text())
+        assert summary["source"] == "tenant acme of the service's database"
+        assert summary["total"]["escalations"]["value"] == 4
+        assert summary["total"]["service_level"] == {
+            "value": pytest.approx(2 / 3),
+            "n": 3,
+            "change": None,
+            "missing": None,
+        }
+        assert summary["total"]["csat_mean"]["value"] == 2.0
+        unknown = run("--database", api.service.db.url, "--tenant", "nobody", "--out", str(out))
+        assert unknown.exit_code == 2
+        assert "no tenant 'nobody'" in unknown.output
+    finally:
+        service.close()
+    both = run(str(tmp_path / "log.csv"), "--database", "x.db", "--tenant", "acme")
+    assert both.exit_code == 2
+    assert "either a history log or --database" in both.output
+    assert "--database needs --tenant" in run("--database", "x.db").output
 
 
 @pytest.fixture(scope="module")
