@@ -224,7 +224,7 @@ def _rates(review: Review, names: Sequence[tuple[str, str]], title: str) -> Figu
         y = _series(review, name)
         if np.isfinite(y).any():
             top = max(top, float(np.nanmax(y)))
-            ax.plot(x, y, marker="o", color=colour, label=f"{label} ({review_metric(name).label})")
+            ax.plot(x, y, marker="o", color=colour, label=review_metric(name).label)
         else:
             ax.plot([], [], color=colour, label=f"{label}: {review.total[name].missing or 'no value'}")
     ax.set_ylim(0, max(0.05, top * 1.2))

@@ -62,12 +62,14 @@ def read_table(
     reader, header = open_csv(text, source, names)
     check_header(header, [c.name for c in columns if c.required], problems, source, allowed=names)
     present = tuple(c for c in columns if c.name in header)
+    # an absent optional column reads as empty cells: its value is the same for every row
+    absent = {c.attr: c.parse("") for c in columns if c.name not in header and not c.required}
     positions = {name: i for i, name in enumerate(header)}
     for line, cells in data_rows(reader, len(header), positions, problems):
         row = RowReader(cells, line, problems)
         values = read_cells(row, present)
-        for column in columns:
-            values.setdefault(column.attr, column.parse("") if not column.required else None)
+        for attr, empty in absent.items():
+            values[attr] = empty.copy() if isinstance(empty, dict) else empty
         yield row, values
 
 
