@@ -43,8 +43,9 @@ def write_forecast_chart(result: ForecastResult, path: Path) -> Path:
         bt = s.backtest
         style.axes(
             ax,
-            f"{s.series.name} ({s.series.channel.value}) -- backtest WAPE {100 * bt.wape:.0f} % "
-            f"vs seasonal naive {100 * bt.baseline_wape:.0f} %",
+            f"{s.series.name} ({s.series.channel.value}) -- backtest WAPE of hourly volume "
+            f"{100 * bt.wape_of_totals(4):.0f} % vs seasonal naive "
+            f"{100 * bt.wape_of_totals(4, baseline=True):.0f} %",
             None,
             "escalations per 15 min",
         )

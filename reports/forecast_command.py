@@ -94,8 +94,10 @@ def forecast(
     for column in (
         "series",
         "escalations",
-        "WAPE",
-        "seasonal naive",
+        "WAPE 15 min",
+        "naive",
+        "WAPE hourly",
+        "naive",
         f"{level:.0%} covered",
         f"≤ q{quantile:g}",
     ):
@@ -107,6 +109,8 @@ def forecast(
             f"{int(s.series.counts.sum()):,}",
             f"{bt.wape:.1%}",
             f"{bt.baseline_wape:.1%}",
+            f"{bt.wape_of_totals(4):.1%}",
+            f"{bt.wape_of_totals(4, baseline=True):.1%}",
             f"{bt.coverage(level):.1%}",
             f"{bt.upper_coverage(quantile):.1%}",
         )

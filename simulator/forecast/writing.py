@@ -117,6 +117,10 @@ def backtest_summary(result: ForecastResult) -> dict[str, Any]:
                 "wape": _nan_none(bt.wape),
                 "seasonal_naive_wape": _nan_none(bt.baseline_wape),
                 "beats_seasonal_naive": bool(bt.wape < bt.baseline_wape),
+                "hourly_wape": _nan_none(bt.wape_of_totals(4)),
+                "hourly_seasonal_naive_wape": _nan_none(bt.wape_of_totals(4, baseline=True)),
+                "daily_wape": _nan_none(bt.wape_of_totals(96)),
+                "daily_seasonal_naive_wape": _nan_none(bt.wape_of_totals(96, baseline=True)),
                 "interval_coverage": _nan_none(bt.coverage(options.level)),
                 "quantile_coverage": _nan_none(bt.upper_coverage(options.quantile)),
                 "windows": [
