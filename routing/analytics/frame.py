@@ -60,7 +60,8 @@ class HistoryFrame:
     (created -> accepted; from ``accepted_at`` when ``handoff_s`` is not given), ``patience_s``,
     ``transfers``, ``csat``; 1.0 / 0.0 / NaN: ``viewed`` (context opened, only where a human
     accepted), ``fcr``, ``ai_could``. ``outcome`` and each dimension of ``groups`` are string
-    arrays; ``customer_ref`` is an object array (None where absent). ``log_end_s`` is the last
+    arrays (``outcome_masks``: one mask per outcome, computed once); ``customer_ref`` is an object
+    array (None where absent). ``log_end_s`` is the last
     creation time in the log (return-rate windows must end before it).
     """
 
@@ -78,13 +79,17 @@ class HistoryFrame:
     groups: Mapping[str, NDArray[np.str_]]
     observed: frozenset[str]
     log_end_s: float
+    outcome_masks: Mapping[str, NDArray[np.bool_]]
 
     def __len__(self) -> int:
         return int(self.created_s.shape[0])
 
     def is_outcome(self, *outcomes: Outcome) -> NDArray[np.bool_]:
         """Mask of the records that ended in one of ``outcomes``."""
-        return np.isin(self.outcome, [o.value for o in outcomes])
+        mask = np.zeros(len(self), dtype=bool)
+        for o in outcomes:
+            mask |= self.outcome_masks[o.value]
+        return mask
 
 
 def history_frame(records: Sequence[HistoryRecord]) -> HistoryFrame:
@@ -107,6 +112,9 @@ def history_frame(records: Sequence[HistoryRecord]) -> HistoryFrame:
         for dim, value in DIMENSIONS.items()
     }
     created = _floats([r.created_at_s for r in records])
+    outcome = (
+        np.array([r.outcome.value for r in records], dtype=np.str_) if records else np.zeros(0, dtype=np.str_)
+    )
     return HistoryFrame(
         created_s=created,
         started_s=_floats([r.conversation_started_at_s for r in records]),
@@ -119,13 +127,12 @@ def history_frame(records: Sequence[HistoryRecord]) -> HistoryFrame:
         viewed=_floats(viewed),
         fcr=_floats([r.first_contact_resolved for r in records]),
         ai_could=_floats([r.ai_could_have_handled for r in records]),
-        outcome=np.array([r.outcome.value for r in records], dtype=np.str_)
-        if records
-        else np.zeros(0, dtype=np.str_),
+        outcome=outcome,
         customer_ref=np.array([r.customer_ref for r in records], dtype=object),
         groups=groups,
         observed=frozenset(observed),
         log_end_s=float(created.max()) if len(records) else float("nan"),
+        outcome_masks={o.value: outcome == o.value for o in Outcome},
     )
 
 

@@ -86,8 +86,27 @@ class Review:
         return None if now is None or before is None else now - before
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Volume:
+    """The conversation-volume rows as columns (interval start, segment, count), built once."""
+
+    start_s: NDArray[np.float64]
+    segment: NDArray[np.str_]
+    conversations: NDArray[np.int64]
+    per_segment: bool
+
+    @classmethod
+    def of(cls, volume: Sequence[VolumeRecord]) -> _Volume:
+        return cls(
+            start_s=np.array([v.interval_start_s for v in volume], dtype=np.float64),
+            segment=np.array([v.segment or "" for v in volume], dtype=np.str_),
+            conversations=np.array([v.conversations for v in volume], dtype=np.int64),
+            per_segment=any(v.segment is not None for v in volume),
+        )
+
+
 def _conversations(
-    volume: Sequence[VolumeRecord] | None,
+    volume: _Volume | None,
     start_s: float,
     end_s: float,
     dimension: str | None,
@@ -95,21 +114,20 @@ def _conversations(
 ) -> Conversations:
     if volume is None:
         return Conversations(None, missing_input("volume"))
-    per_segment = any(v.segment is not None for v in volume)
     if dimension is not None and dimension != "segment":
         return Conversations(
             None, f"the conversation volume is not counted per {dimension.replace('_', ' ')}"
         )
-    if dimension == "segment" and not per_segment:
+    if dimension == "segment" and not volume.per_segment:
         return Conversations(None, "the conversation volume is not counted per segment")
-    rows = [v for v in volume if start_s <= v.interval_start_s < end_s]
-    if not rows:
+    rows = (volume.start_s >= start_s) & (volume.start_s < end_s)
+    if not rows.any():
         return Conversations(None, "no conversation volume in this period")
     if dimension == "segment":
         if group == NOT_RECORDED:
             return Conversations(None, "escalations without a segment have no conversation volume")
-        rows = [v for v in rows if v.segment == group]
-    return Conversations(sum(v.conversations for v in rows))
+        rows &= volume.segment == group
+    return Conversations(int(volume.conversations[rows].sum()))
 
 
 def _rank(groups: Sequence[GroupReview]) -> tuple[tuple[TriggerRank, ...], tuple[TriggerRank, ...]]:
@@ -166,6 +184,7 @@ def weekly_review(
     if not 0 < target <= 1:
         raise ValueError(f"target(={target}) must be in (0, 1]")
     frame: HistoryFrame = history_frame(records)
+    counts = None if volume is None else _Volume.of(volume)
     returned = None if return_window_days is None else returned_within(frame, return_window_days)
     if not len(frame):
         raise ValueError("the history has no escalations")
@@ -187,7 +206,7 @@ def weekly_review(
             frame,
             mask,
             threshold_s=threshold_s,
-            conversations=_conversations(volume, max(a, lo), min(b, hi), dimension, group),
+            conversations=_conversations(counts, max(a, lo), min(b, hi), dimension, group),
             returned=returned,
         )
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from routing.analytics import NOT_RECORDED, weekly_review, weeks_between
+from routing.analytics import CATALOGUE, NOT_RECORDED, weekly_review, weeks_between
 from routing.domain import CancelReason, Channel, CustomerTier, Trigger
 from routing.history import HistoryRecord, Outcome, VolumeRecord
 
@@ -321,3 +323,50 @@ def test_weeks_follow_local_midnight_across_dst() -> None:
     (week,) = weeks_between(at(20, 12) - 28 * 86400, at(20, 13) - 28 * 86400, "Europe/Paris")
     assert week.label == "2026-10-19"
     assert week.end_s - week.start_s == 169 * 3600
+
+
+OUTCOMES = list(Outcome)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[HistoryRecord]:
+    """Up to 40 escalations over three weeks with random outcomes, groups and feedback."""
+    records = []
+    for i in range(draw(st.integers(1, 40))):
+        outcome = draw(st.sampled_from(OUTCOMES))
+        accepted = outcome in (Outcome.COMPLETED, Outcome.HANDED_BACK, Outcome.TRANSFERRED, Outcome.ASSIGNED)
+        created = at(23, 0) + draw(st.floats(0, 21 * 86400 - 1))
+        records.append(
+            HistoryRecord(
+                escalation_id=f"e{i}",
+                created_at_s=created,
+                channel=draw(st.sampled_from(list(Channel))),
+                outcome=outcome,
+                trigger=draw(st.none() | st.sampled_from([Trigger.LOOP, Trigger.LEGAL])),
+                segment=draw(st.none() | st.sampled_from(["a", "b"])),
+                agent_group=draw(st.sampled_from(["g1", "g2"])) if accepted else None,
+                handoff_s=draw(st.floats(0, 120)) if accepted else None,
+                csat=draw(st.none() | st.integers(1, 5)),
+                customer_ref=draw(st.none() | st.sampled_from(["c1", "c2", "c3"])),
+            )
+        )
+    return records
+
+
+@settings(max_examples=20, deadline=None)
+@given(histories())
+def test_weeks_and_groups_add_up_to_the_total(log: list[HistoryRecord]) -> None:
+    r = weekly_review(log, threshold_s=30.0, target=0.8, group_by=ALL_DIMENSIONS)
+    total = r.total["escalations"].value
+    assert total == len(log)
+    assert sum(w["escalations"].value or 0 for w in r.weekly) == total
+    assert int(r.heatmap.escalations.sum()) == total
+    assert int(r.heatmap.decided.sum()) == r.total["service_level"].n
+    for dimension, groups in r.groups.items():
+        assert sum(g.total["escalations"].value or 0 for g in groups) == total, dimension
+        assert sum(g.total["accepted"].value or 0 for g in groups) == r.total["accepted"].value, dimension
+    for measures in (r.total, *r.weekly):
+        for name, m in measures.items():
+            assert (m.value is None) == (m.missing is not None), name
+            if m.value is not None and CATALOGUE[name].unit == "share":
+                assert 0.0 <= m.value <= 1.0, name
