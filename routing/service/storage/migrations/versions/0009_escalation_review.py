@@ -42,8 +42,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("conversation_volume")
-    with op.batch_alter_table("tenants") as batch:  # SQLite rebuilds the table to drop a column
-        batch.drop_column("customer_salt")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch rebuild of tenants would drop the table
+    # every other one references, which its foreign keys forbid
+    op.execute("ALTER TABLE tenants DROP COLUMN customer_salt")
     op.drop_index("ix_escalations_tenant_created", table_name="escalations")
     with op.batch_alter_table("escalations") as batch:
         for name, _ in reversed(_ESCALATION_COLUMNS):
