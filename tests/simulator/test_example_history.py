@@ -111,3 +111,14 @@ def test_outcomes_are_observed_never_faked(shipped: list[HistoryRecord]) -> None
             assert r.csat is None
             assert r.first_contact_resolved is None
     assert (HISTORY_DIR / HISTORY_FILE).stat().st_size < 1_000_000
+
+
+def test_the_shipped_forecast_scenario_plans_the_day_after_the_history(shipped: list[HistoryRecord]) -> None:
+    """``scenarios/history/forecast/`` is ``handoff forecast history.csv.gz --days 1 --roster
+    desk.yaml --name history-forecast-day``: it loads, starts at 00:00 UTC after the history's last
+    day, and keeps the desk's roster."""
+    scenario = load_scenario(HISTORY_DIR / "forecast" / "scenario.yaml")
+    last = max(r.created_at_s for r in shipped)
+    assert scenario.start_s == (last // 86400 + 1) * 86400
+    assert [s.segment for s in scenario.demand] == ["account-security", "billing", "technical"]
+    assert scenario.roster == load_scenario(HISTORY_DIR / "desk.yaml").roster
