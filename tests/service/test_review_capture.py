@@ -187,3 +187,23 @@ def test_the_openapi_schema_states_the_constraints(api: Api) -> None:
     volume = schemas["VolumeInterval"]["properties"]
     assert volume["interval_s"]["enum"] == [300, 600, 900, 1800, 3600]
     assert volume["conversations"]["minimum"] == 0
+
+
+def test_each_endpoint_asks_its_scope(api: Api) -> None:
+    from routing.service import tenants
+    from tests.service.conftest import T0
+
+    reader = tenants.provision(api.service.db, "acme", scopes=("read",), now_s=T0)
+    desktop = tenants.provision(api.service.db, "acme", scopes=("agents:write",), now_s=T0)
+    volume = {"intervals": [{"interval_start": "2026-01-01T09:00:00Z", "conversations": 1}]}
+    period = {"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}
+    assert api.post("/v1/conversation-volume", volume, key=reader).status_code == 403
+    assert api.post("/v1/conversation-volume", volume, key=desktop).status_code == 403
+    assert api.post("/v1/conversation-volume", volume).status_code == 200  # escalations:write
+    assert api.get("/v1/conversation-volume", key=desktop, **period).status_code == 403
+    assert api.get("/v1/conversation-volume", key=reader, **period).status_code == 200
+    accepted(api, "e1")
+    assert api.post("/v1/escalations/e1/context-viewed", key=reader).status_code == 403
+    assert api.post("/v1/escalations/e1/context-viewed", key=desktop).status_code == 200
+    assert api.get("/v1/analytics/summary", key=desktop, **period).status_code == 403
+    assert api.get("/v1/analytics/summary", key=reader, **period).status_code == 200
