@@ -12,7 +12,6 @@ library load at import time; numpy, matplotlib and the readers load inside the c
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,39 +28,29 @@ __all__ = ["GROUPINGS", "analytics", "period_bounds"]
 #: so ``--help`` need not import numpy; a test checks they agree).
 #: The end of "no --to" when reading the service's database (year 2286).
 _FAR_FUTURE_S = 1e10
+#: Bounds standing in for an option not given (only the zone and the other bound are checked).
+_FIRST_DAY, _LAST_DAY = "1970-01-02", "9999-12-30"
 
 GROUPINGS = ("trigger", "segment", "channel", "customer_tier", "language", "agent_group")
 
 
-def _day(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        usage(f"{option} must be a date such as 2026-11-02, got {value!r}")
-
-
 def period_bounds(start: str | None, end: str | None, time_zone: str) -> tuple[float | None, float | None]:
-    """``--from`` / ``--to`` (local dates in ``time_zone``, both days included) as epoch seconds
-    ``[start_s, end_s)``; None for a bound not given. Exit with a usage error for a bad date, an
-    unknown zone or an end before the start."""
-    from zoneinfo import ZoneInfoNotFoundError
-
-    from routing.shifts import zone
+    """``--from`` / ``--to`` as epoch seconds ``[start_s, end_s)``, read as ``handoff history
+    export`` reads them (:func:`routing.service.history_cli.parse_period`: a date is a whole day
+    in ``time_zone``, ``--to``'s day included; or an instant with a UTC offset); None for a bound
+    not given. Exit with a usage error for a bad date, an unknown zone or an empty period."""
+    from routing.history.cells import parse_time_zone
+    from routing.service.history_cli import parse_period
 
     try:
-        tz = zone(time_zone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        usage(f"--time-zone: unknown IANA time zone {time_zone!r} (e.g. 'Europe/Paris')")
-    lo = hi = None
-    if start is not None:
-        day = _day(start, "--from")
-        lo = datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
-    if end is not None:
-        day = _day(end, "--to") + timedelta(days=1)
-        hi = datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
-    if lo is not None and hi is not None and hi <= lo:
-        usage(f"--to ({end}) must not be before --from ({start})")
-    return lo, hi
+        parse_time_zone(time_zone)
+    except ValueError as exc:
+        usage(f"--time-zone: {exc}")
+    try:
+        lo, hi = parse_period(start or _FIRST_DAY, end or _LAST_DAY, time_zone)
+    except ValueError as exc:
+        usage(str(exc))
+    return (lo if start is not None else None, hi if end is not None else None)
 
 
 def _from_service(
@@ -100,15 +89,20 @@ def analytics(
         typer.Option(help="The AI platform's conversation volume (CSV): the escalation rate's denominator."),
     ] = None,
     start: Annotated[
-        str | None, typer.Option("--from", help="First day reviewed (YYYY-MM-DD, local to --time-zone).")
+        str | None,
+        typer.Option(
+            "--from", help="First day reviewed (2026-11-02, local to --time-zone) or instant (...T09:00Z)."
+        ),
     ] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day reviewed, included (YYYY-MM-DD).")] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last day reviewed, included, or instant, excluded.")
+    ] = None,
     group_by: Annotated[
         list[str] | None,
         typer.Option(
             "--group-by",
-            help=f"Break every metric down by this; repeat for several ({', '.join(GROUPINGS)}). "
-            "Default: trigger.",
+            help=f"Break every metric down by this; repeat for several ({', '.join(GROUPINGS)}), "
+            "or 'all'. Default: trigger.",
         ),
     ] = None,
     time_zone: Annotated[
@@ -146,7 +140,11 @@ def analytics(
         usage("give either a history log or --database, not both")
     if database is not None and tenant is None:
         usage("--database needs --tenant (whose history to review)")
-    groups = list(dict.fromkeys(group_by or ["trigger"]))
+    groups = list(
+        dict.fromkeys(
+            g for name in (group_by or ["trigger"]) for g in (GROUPINGS if name == "all" else [name])
+        )
+    )
     unknown = [g for g in groups if g not in GROUPINGS]
     if unknown:
         usage(f"--group-by: unknown grouping {', '.join(map(repr, unknown))}; known: {', '.join(GROUPINGS)}")

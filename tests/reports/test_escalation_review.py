@@ -158,14 +158,18 @@ def test_bad_rows_name_line_and_column(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--group-by", "queue"], "--group-by: unknown grouping 'queue'"),
-        (["--from", "23/11/2026"], "--from must be a date such as 2026-11-02, got '23/11/2026'"),
+        (
+            ["--from", "23/11/2026"],
+            "--from: expected a date (2026-01-05) or an instant (2026-01-05T09:00Z), got '23/11/2026'",
+        ),
         (
             ["--from", "2026-11-30", "--to", "2026-11-23"],
-            "--to (2026-11-23) must not be before --from (2026-11-30)",
+            "--to (2026-11-23) must be after --from (2026-11-30)",
         ),
         (["--from", "2026-12-10"], "no escalation was created in the period"),
         (["--target", "1.5"], "--target: Input should be less than or equal to 1"),
         (["--time-zone", "Mars/Olympus"], "unknown IANA time zone 'Mars/Olympus'"),
+        (["--time-zone", "Europe"], "--time-zone: unknown IANA time zone 'Europe'"),
     ],
 )
 def test_bad_options_are_usage_errors(
@@ -182,6 +186,9 @@ def test_period_selects_days_in_the_time_zone(inputs: tuple[Path, Path], tmp_pat
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "review.json").read_text())
     assert summary["total"]["escalations"]["value"] == 2  # b1 and b2, Monday 30 November
+    every = run(str(inputs[0]), "--out", str(tmp_path / "all"), "--group-by", "all", "-q")
+    assert every.exit_code == 0, every.output
+    assert list(json.loads((tmp_path / "all" / "review.json").read_text())["groups"]) == list(GROUPINGS)
     assert summary["period"] == {
         "start_at": "2026-11-30T00:00:00.000Z",
         "end_at": "2026-12-01T00:00:00.000Z",
