@@ -8,9 +8,9 @@ and agents, written for analytics, the forecast and the simulator.
   (:mod:`routing.service.roster_export`).
 
 Both read the service's database (``--database``: a SQLite file's path, or a SQLAlchemy URL of
-SQLite or PostgreSQL; default ``HANDOFF_DATABASE_URL``), brought to the newest schema first,
-as ``handoff serve`` would. Like every command module, only Typer and the standard library load
-at import time.
+SQLite or PostgreSQL; default ``HANDOFF_DATABASE_URL``) and write nothing to it: a database whose
+schema is not this version's (``handoff serve`` migrates it when it starts) is refused, saying
+so. Like every command module, only Typer and the standard library load at import time.
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ def _url(database: str | None) -> str:
 
 @contextmanager
 def _database(database: str | None, tenant_id: str) -> Iterator[Database]:
-    """The service's database, migrated, with ``tenant_id`` checked to exist; exit 2 naming the
-    problem if the service extra is missing, the database cannot be opened or the tenant is
-    unknown."""
+    """The service's database, its schema checked to be this version's and ``tenant_id`` to
+    exist; exit 2 naming the problem if the service extra is missing, the database cannot be
+    opened, holds another schema, or has no such tenant."""
     from routing.cli import usage
 
     url = _url(database)
@@ -85,7 +85,14 @@ def _database(database: str | None, tenant_id: str) -> Iterator[Database]:
         usage(f"--database is not a database URL: {exc}")
     try:
         try:
-            db.migrate()
+            current, newest = db.schema_revision()
+            if current is None:
+                usage("--database holds no routing service schema: give the database 'handoff serve' uses")
+            if current != newest:
+                usage(
+                    f"the database's schema is at revision {current}, this handoff reads {newest}: start "
+                    "'handoff serve' on it once to migrate it (the export itself writes nothing)"
+                )
             with db.read() as s:
                 known = [t for (t,) in s.query(Tenant.id).order_by(Tenant.id)]
         except OperationalError as exc:

@@ -306,6 +306,12 @@ def test_bad_options_are_clear_errors(api: Api, tmp_path: Path) -> None:
     assert missing.exit_code == 2
     assert "no SQLite file" in missing.output
     assert not (tmp_path / "nope.db").exists()
+    (tmp_path / "empty.db").write_bytes(b"")
+    empty = run(
+        "roster", "export", "--database", str(tmp_path / "empty.db"), "--tenant", "acme", "--out", out
+    )
+    assert empty.exit_code == 2
+    assert "holds no routing service schema" in empty.output.replace("\n", "")
     no_agents = run(
         "roster", "export", "--database", url, "--tenant", "globex", "--out", str(tmp_path / "r.yaml")
     )
