@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -16,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 import reports.charts.style as style
+from reports.charts.handoff import handoff_range
 from reports.escalation_review.formats import value_text
 from routing.analytics import Review, review_metric
 
@@ -59,6 +59,19 @@ def _no_data(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=style.LABEL_PT)
 
 
+def _target_line(ax: Axes, review: Review, linestyle: str, linewidth: float) -> None:
+    """The service-level target as a horizontal line on a 0-100 % share axis."""
+    ax.axhline(
+        review.target,
+        color=style.TARGET,
+        linestyle=linestyle,
+        linewidth=linewidth,
+        label=f"target {value_text(review_metric('service_level'), review.target)}",
+    )
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+
+
 def weekly_service_level(review: Review) -> Figure:
     """Per week: escalations (bars) and the share accepted within the threshold (line) against
     the target."""
@@ -88,15 +101,7 @@ def weekly_service_level(review: Review) -> Figure:
         color=style.COMPARE,
         label="of accepted only",
     )
-    ax_sl.axhline(
-        review.target,
-        color=style.TARGET,
-        linestyle="--",
-        linewidth=1.2,
-        label=f"target {value_text(review_metric('service_level'), review.target)}",
-    )
-    ax_sl.set_ylim(0, 1.02)
-    ax_sl.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _target_line(ax_sl, review, "--", 1.2)
     style.legend_below(fig, [ax_volume, ax_sl], ncols=4)
     return fig
 
@@ -152,9 +157,7 @@ def handoff_distribution(review: Review) -> Figure:
     h = review.handoff_s
     fig = style.figure(3.4)
     ax_hist, ax_cdf = fig.subplots(1, 2)
-    p99 = float(np.quantile(h, 0.99)) if h.size else threshold
-    cap = float(max(2 * threshold, math.ceil(min(p99, 10 * threshold) / 10) * 10))
-    bin_s = 5.0 if cap <= 150 else 10.0
+    cap, bin_s = handoff_range(h, threshold)
     style.axes(
         ax_hist,
         "Handoff time: histogram",
@@ -199,16 +202,8 @@ def handoff_distribution(review: Review) -> Figure:
             threshold, color=style.TARGET, linestyle="--", linewidth=1.2, label=f"{threshold:g}-s threshold"
         )
         ax.set_xlim(0, cap)
-    ax_cdf.axhline(
-        review.target,
-        color=style.TARGET,
-        linestyle=":",
-        linewidth=1.0,
-        label=f"target {value_text(review_metric('service_level'), review.target)}",
-    )
-    ax_cdf.set_ylim(0, 1.02)
+    _target_line(ax_cdf, review, ":", 1.0)
     ax_hist.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax_cdf.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     style.legend_below(fig, [ax_hist, ax_cdf], ncols=3)
     return fig
 
