@@ -5,6 +5,8 @@
   series name, ``Media Type`` its channel, ``Skill Set`` its skills; ``Offered`` the quantile
   bound of the interval's volume (fractional), ``Interactions Handled`` the same and
   ``Total Handle Time (Seconds)`` that volume times the series' mean handle time.
+  The bound is a quantile of the interval's count (Poisson noise included) and the simulator
+  draws Poisson arrivals around it again, so at a small desk's counts it overstates the rate.
 * ``forecast_intervals.csv`` -- per series and interval: the mean, the central interval and the
   quantile bound.
 * ``scenario.yaml`` -- a scenario over the forecast's days whose demand segments read
