@@ -18,19 +18,16 @@ interval and the intervals that still miss, 7 recommended shifts, 8 per-segment 
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from reports.charts import render_charts
 from reports.plan_document import write_plan_json
+from reports.report_files import PNG_DPI, save_charts, write_tables
 from reports.report_html import render_html
-from reports.report_tables import Table, build_tables
+from reports.report_tables import build_tables
 from simulator.planning.result import CapacityPlan
 
 __all__ = ["PNG_DPI", "render_charts", "render_html", "write_report"]
-
-PNG_DPI = 150  # 7.5 in x 150 dpi = 1125 px: sharp on screen and on A4 paper, ~100 kB a chart
 
 
 def write_report(plan: CapacityPlan, out_dir: Path) -> dict[str, Path]:
@@ -41,26 +38,8 @@ def write_report(plan: CapacityPlan, out_dir: Path) -> dict[str, Path]:
     whose data the plan lacks are left out (see :func:`reports.charts.render_charts`).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "charts").mkdir(exist_ok=True)
-    (out_dir / "tables").mkdir(exist_ok=True)
-    written: dict[str, Path] = {}
-
-    pngs: dict[str, bytes] = {}
-    for name, fig in render_charts(plan).items():
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
-        pngs[name] = buf.getvalue()
-        png_path = out_dir / "charts" / f"{name}.png"
-        png_path.write_bytes(pngs[name])
-        svg_path = out_dir / "charts" / f"{name}.svg"
-        fig.savefig(svg_path, format="svg", metadata={"Date": None})
-        written[f"charts/{name}.png"] = png_path
-        written[f"charts/{name}.svg"] = svg_path
-
-    for name, table in build_tables(plan).items():
-        path = out_dir / "tables" / f"{name}.csv"
-        _write_csv(table, path)
-        written[f"tables/{name}.csv"] = path
+    pngs, written = save_charts(render_charts(plan), out_dir)
+    written.update(write_tables(build_tables(plan), out_dir))
 
     written["plan.json"] = out_dir / "plan.json"
     write_plan_json(plan, written["plan.json"])
@@ -68,10 +47,3 @@ def write_report(plan: CapacityPlan, out_dir: Path) -> dict[str, Path]:
     written["report.html"] = out_dir / "report.html"
     written["report.html"].write_text(render_html(plan, pngs), encoding="utf-8")
     return written
-
-
-def _write_csv(table: Table, path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(table.header)
-        writer.writerows(table.rows)

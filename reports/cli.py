@@ -6,7 +6,13 @@ includes routers. Every command lives in its home module and carries its own Typ
 * ``serve``, ``deliver`` -- the routing service and its webhook sender (:mod:`routing.service.cli`);
 * ``tenants create|list``, ``keys create|list|revoke`` -- its administration
   (:mod:`routing.service.admin_cli`);
-* ``plan`` -- the capacity plan and its report (:mod:`reports.plan_command`).
+* ``history export``, ``roster export`` -- its history log and its agents as a scenario roster
+  (:mod:`routing.service.history_cli`);
+* ``plan`` -- the capacity plan and its report (:mod:`reports.plan_command`);
+* ``forecast`` -- interval volume from a history log, and a scenario on it
+  (:mod:`reports.forecast_command`);
+* ``analytics`` -- the weekly escalation review of a history log or of the service's database
+  (:mod:`reports.analytics_command`).
 
 It sits in ``reports`` because that is the top of the dependency chain (routing <- simulator <-
 reports). Command modules import only Typer and the standard library at module level (their
@@ -19,10 +25,13 @@ import sys
 
 import typer
 
+from reports.analytics_command import analytics
+from reports.forecast_command import forecast
 from reports.plan_command import plan
 from routing.cli import route_command
 from routing.service.admin_cli import keys_app, tenants_app
 from routing.service.cli import deliver, serve
+from routing.service.history_cli import history_app, roster_app
 from simulator.cli import erlang, scenario_app, simulate
 
 __all__ = ["app", "main"]
@@ -42,7 +51,11 @@ app.command()(serve)
 app.command()(deliver)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
+app.add_typer(history_app, name="history")
+app.add_typer(roster_app, name="roster")
 app.command()(plan)
+app.command()(forecast)
+app.command()(analytics)
 
 
 @app.callback()

@@ -44,8 +44,9 @@ def simulate(
     from rich.console import Console
 
     from routing.errors import InvalidInput
-    from simulator.console import print_summary, progress_bar
+    from simulator.console import print_replay_comparison, print_summary, progress_bar
     from simulator.output import write_results
+    from simulator.replay_check import compare_replay
     from simulator.replications import default_workers, run_replications
     from simulator.scaleout import replication_pool
     from simulator.scenario import load_scenario
@@ -73,8 +74,16 @@ def simulate(
         except RuntimeError as exc:
             usage(str(exc))
     print_summary(result, console)
+    comparison = compare_replay(result)
+    if comparison is not None:
+        print_replay_comparison(comparison, console)
     if out is not None:
         paths = write_results(result, out)
+        if comparison is not None:
+            paths["replay_vs_measured"] = out / "replay_vs_measured.json"
+            paths["replay_vs_measured"].write_text(
+                json.dumps(comparison.as_dict(), indent=2) + "\n", encoding="utf-8"
+            )
         console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
 
 

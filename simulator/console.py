@@ -16,9 +16,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulator.metric_catalogue import MISSING, metric
+from simulator.replay_check import COMPARED, ReplayComparison
 from simulator.replications import Estimate, Replications
 
-__all__ = ["HEADLINE", "SEGMENT_COLUMNS", "estimate_text", "print_summary", "progress_bar", "verdict"]
+__all__ = [
+    "HEADLINE",
+    "SEGMENT_COLUMNS",
+    "estimate_text",
+    "print_replay_comparison",
+    "print_summary",
+    "progress_bar",
+    "verdict",
+]
 
 #: Overall metrics ``handoff simulate`` prints, in the order a planner reads them.
 HEADLINE = (
@@ -118,3 +127,18 @@ def print_summary(result: Replications, console: Console) -> None:
             segment, *(metric(name).text(result.segment(segment, name).mean) for _, name in SEGMENT_COLUMNS)
         )
     console.print(segments)
+
+
+def print_replay_comparison(comparison: ReplayComparison, console: Console) -> None:
+    """Measured (the history log's outcomes) beside simulated (mean, 95 % CI), then the notes
+    that explain the difference."""
+    table = Table(title="replay vs measured (the log's own outcomes)", title_justify="left")
+    for heading in ("metric", "measured", "simulated", "95 % CI"):
+        table.add_column(heading, justify="left" if heading == "metric" else "right")
+    for name in COMPARED:
+        m = metric(name)
+        measured = m.text(comparison.measured.metrics[name])
+        table.add_row(m.label, measured, *estimate_text(comparison.simulated[name], name))
+    console.print(table)
+    for note in comparison.notes:
+        console.print(f"  - {note}", highlight=False, markup=False)

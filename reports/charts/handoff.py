@@ -14,7 +14,7 @@ from simulator.metric_catalogue import metric
 from simulator.planning.result import CapacityPlan
 from simulator.replications import Replications
 
-__all__ = ["handoff_distribution", "handoff_times"]
+__all__ = ["handoff_distribution", "handoff_range", "handoff_times"]
 
 FloatArray = NDArray[np.float64]
 
@@ -34,6 +34,14 @@ def handoff_times(result: Replications) -> FloatArray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def handoff_range(handoff_s: FloatArray, threshold_s: float) -> tuple[float, float]:
+    """(x range, bin width) in seconds of a handoff-time histogram: the p99 rounded up to 10 s,
+    at least twice and at most ten times the threshold; 5-s bins up to 150 s, else 10-s."""
+    p99 = float(np.quantile(handoff_s, 0.99)) if handoff_s.size else threshold_s
+    cap = float(max(2 * threshold_s, math.ceil(min(p99, 10 * threshold_s) / 10) * 10))
+    return cap, 5.0 if cap <= 150 else 10.0
+
+
 def handoff_distribution(plan: CapacityPlan) -> Figure:
     """Histogram (share of accepted escalations per 5-s bin) and ECDF of handoff times after
     warm-up, current vs recommended roster, with the service-level threshold marked and the share
@@ -45,9 +53,7 @@ def handoff_distribution(plan: CapacityPlan) -> Figure:
     runs = style.verified_runs(plan)
     series = [(label, handoff_times(r), colour) for label, r, colour in runs if r.records]
     pooled = np.concatenate([h for _, h, _ in series]) if series else np.zeros(0)
-    p99 = float(np.quantile(pooled, 0.99)) if pooled.size else threshold
-    cap = float(max(2 * threshold, math.ceil(min(p99, 10 * threshold) / 10) * 10))
-    bin_s = 5.0 if cap <= 150 else 10.0
+    cap, bin_s = handoff_range(pooled, threshold)
     bins = np.arange(0.0, cap + bin_s, bin_s)
 
     fig = style.figure(3.5)

@@ -23,9 +23,11 @@ import httpx
 from fastapi import Depends, FastAPI
 
 from routing.service import tenants
+from routing.service.analytics import Analytics
 from routing.service.api import (
     admin,
     agents,
+    analytics,
     escalations,
     events,
     health,
@@ -34,6 +36,7 @@ from routing.service.api import (
     query,
     queues,
     stats,
+    volume,
     wallboard,
     webhooks,
     wrap_up,
@@ -47,6 +50,7 @@ from routing.service.retention import Retention
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
 from routing.service.stream import EventHub
+from routing.service.volume import ConversationVolumes
 from routing.service.webhooks.delivery import DeliveryWorker
 from routing.service.webhooks.subscriptions import Subscriptions
 
@@ -184,6 +188,8 @@ def create_app(
         app.state.subscriptions = Subscriptions(db, settings.webhooks, clock, on_due=worker.notify)
         app.state.administration = tenants.Administration(db, clock)
         app.state.delivery = worker
+        app.state.volumes = ConversationVolumes(db, clock)
+        app.state.analytics = Analytics(db, settings.stats)
         loop = TickLoop(service, settings.tick_interval_s) if settings.tick_interval_s > 0 else None
         if loop:
             service.work.on_wakeup = loop.notify
@@ -227,11 +233,22 @@ def create_app(
     )
     problems.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.limits.max_body_bytes)
-    for module in (escalations, agents, wrap_up, offers, queues, stats, webhooks, events, admin, health):
+    for module in (
+        escalations,
+        agents,
+        wrap_up,
+        offers,
+        queues,
+        stats,
+        volume,
+        analytics,
+        webhooks,
+        events,
+        admin,
+        health,
+    ):
         # BodyLimit and the rate limits, on every route
-        app.include_router(
-            module.router, responses=problems.responses(413, 429), dependencies=[Depends(query.known_only)]
-        )
+        app.include_router(module.router, responses=problems.responses(413, 429))
     app.include_router(wallboard.router)  # the supervisors' page: /wallboard
     return app
 

@@ -30,7 +30,7 @@ from routing.errors import (
     UnknownOffer,
 )
 from routing.schemas import ContextPacket, EscalationIn
-from routing.service import stats, views
+from routing.service import events, outbox, stats, views
 from routing.service.clock import Clock
 from routing.service.errors import AgentDeactivated, DuplicateAgent, IdempotencyKeyReused
 from routing.service.metrics import Metrics
@@ -44,6 +44,7 @@ from routing.service.schemas import (
     Cancelled,
     Completed,
     CompletionIn,
+    ContextViewed,
     EscalationCreate,
     EscalationCreated,
     EscalationPosition,
@@ -150,7 +151,11 @@ class RoutingService:
             raise DuplicateEscalation(f"escalation {body.id!r} already exists")
         body = self._created_now_at_latest(body, tx.now_s)
         spec = body.to_domain()
-        stored = body.model_dump(mode="json", exclude={"context"})
+        stored = body.routing_spec()
+        customer = body.customer_ref
+        if body.customer_id is not None:
+            customer = repo.customer_ref(repo.customer_salt(s, tx.tenant_id), body.customer_id)
+        started = body.conversation_started_at
         tx.new_escalations[body.id] = {
             "tenant_id": tx.tenant_id,
             "id": body.id,
@@ -159,6 +164,9 @@ class RoutingService:
             "context": body.context.model_dump(mode="json"),
             "created_s": spec.created_s,
             "arrived_s": tx.now_s,
+            "conversation_started_s": None if started is None else started.timestamp(),
+            "customer_ref": customer,
+            "segment": body.segment,
         }
         tx.decisions.extend(tx.run("arrive", spec=stored))
         tx.escalations.add(body.id)
@@ -192,10 +200,13 @@ class RoutingService:
             )
             raise InvalidInput([FieldProblem("body.created_at", problem)])
         if created_s > now_s:
-            # cut to the millisecond, never rounded up past now
-            return body.model_copy(
-                update={"created_at": timestamps.to_ms(datetime.fromtimestamp(now_s, UTC))}
-            )
+            # cut to the millisecond, never rounded up past now; the conversation began by then too
+            created = timestamps.to_ms(datetime.fromtimestamp(now_s, UTC))
+            started = body.conversation_started_at
+            update: dict[str, Any] = {"created_at": created}
+            if started is not None and started > created:
+                update["conversation_started_at"] = created
+            return body.model_copy(update=update)
         return body
 
     def complete(self, tenant_id: str, escalation_id: str, outcome: CompletionIn) -> Completed:
@@ -209,6 +220,9 @@ class RoutingService:
             if row.state != EscalationState.ASSIGNED.value:
                 raise InvalidTransition(f"escalation {escalation_id!r} is {row.state}, not assigned")
             agent_id = row.agent_id
+            # stored before the decision, so the escalation.completed event carries the feedback
+            row.outcome = outcome.model_dump(mode="json", exclude={"wrap_up_s"})
+            tx.session.flush()
             tx.decisions.extend(tx.run("complete", escalation=escalation_id, wrap_up_s=outcome.wrap_up_s))
             tx.escalations.add(escalation_id)
             until_s = next((end for e, _, end in tx.dispatcher.wrap_ups() if e == escalation_id), None)
@@ -217,17 +231,12 @@ class RoutingService:
             if agent_id:
                 tx.agents.add(agent_id)
                 self._retire_if_done(tx, agent_id)
-            row.outcome = outcome.model_dump(mode="json", exclude={"wrap_up_s"})
             repo.audit(
                 tx.session,
                 tx.tenant_id,
                 tx.now_s,
                 "outcome",
-                {
-                    "resolved": outcome.resolved,
-                    "ai_failure_reason": outcome.ai_failure_reason,
-                    "return_to_ai_allowed": outcome.return_to_ai_allowed,
-                },
+                outcome.model_dump(mode="json", include=_AUDITED_OUTCOME),
                 escalation_id=escalation_id,
                 agent_id=agent_id,
             )
@@ -240,6 +249,59 @@ class RoutingService:
             )
 
         return self.work.apply(tenant_id, "work_completed", event)
+
+    def context_viewed(self, tenant_id: str, escalation_id: str) -> ContextViewed:
+        """The agent desktop shows the agent the context packet of an escalation it accepted (the
+        accept alone is not a view). The first report records when and publishes
+        ``escalation.context_viewed``; a repeated one answers the first view (``first_view``
+        false) and publishes nothing. A report may come late, after completion or hand-back.
+
+        Raise :class:`UnknownEscalation` if the tenant has no such escalation,
+        :class:`InvalidTransition` unless an agent accepted it and still holds it (assigned,
+        completed or handed back by that agent).
+        """
+
+        def event(tx: Transaction) -> ContextViewed:
+            row = repo.escalation(tx.session, tx.tenant_id, escalation_id)
+            if row is None:
+                raise UnknownEscalation(escalation_id)
+            if row.state not in _HELD or row.agent_id is None or row.assigned_s is None:
+                raise InvalidTransition(
+                    f"escalation {escalation_id!r} is {row.state}: only an escalation an agent accepted "
+                    "has its context viewed"
+                )
+            first = row.context_viewed_s is None
+            if first:
+                row.context_viewed_s = tx.now_s
+                row.event_seq += 1
+                tx.session.flush()  # the events of this event's decisions (if any) read event_seq
+                viewed = events.context_viewed(
+                    tx.tenant_id, tx.now_s, escalation_id, row.event_seq, row.agent_id, row.assigned_s
+                )
+                tx.deliveries += outbox.append(tx.session, tx.tenant_id, tx.now_s, [viewed])
+                tx.published += 1
+                detail = {"after_accept_s": round(tx.now_s - row.assigned_s, 3)}
+                repo.audit(
+                    tx.session,
+                    tx.tenant_id,
+                    tx.now_s,
+                    "context_viewed",
+                    detail,
+                    escalation_id=escalation_id,
+                    agent_id=row.agent_id,
+                )
+            viewed_s = row.context_viewed_s
+            assert viewed_s is not None
+            return ContextViewed(
+                escalation_id=escalation_id,
+                agent_id=row.agent_id,
+                viewed_at=timestamps.utc(viewed_s),
+                viewed_at_s=timestamps.epoch_s(viewed_s),
+                after_accept_s=round(max(viewed_s - row.assigned_s, 0.0), 3),
+                first_view=first,
+            )
+
+        return self.work.apply(tenant_id, "context_viewed", event)
 
     # ============================================================================ lifecycle
     def _live_row(self, tx: Transaction, escalation_id: str) -> EscalationRow:
@@ -738,6 +800,17 @@ class RoutingService:
             return views.queue_depths(s)
 
 
+#: the states of an escalation an agent accepted and holds (or held to its end)
+_HELD = (EscalationState.ASSIGNED.value, EscalationState.COMPLETED.value, EscalationState.HANDED_BACK.value)
+#: the completion feedback the audit trail keeps (the notes stay on the escalation only)
+_AUDITED_OUTCOME = {
+    "resolved",
+    "ai_failure_reason",
+    "return_to_ai_allowed",
+    "csat",
+    "first_contact_resolved",
+    "ai_could_have_handled",
+}
 _REMOVED = "agent removed"  # the reason the dispatcher gives in remove_agent
 
 

@@ -20,7 +20,12 @@ type                       decision                        data
 ``escalation.assigned``    :class:`~routing.decisions.Assigned`       agent, offer id, handoff_s
 ``escalation.relaxed``     :class:`~routing.decisions.Relaxed`        level, step
 ``escalation.deferred``    :class:`~routing.decisions.Deferred`       mode, next opening, reason
-``escalation.completed``   Finished(completed)                        state, agent
+``escalation.completed``   Finished(completed)                        state, agent, the
+                                                                      feedback: resolved, csat,
+                                                                      first_contact_resolved,
+                                                                      ai_could_have_handled
+``escalation.context_viewed``  the agent desktop showed the context   agent, viewed_at,
+                           packet (POST .../context-viewed; once)     after_accept_s
 ``escalation.abandoned``   Finished(abandoned) without a reason       state (cancels say
                                                                       ``escalation.cancelled``)
 ``escalation.cancelled``   Finished(abandoned / cancelled): withdrawn  state, reason (customer_left:
@@ -78,6 +83,7 @@ __all__ = [
     "CallbackRequestedData",
     "CancelledData",
     "ContextSummary",
+    "ContextViewedData",
     "DeferredData",
     "EscalationFacts",
     "Event",
@@ -92,6 +98,7 @@ __all__ = [
     "SubscriptionDisabledData",
     "TransferredData",
     "WrapUpEndedData",
+    "context_viewed",
     "events_for",
     "new_event_id",
     "position_changed",
@@ -120,6 +127,7 @@ class EventType(StrEnum):
     ESCALATION_TRANSFERRED = "escalation.transferred"
     ESCALATION_CALLBACK_REQUESTED = "escalation.callback_requested"
     AGENT_WRAP_UP_ENDED = "agent.wrap_up_ended"
+    ESCALATION_CONTEXT_VIEWED = "escalation.context_viewed"
 
 
 _DATA = ConfigDict(extra="forbid")
@@ -183,11 +191,28 @@ class DeferredData(BaseModel):
 
 
 class FinishedData(BaseModel):
-    """``escalation.completed`` / ``.abandoned``: the terminal state, and who completed it."""
+    """``escalation.completed`` / ``.abandoned``: the terminal state, and who completed it; a
+    completion carries the agent's feedback (null where not given, and on ``.abandoned``)."""
 
     model_config = _DATA
     state: EscalationState
     agent_id: str | None
+    resolved: bool | None = None
+    csat: int | None = Field(None, description="The customer's satisfaction score, 1-5.")
+    first_contact_resolved: bool | None = None
+    ai_could_have_handled: bool | None = Field(
+        None, description="The agent's judgement: could the AI assistant have resolved it alone?"
+    )
+
+
+class ContextViewedData(BaseModel):
+    """``escalation.context_viewed``: the agent holding the escalation opened its context packet."""
+
+    model_config = _DATA
+    agent_id: str
+    viewed_at: Instant
+    viewed_at_s: float = epoch_of("viewed_at")
+    after_accept_s: float = Field(description="From the agent's accept to the view, seconds.")
 
 
 class AgentStatusData(BaseModel):
@@ -281,6 +306,7 @@ Payload = (
     | TransferredData
     | CallbackRequestedData
     | WrapUpEndedData
+    | ContextViewedData
 )
 
 
@@ -313,11 +339,12 @@ class Event(BaseModel):
 @dataclass(frozen=True, slots=True)
 class EscalationFacts:
     """What storage knows of an escalation that events need: its last event's ``sequence``
-    (0 before any), the agent holding it, and its context packet (as stored JSON)."""
+    (0 before any), the agent holding it, its context packet and its outcome (as stored JSON)."""
 
     last_sequence: int = 0
     agent_id: str | None = None
     context: Mapping[str, Any] | None = None
+    outcome: Mapping[str, Any] | None = None  # the completion feedback, once completed
 
 
 def new_event_id() -> str:
@@ -333,6 +360,9 @@ _REVOKED_TYPES = {  # the reasons the dispatcher gives (routing/dispatcher.py) -
 
 
 _CANCELLED = (EscalationState.ABANDONED, EscalationState.CANCELLED)
+
+
+_FEEDBACK = ("resolved", "csat", "first_contact_resolved", "ai_could_have_handled")
 
 
 def _typed(d: Decision, facts: EscalationFacts) -> tuple[EventType, Payload]:
@@ -378,10 +408,13 @@ def _typed(d: Decision, facts: EscalationFacts) -> tuple[EventType, Payload]:
     if isinstance(d, WrapUpEnded):
         lasted = None if math.isnan(d.wrap_up_s) else round(d.wrap_up_s, 3)
         return EventType.AGENT_WRAP_UP_ENDED, WrapUpEndedData(agent_id=d.agent_id, wrap_up_s=lasted)
+    if isinstance(d, Finished) and d.state is EscalationState.COMPLETED:
+        feedback = {k: v for k, v in (facts.outcome or {}).items() if k in _FEEDBACK}
+        return EventType.ESCALATION_COMPLETED, FinishedData(
+            state=d.state, agent_id=facts.agent_id, **feedback
+        )
     if isinstance(d, Finished):
-        completed = d.state is EscalationState.COMPLETED
-        kind = EventType.ESCALATION_COMPLETED if completed else EventType.ESCALATION_ABANDONED
-        return kind, FinishedData(state=d.state, agent_id=facts.agent_id if completed else None)
+        return EventType.ESCALATION_ABANDONED, FinishedData(state=d.state, agent_id=None)
     return EventType.AGENT_STATUS_CHANGED, AgentStatusData(status=d.status, reason=d.reason)
 
 
@@ -415,6 +448,27 @@ def subscription_disabled(
         subscription_id=subscription_id, url=url, reason=reason, consecutive_failures=failures
     )
     return _event(tenant_id, now_s, EventType.SUBSCRIPTION_DISABLED, data)
+
+
+def context_viewed(
+    tenant_id: str,
+    now_s: float,
+    escalation_id: str,
+    sequence: int,
+    agent_id: str,
+    accepted_s: float,
+) -> Event:
+    """The event saying the agent holding the escalation viewed its context packet now
+    (``sequence``: the escalation's next one; ``accepted_s``: when the agent accepted)."""
+    data = ContextViewedData(
+        agent_id=agent_id,
+        viewed_at=at(now_s),
+        viewed_at_s=epoch_s(now_s),
+        after_accept_s=round(max(now_s - accepted_s, 0.0), 3),
+    )
+    return _event(
+        tenant_id, now_s, EventType.ESCALATION_CONTEXT_VIEWED, data, escalation_id, agent_id, sequence
+    )
 
 
 def position_changed(

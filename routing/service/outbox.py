@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from routing.decisions import Decision, Offer
+from routing.decisions import Decision, Finished, Offer
+from routing.domain import EscalationState
 from routing.service.events import EscalationFacts, Event, events_for
 from routing.service.storage import outbox as store
 
@@ -36,10 +37,15 @@ def record_decisions(
         return {}, 0
     named = {e for d in decisions if (e := getattr(d, "escalation_id", None)) is not None}
     offered = {d.escalation_id for d in decisions if isinstance(d, Offer)}
+    completed = {
+        d.escalation_id for d in decisions if isinstance(d, Finished) and d.state is EscalationState.COMPLETED
+    }
     stored = named - new_escalations.keys()
     facts = {
         esc_id: EscalationFacts(*values)
-        for esc_id, values in store.escalation_facts(session, tenant_id, stored, offered & stored).items()
+        for esc_id, values in store.escalation_facts(
+            session, tenant_id, stored, offered & stored, completed & stored
+        ).items()
     }
     for esc_id in named & new_escalations.keys():
         facts[esc_id] = EscalationFacts(context=new_escalations[esc_id].get("context"))

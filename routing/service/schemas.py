@@ -111,10 +111,62 @@ class _NoNul(BaseModel):
         return data
 
 
+#: a segment label of the AI platform's (the same in escalations and conversation volume)
+Segment = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")]
+#: a customer reference hashed by the sender: stored and exported as given
+CUSTOMER_REF_PATTERN = r"^[A-Za-z0-9_:.=+/-]{16,128}$"
+
+
 class EscalationCreate(_NoNul, EscalationIn):
-    """An escalation from the AI platform, with its context packet."""
+    """An escalation from the AI platform, with its context packet.
+
+    Beside the routing fields, what the escalation review measures: when the AI conversation
+    began (time to escalation), who the customer is (return rate), and the platform's segment
+    (escalation rate against ``POST /v1/conversation-volume``). None of them affects routing.
+    """
 
     id: Id
+    conversation_started_at: Instant | None = Field(
+        None,
+        description="When the AI conversation began; time to escalation is created_at minus this. "
+        "Not after created_at.",
+    )
+    customer_id: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
+        None,
+        description="The customer's id in your systems, raw. The service never stores it: it keeps "
+        "its keyed hash (HMAC-SHA256 under a secret salt of the tenant) as customer_ref, so the same "
+        "id gives the same customer_ref in every escalation of the tenant. Give customer_id or "
+        "customer_ref, not both.",
+    )
+    customer_ref: Annotated[str, Field(pattern=CUSTOMER_REF_PATTERN)] | None = Field(
+        None,
+        description="A stable customer reference you have already hashed (16-128 characters: letters, "
+        "digits and _:.=+/-), stored as given. Give customer_id or customer_ref, not both.",
+    )
+    segment: Segment | None = Field(
+        None, description="Your segment label, as in POST /v1/conversation-volume (escalation rate)."
+    )
+
+    @model_validator(mode="after")
+    def _review_fields_fit(self) -> EscalationCreate:
+        if self.customer_id is not None and self.customer_ref is not None:
+            raise ValueError("give customer_id (raw, hashed here) or customer_ref (hashed), not both")
+        started = self.conversation_started_at
+        if started is not None and started > self.created_at:
+            raise ValueError(
+                f"conversation_started_at ({timestamps.iso(started)}) is after created_at "
+                f"({timestamps.iso(self.created_at)})"
+            )
+        return self
+
+    def routing_spec(self) -> dict[str, Any]:
+        """The escalation as routing stores it (:class:`~routing.schemas.EscalationIn` without the
+        context packet and the review fields), JSON-ready."""
+        return self.model_dump(mode="json", exclude={"context", *REVIEW_FIELDS})
+
+
+#: the fields of :class:`EscalationCreate` routing never sees (stored in columns of their own)
+REVIEW_FIELDS = frozenset({"conversation_started_at", "customer_id", "customer_ref", "segment"})
 
 
 class AgentUpsert(_NoNul, AgentIn):
@@ -145,6 +197,17 @@ class CompletionIn(_NoNul):
         None,
         description="After-contact work: keep the slot this long (capped by the channel's wrap_up_s "
         "setting; null: all of it, 0: none).",
+    )
+    csat: Annotated[int, Field(ge=1, le=5, strict=True)] | None = Field(
+        None, description="The customer's satisfaction score after the conversation, 1-5 (null: not asked)."
+    )
+    first_contact_resolved: bool | None = Field(
+        None, description="Resolved in this contact, with no follow-up needed (null: not known)."
+    )
+    ai_could_have_handled: bool | None = Field(
+        None,
+        description="The agent's judgement: could the AI assistant have resolved it without a human? "
+        "(null: not judged).",
     )
 
 
@@ -199,6 +262,12 @@ class EscalationView(BaseModel):
     escalation: dict[str, Any] = Field(description="The escalation as received, without the context.")
     context: ContextPacket
     history: list[HistoryEntry] = Field(description="Every decision with its explanation, in order.")
+    conversation_started_at: Instant | None = Field(None, description="When the AI conversation began.")
+    customer_ref: str | None = Field(None, description="The hashed customer reference (never the raw id).")
+    segment: str | None = None
+    context_viewed_at: Instant | None = Field(
+        None, description="When an agent first opened the context packet (POST .../context-viewed)."
+    )
 
 
 class AgentView(BaseModel):
@@ -277,6 +346,18 @@ class EscalationPosition(BaseModel):
         description="Estimated wait to an offer; null unless queued or if nobody eligible is staffed."
     )
     reason: str | None = Field(description="Why it waits; null unless queued.")
+
+
+class ContextViewed(BaseModel):
+    """The context packet's first view by the agent holding the escalation."""
+
+    model_config = _OUT
+    escalation_id: str
+    agent_id: str
+    viewed_at: Instant = Field(description="When it was first viewed (a repeated report keeps the first).")
+    viewed_at_s: float = epoch_of("viewed_at")
+    after_accept_s: float = Field(description="From the agent's accept to the view, seconds.")
+    first_view: bool = Field(description="False when an earlier report had recorded the view already.")
 
 
 class Completed(BaseModel):

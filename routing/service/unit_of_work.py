@@ -84,6 +84,7 @@ class Transaction:
     agents: set[str] = field(default_factory=set)
     new_escalations: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> row to insert
     deliveries: int = 0  # webhook deliveries the event's decisions created
+    published: int = 0  # events the event stored itself, beside those of its decisions
     retired: set[str] = field(default_factory=set)  # agents the event removed from the dispatcher
     calls: list[commands.Call] = field(default_factory=list)  # the command: what the event did
     made: list[Decision] = field(default_factory=list)  # as the dispatcher made them (the digest's)
@@ -205,7 +206,7 @@ class UnitOfWork:
             self.on_wakeup(wake)
         if tx.deliveries and self.on_deliveries is not None:
             self.on_deliveries()
-        if tx.decisions and self.on_events is not None:  # one event per decision (outbox)
+        if (tx.decisions or tx.published) and self.on_events is not None:  # one per decision (outbox)
             self.on_events()
         return result
 

@@ -140,6 +140,10 @@ def escalation_view(s: Session, tenant_id: str, escalation_id: str) -> Escalatio
         escalation=escalation_as_received(row.spec),
         context=ContextPacket.model_validate(row.context),
         history=[HistoryEntry(**_event_fields(e)) for e in events],
+        conversation_started_at=at(row.conversation_started_s),
+        customer_ref=row.customer_ref,
+        segment=row.segment,
+        context_viewed_at=at(row.context_viewed_s),
     )
 
 

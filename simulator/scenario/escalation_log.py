@@ -15,6 +15,16 @@ column             required  content
 ``patience_s``     no        seconds >= 0; empty = not given (NaN)
 =================  ========  ======================================================================
 
+**The history log** (:mod:`routing.history`, as ``handoff history export`` and the example
+history write it) is read as a replay log too: a file whose header has the history log's
+``escalation_id`` and ``outcome`` is read by :func:`routing.history.read_history` (every column
+of that format known and checked there), and each record replays as one escalation: its
+``created_at``, ``channel``, ``skills``, ``customer_tier`` and ``language`` (empty: ``standard``
+and ``en``, the scenario defaults), its observed ``handle_time_s`` (completed work) and
+``patience_s`` (only customers who abandoned reveal it). Its ``line`` is its position in time
+order plus 2 (the history reader keeps no line numbers), and :attr:`EscalationLog.history`
+keeps the records, so what was measured can be set beside what the replay simulates.
+
 Nothing is silently dropped or repaired: every row becomes one escalation, or the load fails with
 :class:`routing.errors.InvalidInput` listing every problem (up to :data:`MAX_PROBLEMS`) as
 ``line 7, skills: proficiency must be 1-5, got 9``. Missing and unknown columns are errors, and so
@@ -34,9 +44,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from routing.domain import CHANNEL_INDEX, CHANNELS, Channel, CustomerTier, Escalation
-from routing.errors import InvalidInput
-from simulator.scenario.csv_rows import (
+from routing.csv_rows import (
     MAX_PROBLEMS,
     Problems,
     RowReader,
@@ -46,9 +54,13 @@ from simulator.scenario.csv_rows import (
     open_csv,
     read_csv_text,
 )
+from routing.domain import CHANNEL_INDEX, CHANNELS, Channel, CustomerTier, Escalation
+from routing.errors import InvalidInput
+from routing.history import HistoryRecord, read_history
 
 __all__ = [
     "COLUMNS",
+    "HISTORY_MARKERS",
     "MAX_PROBLEMS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
@@ -74,7 +86,8 @@ class EscalationLog:
     * ``handle_time_s``, ``patience_s`` -- float64, NaN where the log does not give one;
     * ``line`` -- int64 line of the row in the source file (the header is line 1);
     * ``skills`` -- required skills per row (skill -> proficiency 1-5; empty: none);
-    * ``customer_tier``, ``language`` -- per row.
+    * ``customer_tier``, ``language`` -- per row;
+    * ``history`` -- for a history log, its records in the same order (empty otherwise).
     """
 
     created_s: FloatArray
@@ -85,9 +98,12 @@ class EscalationLog:
     skills: tuple[Mapping[str, int], ...]
     customer_tier: tuple[CustomerTier, ...]
     language: tuple[str, ...]
+    history: tuple[HistoryRecord, ...] = ()
 
     def __post_init__(self) -> None:
         n = self.created_s.shape[0]
+        if self.history and len(self.history) != n:
+            raise ValueError(f"history has {len(self.history)} records but created_s has {n}")
         for name in ("channel", "handle_time_s", "patience_s", "line", "skills", "customer_tier", "language"):
             size = len(getattr(self, name))
             if size != n:
@@ -224,14 +240,39 @@ def _parse_row(cell: Mapping[str, str], n: int, problems: Problems) -> _Row | No
     return _Row(created_s, channel, skills, tier, language, handle_time_s, patience_s)
 
 
+#: Columns that make a file a history log (read by :func:`routing.history.read_history`).
+HISTORY_MARKERS: tuple[str, ...] = ("escalation_id", "outcome")
+
+
+def _from_history(records: list[HistoryRecord]) -> EscalationLog:
+    def seconds(value: float | None) -> float:
+        return math.nan if value is None else value
+
+    return EscalationLog(
+        created_s=np.asarray([r.created_at_s for r in records], dtype=np.float64),
+        channel=np.asarray([CHANNEL_INDEX[r.channel] for r in records], dtype=np.int8),
+        handle_time_s=np.asarray([seconds(r.handle_time_s) for r in records], dtype=np.float64),
+        patience_s=np.asarray([seconds(r.patience_s) for r in records], dtype=np.float64),
+        line=np.arange(2, len(records) + 2, dtype=np.int64),
+        skills=tuple(dict(r.skills) for r in records),
+        customer_tier=tuple(r.customer_tier or CustomerTier.STANDARD for r in records),
+        language=tuple(r.language or "en" for r in records),
+        history=tuple(records),
+    )
+
+
 def load_escalation_log(path: Path) -> EscalationLog:
-    """Read the CSV escalation log at ``path`` (format in the module docstring).
+    """Read the CSV escalation log at ``path`` (format in the module docstring), or a history
+    log (``.csv`` or ``.csv.gz``) when its header has :data:`HISTORY_MARKERS`.
 
     Raise :class:`routing.errors.InvalidInput` (``source`` = the path) listing every bad row and
     column as ``line N, column: problem``; nothing is dropped or repaired.
     """
     source = str(path)
     text = read_csv_text(path)
+    first_line = text.split("\n", 1)[0]
+    if all(marker in (name.strip() for name in first_line.split(",")) for marker in HISTORY_MARKERS):
+        return _from_history(read_history(path))
     problems = Problems()
     created: list[float] = []
     channel: list[int] = []

@@ -40,7 +40,7 @@ all on :00/:30 and all gaps between them multiples of 30 minutes, else 15. A spa
 whose rows all fall on :00/:30 would be read as 30-minute, so pass ``interval_min`` when known.
 
 Nothing is silently dropped or repaired: the load fails with :class:`routing.errors.InvalidInput`
-listing every problem (up to :data:`simulator.scenario.csv_rows.MAX_PROBLEMS`) as
+listing every problem (up to :data:`routing.csv_rows.MAX_PROBLEMS`) as
 ``forecast.csv: line 7, Offered: must be a non-negative number, got 'abc'``. Problems found: a
 missing required column, a column given twice, an empty file, a row with the wrong number of
 fields, a bad date or one off the interval grid, an empty queue, an unknown media type, a
@@ -62,9 +62,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from routing.domain import CHANNEL_INDEX, Channel
-from routing.errors import InvalidInput
-from simulator.scenario.csv_rows import (
+from routing.csv_rows import (
     Problems,
     RowReader,
     TooManyProblems,
@@ -73,6 +71,8 @@ from simulator.scenario.csv_rows import (
     open_csv,
     read_csv_text,
 )
+from routing.domain import CHANNEL_INDEX, Channel
+from routing.errors import InvalidInput
 
 __all__ = [
     "COLUMN_ALIASES",

@@ -13,9 +13,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from routing.csv_rows import file_cached
 from routing.errors import FieldProblem, InvalidInput
 from routing.schemas import load_document, parse
-from simulator.scenario.csv_rows import file_cached
 from simulator.scenario.models import Scenario
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from reports import cli, plan_command
+from reports import analytics_command, cli, forecast_command, plan_command
 from routing import cli as routing_cli
-from routing.service import admin_cli
+from routing.service import admin_cli, history_cli
 from routing.service import cli as service_cli
 from simulator import cli as simulator_cli
 from tests.factories import scenario_data
@@ -28,9 +28,13 @@ def test_every_command_is_registered_from_its_home_module() -> None:
         "simulate",
         "serve",
         "plan",
+        "forecast",
+        "analytics",
         "scenario",
         "tenants",
         "keys",
+        "history",
+        "roster",
     ]
     assert [c.callback for c in cli.app.registered_commands] == [
         routing_cli.route_command,
@@ -38,11 +42,15 @@ def test_every_command_is_registered_from_its_home_module() -> None:
         simulator_cli.simulate,
         service_cli.serve,
         plan_command.plan,
+        forecast_command.forecast,
+        analytics_command.analytics,
     ]
     assert [g.typer_instance for g in cli.app.registered_groups] == [
         simulator_cli.scenario_app,
         admin_cli.tenants_app,
         admin_cli.keys_app,
+        history_cli.history_app,
+        history_cli.roster_app,
     ]
 
 

@@ -68,7 +68,14 @@ def test_offer_assignment_completion_are_events_with_their_payloads(api: Api) ->
     assert events[0]["occurred_at"] == "2026-01-01T09:00:00.000Z"
     assert events[1]["occurred_at_s"] == events[0]["occurred_at_s"] + 4
     assert assigned == {"agent_id": "ana", "offer_id": offer["offer_id"], "handoff_s": 4.0}
-    assert completed == {"state": "completed", "agent_id": "ana"}
+    assert completed == {
+        "state": "completed",
+        "agent_id": "ana",
+        "resolved": True,
+        "csat": None,  # feedback not given: null (tests/service/test_review_capture.py)
+        "first_contact_resolved": None,
+        "ai_could_have_handled": None,
+    }
     assert len(events) == decisions_stored(api)  # one event per decision, none without one
 
 

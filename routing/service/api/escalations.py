@@ -20,6 +20,7 @@ from routing.service.schemas import (
     Cancelled,
     Completed,
     CompletionIn,
+    ContextViewed,
     EscalationCreate,
     EscalationCreated,
     EscalationPosition,
@@ -92,6 +93,21 @@ def complete_escalation(
     wrap-up (`wrap_up_s`, up to the channel's setting) if there is one."""
     check_work(caller, service, escalation_id)
     return service.complete(caller.tenant_id, escalation_id, body)
+
+
+@router.post(
+    "/{escalation_id}/context-viewed",
+    response_model=ContextViewed,
+    responses=responses(401, 403, 404, 409, 422, 503),
+    summary="The agent opened the context packet",
+)
+def context_viewed(escalation_id: PathId, tenant: WriteAgents, service: Service) -> ContextViewed:
+    """The agent desktop reports that it showed the agent the context packet (the accept alone is
+    not a view: the review's context view rate counts these). The first report records the time
+    and publishes `escalation.context_viewed`; repeating it is harmless (`first_view` false, the
+    first time kept, nothing published). 409 unless an agent accepted the escalation and holds it
+    (assigned, or completed or handed back by that agent)."""
+    return service.context_viewed(tenant, escalation_id)
 
 
 @router.post(

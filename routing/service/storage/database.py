@@ -71,6 +71,19 @@ class Database:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 
+    def schema_revision(self) -> tuple[str | None, str]:
+        """(the database's migration revision, None if it has no schema yet; the newest one).
+        Reads only."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        head = ScriptDirectory.from_config(config).get_current_head()
+        assert head is not None, "the migrations have one head"
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision(), head
+
     def dispose(self) -> None:
         self.engine.dispose()
         self._write_engine.dispose()

@@ -15,6 +15,8 @@
   text first sent (not JSONB, which reorders keys).
 * ``outbox_events``: every event (:mod:`routing.service.events`), written in the transaction of
   the decision it reports; ``position`` orders them per tenant.
+* ``conversation_volume``: the AI platform's conversations per interval and segment (the
+  escalation rate's denominator), one row per (tenant, segment, interval start).
 * ``webhook_subscriptions`` and ``webhook_deliveries``: who wants which events, and one row per
   (subscription, event) saying how its delivery goes.
 * ``commands``: the command log, one row per committed event of a tenant (its ``version``), with
@@ -58,6 +60,8 @@ class Tenant(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     next_wakeup_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_s: Mapped[float] = mapped_column(Float)
+    # the secret of the keyed hash turning a raw customer id into a customer_ref; made when first needed
+    customer_salt: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ApiKey(Base):
@@ -104,6 +108,7 @@ class EscalationRow(Base):
         Index("ix_escalations_tenant_arrived", "tenant_id", "arrived_s"),  # today's, for /v1/stats
         Index("ix_escalations_tenant_wrap_up", "tenant_id", "wrap_up_until_s"),  # rebuilds restore them
         Index("ix_escalations_unredacted", "redacted_s", "finished_s"),  # retention: oldest first
+        Index("ix_escalations_tenant_created", "tenant_id", "created_s"),  # history export by period
     )
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
@@ -135,6 +140,11 @@ class EscalationRow(Base):
     announced_eta_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     # when the context packet and callback were redacted (routing.service.retention); None: kept
     redacted_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # what the escalation review measures, beside routing (routing.service.schemas.REVIEW_FIELDS)
+    conversation_started_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    customer_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)  # hashed, never raw
+    segment: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    context_viewed_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # first view, desktop
 
 
 class AuditEvent(Base):
@@ -242,6 +252,18 @@ class CommandRow(Base):
     now_s: Mapped[float] = mapped_column(Float)
     calls: Mapped[list[Any]] = mapped_column(Json)
     digest: Mapped[str] = mapped_column(String(32))
+class ConversationVolume(Base):
+    """The AI platform's conversations of one interval and segment (``""``: the platform gave
+    none), the escalation rate's denominator. A report of the same interval start and segment
+    replaces the row."""
+
+    __tablename__ = "conversation_volume"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id"), primary_key=True)
+    segment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interval_start_s: Mapped[float] = mapped_column(Float, primary_key=True)
+    interval_s: Mapped[int] = mapped_column(Integer)
+    conversations: Mapped[int] = mapped_column(BigInteger)
+    reported_s: Mapped[float] = mapped_column(Float)
 
 
 __all__ = [
@@ -250,6 +272,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CommandRow",
+    "ConversationVolume",
     "EscalationRow",
     "IdempotencyKey",
     "OutboxEvent",

@@ -30,23 +30,35 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 
 # ------------------------------------------------------------------------------------ outbox
+Facts = tuple[int, str | None, dict[str, Any] | None, dict[str, Any] | None]
+
+
 def escalation_facts(
-    session: Session, tenant_id: str, ids: Iterable[str], with_context: Iterable[str] = ()
-) -> dict[str, tuple[int, str | None, dict[str, Any] | None]]:
-    """(last event sequence, agent, context or None) of each stored escalation in ``ids``; the
-    context (a larger column) only for those in ``with_context``."""
-    wanted, contexts = sorted(set(ids)), set(with_context)
+    session: Session,
+    tenant_id: str,
+    ids: Iterable[str],
+    with_context: Iterable[str] = (),
+    with_outcome: Iterable[str] = (),
+) -> dict[str, Facts]:
+    """(last event sequence, agent, context or None, outcome or None) of each stored escalation
+    in ``ids``; the context (a larger column) only for those in ``with_context``, the outcome
+    only for those in ``with_outcome``."""
+    wanted, contexts, outcomes = sorted(set(ids)), set(with_context), set(with_outcome)
     if not wanted:
         return {}
     e = ESCALATIONS
     rows = session.connection().execute(
         select(e.c.id, e.c.event_seq, e.c.agent_id).where(e.c.tenant_id == tenant_id, e.c.id.in_(wanted))
     )
-    out: dict[str, tuple[int, str | None, dict[str, Any] | None]] = {r[0]: (r[1], r[2], None) for r in rows}
+    out: dict[str, Facts] = {r[0]: (r[1], r[2], None, None) for r in rows}
     if contexts & out.keys():
         query = select(e.c.id, e.c.context).where(e.c.tenant_id == tenant_id, e.c.id.in_(contexts))
         for esc_id, context in session.connection().execute(query):
-            out[esc_id] = (*out[esc_id][:2], context)
+            out[esc_id] = (*out[esc_id][:2], context, None)
+    if outcomes & out.keys():
+        query = select(e.c.id, e.c.outcome).where(e.c.tenant_id == tenant_id, e.c.id.in_(outcomes))
+        for esc_id, outcome in session.connection().execute(query):
+            out[esc_id] = (*out[esc_id][:3], outcome)
     return out
 
 

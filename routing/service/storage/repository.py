@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import hmac
 import math
 import secrets
 from collections.abc import Iterable, Sequence
@@ -148,6 +149,25 @@ def find_key(session: Session, api_key: str, now_s: float) -> KeyGrant | None:
 
 def bump_version(session: Session, tenant_id: str, version: int, next_wakeup_s: float | None) -> None:
     session.connection().execute(_BUMP_VERSION, {"t": tenant_id, "version": version, "wake": next_wakeup_s})
+
+
+def customer_salt(session: Session, tenant_id: str) -> bytes:
+    """The tenant's secret for hashing customer ids (256 random bits), made and stored the first
+    time it is asked for. Call it under the tenant's lock (inside its event), so two instances
+    never make two."""
+    t = TENANTS
+    salt = session.connection().execute(select(t.c.customer_salt).where(t.c.id == tenant_id)).scalar()
+    if salt is None:
+        salt = secrets.token_hex(32)
+        session.connection().execute(update(t).where(t.c.id == tenant_id).values(customer_salt=salt))
+    return bytes.fromhex(salt)
+
+
+def customer_ref(salt: bytes, customer_id: str) -> str:
+    """The stable reference of a raw customer id: ``c_`` + the first 128 bits of its HMAC-SHA256
+    under the tenant's ``salt``, in hex. The id cannot be read back from it, nor guessed from
+    another tenant's references."""
+    return "c_" + hmac.new(salt, customer_id.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def tenants_due(session: Session, now_s: float) -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import simulator.scenario.csv_rows as csv_rows
+import routing.csv_rows as csv_rows
 import simulator.scenario.interval_forecast as forecast
 from routing.domain import CHANNEL_INDEX, Channel
 from routing.errors import InvalidInput

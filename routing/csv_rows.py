@@ -1,15 +1,19 @@
-"""Reading planners' CSV files row by row: every bad cell reported, none silently dropped.
+"""Reading CSV files row by row: every bad cell reported, none silently dropped.
 
-Shared by the escalation log (:mod:`simulator.arrivals`) and the interval forecast
-(:mod:`simulator.scenario.interval_forecast`): reading the file and its header (:func:`read_csv_text`,
-:func:`open_csv`), walking the data rows with their line numbers (:func:`data_rows`), a
-:class:`Problems` collector that stops at :data:`MAX_PROBLEMS`, and a :class:`RowReader` that
-parses one row's cells, naming each problem ``line N, column``.
+Shared by the history log (:mod:`routing.history`) and, through the simulator, the replay's
+escalation log and the interval forecast: reading the file (plain or gzip-compressed, by a ``.gz``
+suffix) and its header (:func:`read_csv_text`, :func:`open_csv`), walking the data rows with their
+line numbers (:func:`data_rows`), a :class:`Problems` collector that stops at :data:`MAX_PROBLEMS`,
+and a :class:`RowReader` that parses one row's cells, naming each problem ``line N, column``.
+
+Standard library only (it sits in the routing core so both sides of the one-way rule can use it).
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +23,18 @@ from routing.errors import FieldProblem, InvalidInput
 
 #: Problems reported before a file is given up on (a wrong file would otherwise list thousands).
 MAX_PROBLEMS = 50
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "Problems",
+    "RowReader",
+    "TooManyProblems",
+    "check_header",
+    "data_rows",
+    "file_cached",
+    "open_csv",
+    "read_csv_text",
+]
 
 T = TypeVar("T")
 
@@ -66,11 +82,17 @@ class RowReader:
 
 
 def read_csv_text(path: Path | str) -> str:
-    """The file's text (a UTF-8 BOM dropped), or :class:`InvalidInput` naming the file."""
+    """The file's text (a UTF-8 BOM dropped; gunzipped when the name ends in ``.gz``), or
+    :class:`InvalidInput` naming the file."""
+    path = Path(path)
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
+        if path.suffix.lower() == ".gz":
+            return gzip.decompress(path.read_bytes()).decode("utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InvalidInput([FieldProblem("", "file not found")], str(path)) from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InvalidInput([FieldProblem("", f"not a readable gzip file: {exc}")], str(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput([FieldProblem("", f"cannot read file: {exc}")], str(path)) from None
 
