@@ -247,8 +247,10 @@ def create_app(
         admin,
         health,
     ):
-        # BodyLimit and the rate limits, on every route
-        app.include_router(module.router, responses=problems.responses(413, 429))
+        # BodyLimit and the rate limits, on every route; unknown query parameters are a 422
+        app.include_router(
+            module.router, responses=problems.responses(413, 429), dependencies=[Depends(query.known_only)]
+        )
     app.include_router(wallboard.router)  # the supervisors' page: /wallboard
     return app
 

@@ -101,13 +101,15 @@ def complete_escalation(
     responses=responses(401, 403, 404, 409, 422, 503),
     summary="The agent opened the context packet",
 )
-def context_viewed(escalation_id: PathId, tenant: WriteAgents, service: Service) -> ContextViewed:
+def context_viewed(escalation_id: PathId, caller: ActsForAgent, service: Service) -> ContextViewed:
     """The agent desktop reports that it showed the agent the context packet (the accept alone is
     not a view: the review's context view rate counts these). The first report records the time
     and publishes `escalation.context_viewed`; repeating it is harmless (`first_view` false, the
     first time kept, nothing published). 409 unless an agent accepted the escalation and holds it
-    (assigned, or completed or handed back by that agent)."""
-    return service.context_viewed(tenant, escalation_id)
+    (assigned, or completed or handed back by that agent). An agent's key may report it only for
+    work its agent holds or held."""
+    check_work(caller, service, escalation_id)
+    return service.context_viewed(caller.tenant_id, escalation_id)
 
 
 @router.post(

@@ -252,6 +252,8 @@ class CommandRow(Base):
     now_s: Mapped[float] = mapped_column(Float)
     calls: Mapped[list[Any]] = mapped_column(Json)
     digest: Mapped[str] = mapped_column(String(32))
+
+
 class ConversationVolume(Base):
     """The AI platform's conversations of one interval and segment (``""``: the platform gave
     none), the escalation rate's denominator. A report of the same interval start and segment

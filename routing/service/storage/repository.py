@@ -4,8 +4,8 @@ query here ever reads or writes another tenant's rows."""
 from __future__ import annotations
 
 import hashlib
-import json
 import hmac
+import json
 import math
 import secrets
 from collections.abc import Iterable, Sequence
