@@ -51,14 +51,16 @@ class ForecastOptions:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class SeriesForecast:
-    """One series' forecast from ``start_s``: the mean, the central interval, the quantile bound
-    the scenario uses, its backtest and the demand-segment fields read from its history."""
+    """One series' forecast from ``start_s``: the mean, the central interval and the quantile
+    bound of the counts, the quantile of the rate (``rate_bound``: what the scenario staffs for),
+    its backtest and the demand-segment fields read from its history."""
 
     series: VolumeSeries
     mean: FloatArray
     lower: FloatArray
     upper: FloatArray
     bound: FloatArray
+    rate_bound: FloatArray
     backtest: Backtest
     profile: dict[str, Any]
 
@@ -112,7 +114,14 @@ def forecast_history(
         lower, upper = calibration.interval(mean, options.level)
         out.append(
             SeriesForecast(
-                series, mean, lower, upper, calibration.bound(mean, options.quantile), tested, profile
+                series,
+                mean,
+                lower,
+                upper,
+                calibration.bound(mean, options.quantile),
+                calibration.rate_bound(mean, options.quantile),
+                tested,
+                profile,
             )
         )
     if progress is not None:

@@ -3,12 +3,12 @@
 * ``forecast.csv`` -- the forecast at the chosen quantile in the Genesys Cloud historical-import
   layout that scenarios read (:mod:`simulator.scenario.interval_forecast`): ``Queue`` is the
   series name, ``Media Type`` its channel, ``Skill Set`` its skills; ``Offered`` the quantile
-  bound of the interval's volume (fractional), ``Interactions Handled`` the same and
-  ``Total Handle Time (Seconds)`` that volume times the series' mean handle time.
-  The bound is a quantile of the interval's count (Poisson noise included) and the simulator
-  draws Poisson arrivals around it again, so at a small desk's counts it overstates the rate.
+  of the interval's arrival rate (fractional; the simulator draws Poisson arrivals around it, so
+  the count's own noise is not in it: :meth:`~simulator.forecast.intervals.Calibration.rate_bound`),
+  ``Interactions Handled`` the same and ``Total Handle Time (Seconds)`` that volume times the
+  series' mean handle time.
 * ``forecast_intervals.csv`` -- per series and interval: the mean, the central interval and the
-  quantile bound.
+  quantile bound of the count, and the quantile of the rate (what ``forecast.csv`` holds).
 * ``scenario.yaml`` -- a scenario over the forecast's days whose demand segments read
   ``forecast.csv`` (one per series, its profile from history) and whose roster, offers, routing,
   targets and shift plans come from ``--roster`` (or, without it, from the log:
@@ -69,7 +69,7 @@ def _write_forecast_csv(result: ForecastResult, path: Path) -> None:
         for s in result.series:
             mean_handle_s = float(s.profile["handle_time"]["mean_s"])
             skill_set = "|||".join(sorted(s.profile.get("skills", {})))
-            for k, offered in enumerate(s.bound.tolist()):
+            for k, offered in enumerate(s.rate_bound.tolist()):
                 out.writerow(
                     [
                         iso(result.start_s + k * INTERVAL_S),
@@ -89,7 +89,8 @@ def _write_intervals_csv(result: ForecastResult, path: Path) -> None:
     q = result.options.quantile
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["series", "channel", "interval_start", "mean", f"lo_{level}", f"hi_{level}", f"q{q:g}"])
+        bounds = [f"lo_{level}", f"hi_{level}", f"q{q:g}", f"rate_q{q:g}"]
+        out.writerow(["series", "channel", "interval_start", "mean", *bounds])
         for s in result.series:
             for k in range(result.intervals):
                 out.writerow(
@@ -101,6 +102,7 @@ def _write_intervals_csv(result: ForecastResult, path: Path) -> None:
                         _number(s.lower[k]),
                         _number(s.upper[k]),
                         _number(s.bound[k]),
+                        _number(s.rate_bound[k]),
                     ]
                 )
 
@@ -189,7 +191,7 @@ def forecast_scenario(
     q = result.options.quantile
     document = {
         "name": name,
-        "description": f"Forecast of {result.options.days} day(s) from history at quantile {q:g} "
+        "description": f"Forecast of {result.options.days} day(s) from history at quantile {q:g} of the rate "
         f"({result.options.method.name}).",
         "time_zone": "UTC",
         "start": iso(result.start_s, "seconds").removesuffix("Z"),

@@ -57,3 +57,18 @@ def test_seasonal_naive_repeats_last_week() -> None:
     np.testing.assert_array_equal(forecast[672:], y[-672:-644])
     with pytest.raises(ValueError, match="at least 672"):
         seasonal_naive(y[:10], 5)
+
+
+def test_the_rate_bound_leaves_out_the_poisson_noise_the_simulator_adds_again() -> None:
+    rng = np.random.default_rng(7)
+    mean = np.full(20_000, 4.0)
+    poisson_only = Calibration(scaled_scores(rng.poisson(mean).astype(float), mean))
+    # errors no wider than Poisson noise: the rate is known, its quantile is the mean
+    assert np.all(np.abs(poisson_only.rate_bound(np.array([4.0]), 0.9) - 4.0) < 0.25)
+    # a rate itself uncertain (x 1.5 half the time): the bound rises above the mean, below the count's
+    rates = mean * np.where(rng.random(mean.size) < 0.5, 1.5, 1.0)
+    wider = Calibration(scaled_scores(rng.poisson(rates).astype(float), mean))
+    rate_q, count_q = wider.rate_bound(np.array([4.0]), 0.9)[0], wider.bound(np.array([4.0]), 0.9)[0]
+    assert 5.5 <= rate_q < count_q  # the rate is 4 or 6 (its 0.9 quantile 6; a normal approximation)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        wider.rate_bound(mean, 0.0)

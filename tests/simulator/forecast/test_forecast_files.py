@@ -50,9 +50,10 @@ def test_the_forecast_csv_loads_as_the_scenarios_forecast(
         assert segment.channel is s.series.channel
         volumes = segment_rates_per_s(segment, scenario) * scenario.interval_s
         np.testing.assert_allclose(
-            volumes, s.bound, atol=5e-4
-        )  # the quantile bound, to the file's 3 decimals
-        assert np.all(s.bound >= s.mean)  # q = 0.9 sits above the mean
+            volumes, s.rate_bound, atol=5e-4
+        )  # the rate's quantile, to the file's 3 decimals
+        assert np.all(s.rate_bound >= s.mean)  # q = 0.9 sits above the mean
+        assert np.all(s.rate_bound <= s.bound)  # and below the count's bound: no Poisson noise in it
     forecast = load_interval_forecast(paths["forecast.csv"])
     assert forecast.interval_s == 900
     assert len(forecast) == 96 * len(one_day.series)
