@@ -14,7 +14,7 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from routing import offer_ids, timestamps
 from routing.domain import AgentStatus, CancelReason, DeferralMode, EscalationState
@@ -183,6 +183,14 @@ class StatusIn(BaseModel):
     status: AgentStatus
 
 
+def _json_integer(value: Any) -> Any:
+    """A JSON integer as JSON Schema counts them: ``4`` and ``4.0``, never ``"4"`` or ``true``
+    (left to the strict check after it, which refuses them)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class CompletionIn(_NoNul):
     """Outcome feedback, so escalation patterns can be reviewed."""
 
@@ -198,7 +206,7 @@ class CompletionIn(_NoNul):
         description="After-contact work: keep the slot this long (capped by the channel's wrap_up_s "
         "setting; null: all of it, 0: none).",
     )
-    csat: Annotated[int, Field(ge=1, le=5, strict=True)] | None = Field(
+    csat: Annotated[int, Field(ge=1, le=5, strict=True), BeforeValidator(_json_integer)] | None = Field(
         None, description="The customer's satisfaction score after the conversation, 1-5 (null: not asked)."
     )
     first_contact_resolved: bool | None = Field(

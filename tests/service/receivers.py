@@ -89,6 +89,7 @@ class LocalReceiver:
         self.hits: list[tuple[int, dict[str, str], bytes]] = []
         self.failures = failures
         self.arrived = 0
+        self.arrivals: list[str] = []  # webhook-id of each POST, as it arrives (held ones too)
         outer = self
         lock = threading.Lock()
 
@@ -97,6 +98,7 @@ class LocalReceiver:
                 body = self.rfile.read(int(self.headers["content-length"]))
                 with lock:
                     outer.arrived += 1
+                    outer.arrivals.append(self.headers["webhook-id"])
                     held = outer.arrived <= hold
                 if held:
                     time.sleep(hold_s)

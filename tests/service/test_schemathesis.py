@@ -51,6 +51,9 @@ REFUSED_BY_RULES_NOT_IN_THE_SCHEMA = {
     "PUT /v1/agents/{agent_id}": "shift days and times; If-Match of an older version (412)",
     "POST /v1/webhooks": "a given secret starts with whsec_",
     "POST /v1/admin/tenants/{tenant_id}/keys": "agent_id goes with the single scope 'agent' only",
+    "POST /v1/conversation-volume": "intervals of one segment must not overlap",
+    "GET /v1/conversation-volume": "to after from, at most 31 days",
+    "GET /v1/analytics/summary": "to after from, at most 92 days, some escalation in the period",
 }
 
 

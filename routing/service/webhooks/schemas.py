@@ -8,6 +8,7 @@ to the create request. Instants are ``*_at``, ISO 8601 UTC with ``Z`` (:mod:`rou
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -33,6 +34,11 @@ EVENT_ID_PATTERN = r"^evt_[0-9a-f]{32}$"
 _OUT = ConfigDict(extra="forbid")
 
 
+#: what a webhook URL looks like (the OpenAPI schema says the same): a host name, or an IPv6 literal
+#: in brackets, an optional port and a path of printable ASCII
+URL_PATTERN = re.compile(r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[1-9][0-9]{0,4})?(/[!-~]*)?$")
+
+
 def url_problem(url: str) -> str | None:
     """What is wrong with a webhook URL, or None when it is fine."""
     try:
@@ -50,6 +56,8 @@ def url_problem(url: str) -> str | None:
         return "port must be 1-65535"
     if any(c.isspace() for c in url):
         return "must not contain white space"
+    if not URL_PATTERN.match(url):
+        return "must be http(s)://host[:port][/path]: a host of letters, digits, dots and hyphens"
     return None
 
 
@@ -71,7 +79,7 @@ class SubscriptionIn(_NoNul):
         description="Where events are POSTed: http or https.",
         json_schema_extra={
             "format": "uri",
-            "pattern": r"^https?://[A-Za-z0-9.-]+(:[1-9][0-9]{0,3})?(/[!-~]*)?$",
+            "pattern": URL_PATTERN.pattern,
         },
     )
     event_types: list[
