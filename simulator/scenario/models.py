@@ -26,6 +26,8 @@ from routing.domain import Agent, Channel, CustomerTier
 from routing.schemas import AgentProfile, NonEmpty, Proficiency, Shifts, Tier, TimeZoneName, check_unique
 from routing.settings import RoutingSettings
 from routing.shifts import zone
+from simulator.scenario.labour_rules import LabourRules
+from simulator.scenario.people import NamedAgent
 from simulator.scenario.shift_plans import ShiftPlan
 from simulator.scenario.targets import ServiceLevelTarget
 
@@ -243,6 +245,12 @@ class Scenario(BaseModel):
         description="shifts `handoff plan` may publish, per roster group (its group of the same "
         "profile); groups without one get full-time 8.5 h and part-time 4 h shifts every 30 min",
     )
+    labour_rules: LabourRules = Field(
+        default_factory=LabourRules, description="contracts and the rules weekly patterns keep"
+    )
+    people: list[NamedAgent] = Field(
+        default_factory=list, description="named people a weekly roster assigns to patterns"
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> Scenario:
@@ -264,7 +272,25 @@ class Scenario(BaseModel):
                     f"shift_plans[{i}].group: no roster group named {plan.group!r} "
                     f"(groups: {', '.join(sorted(groups))})"
                 )
+        self._people_fit(groups)
         return self
+
+    def _people_fit(self, groups: set[str]) -> None:
+        """Every person's id is unique, their contract exists and their groups are roster groups."""
+        check_unique("people", "id", [p.id for p in self.people])
+        contracts = {c.name for c in self.labour_rules.contracts}
+        for i, person in enumerate(self.people):
+            if person.contract not in contracts:
+                raise ValueError(
+                    f"people[{i}].contract: no contract named {person.contract!r} in labour_rules "
+                    f"(contracts: {', '.join(sorted(contracts))})"
+                )
+            unknown = sorted(set(person.groups or ()) - groups)
+            if unknown:
+                raise ValueError(
+                    f"people[{i}].groups: no roster group named {unknown[0]!r} "
+                    f"(groups: {', '.join(sorted(groups))})"
+                )
 
     @property
     def effective_routing(self) -> RoutingSettings:

@@ -1,0 +1,120 @@
+"""The pattern stage's greedy baseline: its CP-SAT hint, its fallback and a yardstick.
+
+A solution of one group (:class:`GroupSolution`) is, per contract, people per (day set, band)
+and shifts per (day, band, start) -- the CP-SAT model's variables. The greedy one uses one start
+per person (the band's own): the earliest short interval first, it adds the (contract, day set,
+start) week that removes the most shortfall per unit of cost, then drops people no interval needs,
+most expensive first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from simulator.planning.rostering.week_patterns import GroupData
+
+__all__ = ["GroupSolution", "coverage_s", "greedy_solution", "solution_cost", "solution_short_s"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(slots=True)
+class GroupSolution:
+    """``people[c][w, b]``: people of contract ``c`` on day set ``w`` in band ``b``;
+    ``shifts[c][d, b, k]``: shifts of those people on day ``d`` starting at ``starts[k]``."""
+
+    people: list[IntArray]
+    shifts: list[IntArray]
+
+    @classmethod
+    def empty(cls, data: GroupData) -> GroupSolution:
+        return cls(
+            [np.zeros((len(c.day_sets), len(c.starts)), np.int64) for c in data.contracts],
+            [np.zeros((7, len(c.starts), len(c.starts)), np.int64) for c in data.contracts],
+        )
+
+
+def coverage_s(data: GroupData, sol: GroupSolution) -> IntArray:
+    """Agent-seconds on duty per week interval. Raises nothing."""
+    on = np.zeros(data.required_s.size, np.int64)
+    for c, shifts in zip(data.contracts, sol.shifts, strict=True):
+        per_start = shifts.sum(axis=1)  # (7, starts)
+        on += np.einsum("dk,dki->i", per_start, c.on_duty_s)
+    return on
+
+
+def solution_short_s(data: GroupData, sol: GroupSolution) -> int:
+    """Agent-seconds short over the week. Raises nothing."""
+    return int(np.maximum(data.required_s - coverage_s(data, sol), 0).sum())
+
+
+def solution_cost(data: GroupData, sol: GroupSolution) -> int:
+    """Cost of every shift, in 1/COST_SCALE currency units. Raises nothing."""
+    return sum(int(s.sum()) * c.shift_cost for c, s in zip(data.contracts, sol.shifts, strict=True))
+
+
+def _weeks(data: GroupData) -> tuple[IntArray, IntArray, IntArray]:
+    """Every one-start week: (contract, day set, start) per row, its on-duty row and its cost."""
+    keys: list[tuple[int, int, int]] = []
+    rows: list[IntArray] = []
+    cost: list[int] = []
+    for ci, c in enumerate(data.contracts):
+        for w, worked in enumerate(c.day_sets):
+            block = c.on_duty_s[worked].sum(axis=0)  # (starts, intervals)
+            for k in range(len(c.starts)):
+                keys.append((ci, w, k))
+                rows.append(block[k])
+                cost.append(c.shift_cost * int(worked.sum()))
+    if not keys:
+        return (
+            np.zeros((0, 3), np.int64),
+            np.zeros((0, data.required_s.size), np.int64),
+            np.zeros(0, np.int64),
+        )
+    return np.array(keys, np.int64), np.stack(rows), np.array(cost, np.int64)
+
+
+def greedy_solution(data: GroupData, caps: Mapping[str, int] | None = None) -> GroupSolution:
+    """The greedy weeks (see the module docstring), at most ``caps[contract]`` people per
+    contract. Raises nothing."""
+    sol = GroupSolution.empty(data)
+    keys, rows, cost = _weeks(data)
+    if keys.size == 0:
+        return sol
+    left = np.array(
+        [(caps or {}).get(c.contract.name, np.iinfo(np.int64).max) for c in data.contracts], np.int64
+    )
+    deficit = data.required_s.copy()
+    given_up = np.zeros(deficit.size, bool)
+    chosen = np.zeros(len(keys), np.int64)
+    price = cost.astype(np.float64) + 1.0
+    while True:
+        pending = np.flatnonzero((deficit > 0) & ~given_up)
+        if pending.size == 0:
+            break
+        i = int(pending[0])
+        ok = np.flatnonzero((rows[:, i] > 0) & (left[keys[:, 0]] > 0))
+        if ok.size == 0:
+            given_up[i] = True
+            continue
+        gain = np.minimum(rows[ok], deficit[None, :]).sum(axis=1) / price[ok]
+        best = int(ok[int(np.argmax(gain))])
+        chosen[best] += 1
+        left[keys[best, 0]] -= 1
+        deficit = np.maximum(deficit - rows[best], 0)
+    on = chosen @ rows
+    for j in np.argsort(-cost, kind="stable"):  # prune: drop people no interval needs
+        touched = rows[j] > 0
+        while chosen[j] > 0 and np.all(on[touched] - rows[j][touched] >= data.required_s[touched]):
+            chosen[j] -= 1
+            on -= rows[j]
+    for j in np.flatnonzero(chosen):
+        ci, w, k = (int(v) for v in keys[j])
+        sol.people[ci][w, k] += chosen[j]
+        for d in np.flatnonzero(data.contracts[ci].day_sets[w]):
+            sol.shifts[ci][d, k, k] += chosen[j]
+    return sol
