@@ -10,7 +10,7 @@ from reports.html_parts import chart, html_table
 from reports.report_text import local_time
 from simulator.planning.result import CapacityPlan
 
-__all__ = ["render"]
+__all__ = ["bound_text", "render"]
 
 
 def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
@@ -22,7 +22,8 @@ def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
     info = (
         f"<p>Schedule status <b>{escape(sched.status.value)}</b> (method {escape(sched.method)}) · "
         f"paid hours {sched.paid_hours:,.1f} · cost {sched.cost:,.2f}</p>"
-        f"<p class=note>Solver: {escape(sched.message)}</p>"
+        + bound_text(plan)
+        + f"<p class=note>Solver: {escape(sched.message)}</p>"
     )
     rows = []
     for s in sorted(sched.shifts, key=lambda s: (s.group, s.start_s, s.template)):
@@ -48,4 +49,32 @@ def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
         rows,
         numeric_from=5,
     )
-    return chart("shift_coverage", pngs) + info + "<h3>Recommended shifts</h3>" + table
+    return (
+        chart("shift_coverage", pngs)
+        + chart("week_heatmap", pngs)
+        + info
+        + "<h3>Recommended shifts</h3>"
+        + table
+    )
+
+
+def _gap(gap: float | None) -> str:
+    return "n/a" if gap is None else f"{100 * gap:.1f} %"
+
+
+def bound_text(plan: CapacityPlan) -> str:
+    """Paid hours and cost against the LP relaxation's lower bound and the gap, as HTML; empty
+    without a schedule or a bound."""
+    sched = plan.schedule
+    if sched is None or sched.lower_bound_paid_hours is None or sched.lower_bound_cost is None:
+        return ""
+    return (
+        f"<p>Paid hours <b>{sched.paid_hours:,.1f}</b> against a lower bound of "
+        f"{sched.lower_bound_paid_hours:,.1f} (gap {_gap(sched.paid_hours_gap)}); cost "
+        f"{sched.cost:,.2f} against {sched.lower_bound_cost:,.2f} (gap {_gap(sched.cost_gap)}).</p>"
+        "<p class=note>The bound is the LP relaxation of the shift-covering problem (fractional "
+        "agents per shift, the same templates, limits and required agents per group, no more short "
+        "than this schedule): no schedule for these requirements pays less. The required agents per "
+        "group come from the staffing search, which splits them between groups by the cost of an "
+        "agent on the queue.</p>"
+    )
