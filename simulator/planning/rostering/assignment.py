@@ -17,6 +17,7 @@ Preference costs (soft): :data:`DAY_OFF_COST` per preferred day off worked, and
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Final
 
 from routing.schemas import AgentProfile
@@ -150,18 +151,17 @@ def assign_people(
     spare = tuple(p.id for i, p in enumerate(people) if i not in busy)
     assigned.sort(key=lambda a: a.person_id)
     roster = Roster(patterns.day0, tuple(assigned), hires, spare, "", "min-cost-flow")
-    return Roster(roster.day0, roster.assignments, hires, spare, _message(roster, slots), roster.method)
+    return replace(roster, message=_message(roster, slots))
 
 
 def _message(roster: Roster, slots: int) -> str:
-    done = len(roster.assignments)
-    text = f"{done} of {slots} pattern places filled by named people, {len(roster.spare)} spare"
+    done, spare = len(roster.assignments), len(roster.spare)
+    text = f"{done} of {slots} pattern places filled by named people, {spare} spare"
     broken = sum(a.preferred_days_worked for a in roster.assignments)
     if broken:
         text += f", {broken} preferred day{'s' if broken != 1 else ''} off worked"
     if roster.hires:
-        need = "; ".join(
-            f"{n} for group {g!r} on {c!r}" for (g, c), n in sorted(roster.hires_by_profile().items())
-        )
-        text += f". Hires needed: {need}"
+        by_profile = sorted(roster.hires_by_profile().items())
+        need = "; ".join(f"{n} for group {g!r} on {c!r}" for (g, c), n in by_profile)
+        text += f". Hires needed (by group and contract): {need}"
     return text

@@ -17,7 +17,13 @@ import numpy.typing as npt
 
 from simulator.planning.rostering.week_patterns import GroupData
 
-__all__ = ["GroupSolution", "coverage_s", "greedy_solution", "solution_cost", "solution_short_s"]
+__all__ = [
+    "GroupSolution",
+    "coverage_s",
+    "greedy_solution",
+    "solution_cost",
+    "solution_short_s",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -78,17 +84,24 @@ def _weeks(data: GroupData) -> tuple[IntArray, IntArray, IntArray]:
     return np.array(keys, np.int64), np.stack(rows), np.array(cost, np.int64)
 
 
-def greedy_solution(data: GroupData, caps: Mapping[str, int] | None = None) -> GroupSolution:
+def greedy_solution(
+    data: GroupData, caps: Mapping[str, int] | None = None, start: GroupSolution | None = None
+) -> GroupSolution:
     """The greedy weeks (see the module docstring), at most ``caps[contract]`` people per
-    contract. Raises nothing."""
-    sol = GroupSolution.empty(data)
+    contract, added to ``start`` (kept whole) when given. Raises nothing."""
+    sol = GroupSolution.empty(data) if start is None else _copy(start)
     keys, rows, cost = _weeks(data)
     if keys.size == 0:
         return sol
     left = np.array(
-        [(caps or {}).get(c.contract.name, np.iinfo(np.int64).max) for c in data.contracts], np.int64
+        [
+            (caps or {}).get(c.contract.name, np.iinfo(np.int64).max // 2) - int(sol.people[ci].sum())
+            for ci, c in enumerate(data.contracts)
+        ],
+        np.int64,
     )
-    deficit = data.required_s.copy()
+    base_on = coverage_s(data, sol)
+    deficit = np.maximum(data.required_s - base_on, 0)
     given_up = np.zeros(deficit.size, bool)
     chosen = np.zeros(len(keys), np.int64)
     price = cost.astype(np.float64) + 1.0
@@ -106,7 +119,7 @@ def greedy_solution(data: GroupData, caps: Mapping[str, int] | None = None) -> G
         chosen[best] += 1
         left[keys[best, 0]] -= 1
         deficit = np.maximum(deficit - rows[best], 0)
-    on = chosen @ rows
+    on = chosen @ rows + base_on
     for j in np.argsort(-cost, kind="stable"):  # prune: drop people no interval needs
         touched = rows[j] > 0
         while chosen[j] > 0 and np.all(on[touched] - rows[j][touched] >= data.required_s[touched]):
@@ -118,3 +131,7 @@ def greedy_solution(data: GroupData, caps: Mapping[str, int] | None = None) -> G
         for d in np.flatnonzero(data.contracts[ci].day_sets[w]):
             sol.shifts[ci][d, k, k] += chosen[j]
     return sol
+
+
+def _copy(sol: GroupSolution) -> GroupSolution:
+    return GroupSolution([p.copy() for p in sol.people], [z.copy() for z in sol.shifts])

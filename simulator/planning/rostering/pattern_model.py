@@ -131,7 +131,7 @@ def _cost(data: GroupData, v: _Vars) -> Any:
     return sum(data.contracts[ci].shift_cost * y for (ci, _, _), y in v.y.items())
 
 
-def _hint(model: cp_model.CpModel, data: GroupData, v: _Vars, sol: GroupSolution) -> None:
+def _hint(model: cp_model.CpModel, v: _Vars, sol: GroupSolution) -> None:
     model.clear_hints()  # type: ignore[no-untyped-call]
     for (ci, w, b), x in v.n.items():
         model.add_hint(x, int(sol.people[ci][w, b]))
@@ -139,7 +139,6 @@ def _hint(model: cp_model.CpModel, data: GroupData, v: _Vars, sol: GroupSolution
         model.add_hint(x, int(sol.shifts[ci][d, b, k]))
     for (ci, d, k), x in v.y.items():
         model.add_hint(x, int(sol.shifts[ci][d, :, k].sum()))
-    del data
 
 
 def _solve(model: cp_model.CpModel, budget_s: float, workers: int, seed: int) -> tuple[Any, Any]:
@@ -198,7 +197,7 @@ def _solve_group(
     _add_linking(model, data, v)
     _add_coverage(model, data, v)
     _add_caps(model, data, v, caps)
-    _hint(model, data, v, hint)
+    _hint(model, v, hint)
     under = sum(v.under.values())
     # objective and solve: one weighted solve, or shortfall first then cost
     if penalty is not None:
@@ -227,7 +226,7 @@ def _solve_group(
             start = first
         budget_s /= 2
     model.add(under <= least)
-    _hint(model, data, v, start)
+    _hint(model, v, start)
     model.minimize(_cost(data, v))
     solver, status = _solve(model, budget_s, workers, seed)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -60,9 +60,8 @@ class PatternResult:
         return not self.shortfalls
 
 
-def _band_patterns(
-    data: GroupData, c: ContractData, sol: GroupSolution, ci: int
-) -> Counter[tuple[int | None, ...]]:
+def _band_patterns(c: ContractData, sol: GroupSolution, ci: int) -> Counter[tuple[int | None, ...]]:
+    """Contract ``ci``'s explicit weeks and how many people work each (see the module docstring)."""
     weeks: Counter[tuple[int | None, ...]] = Counter()
     people, shifts = sol.people[ci], sol.shifts[ci]
     for b in range(len(c.starts)):
@@ -76,7 +75,6 @@ def _band_patterns(
             for p, s in zip(working, given, strict=False):
                 starts[p][d] = s
         weeks.update(tuple(s) for s in starts)
-    del data
     return weeks
 
 
@@ -116,7 +114,7 @@ def read_patterns(
             )
         heads = 0
         for ci, c in enumerate(data.contracts):
-            weeks = _band_patterns(data, c, sol, ci)
+            weeks = _band_patterns(c, sol, ci)
             for starts, count in sorted(
                 weeks.items(), key=lambda kv: [(-1 if s is None else s) for s in kv[0]]
             ):
