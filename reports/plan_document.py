@@ -20,6 +20,8 @@
   ``method``, ``scenario``, ``seed`` and ``replications``;
 * ``segment_verdicts`` -- per demand segment, its own targets (``own``: set by the segment) and
   the verified roster's horizon-wide mean against each.
+* ``fixes`` / ``applied_fix`` -- structural fixes for hours no group can cover, ranked, and the
+  number of the fix this plan was made with (:mod:`reports.fix_document`).
 
 Times are ISO 8601 with their UTC offset: interval starts in the scenario's time zone, shift times
 in the shift's own time zone. There is no NaN anywhere: a value that does not exist (an ASA in an
@@ -36,6 +38,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
+from reports.fix_document import FixOut, fixes_out
 from reports.plan_data import requirements, scenario_start, verified_eta_pairs
 from routing.shifts import zone
 from simulator.eta_accuracy import eta_accuracy_by_segment
@@ -278,6 +281,8 @@ class PlanDocument(BaseModel):
     #: per segment, then "all": for the verified roster (empty when no records were kept)
     eta_accuracy: dict[str, EtaAccuracyOut] = {}
     notes: list[str]
+    fixes: list[FixOut] = []
+    applied_fix: int | None = None
 
 
 # ---------------------------------------------------------------------------------------- builders
@@ -464,6 +469,8 @@ def build_plan_document(plan: CapacityPlan) -> PlanDocument:
         ],
         eta_accuracy=_eta_accuracy(plan),
         notes=list(plan.notes),
+        fixes=fixes_out(plan),
+        applied_fix=plan.applied_fix,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +17,9 @@ from numpy.typing import NDArray
 from simulator.planning.scheduling.result import ScheduleResult
 from simulator.replications import Replications
 from simulator.scenario import Scenario
+
+if TYPE_CHECKING:  # the fixes re-plan, so they import this module, not the other way round
+    from simulator.planning.fixes.proposals import ProposedFix
 
 __all__ = ["CapacityPlan", "IntervalMiss", "SegmentVerdict", "TargetCheck"]
 
@@ -110,6 +114,9 @@ class CapacityPlan:
     * ``current_agent_hours`` / ``recommended_agent_hours``: agent-hours on duty (shifts less
       breaks) per group over the whole horizon, warm-up included: headcounts of rosters with
       different shift lengths compare fairly only with these.
+    * ``fixes``: structural fixes for hours no group can cover, verified ones first
+      (:mod:`simulator.planning.fixes`); ``applied_fix``: the 1-based number of the fix this plan
+      was made with (None: the scenario as given).
     """
 
     scenario: Scenario
@@ -133,6 +140,8 @@ class CapacityPlan:
     recommended_agent_hours: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     method: dict[str, str] = field(default_factory=dict)
+    fixes: tuple[ProposedFix, ...] = ()
+    applied_fix: int | None = None
     segment_verdicts: tuple[SegmentVerdict, ...] = ()
 
     @property

@@ -41,6 +41,7 @@ from routing.schemas import (
 )
 from routing.settings import RoutingSettings
 from routing.shifts import zone
+from simulator.scenario.fix_rules import FixRules
 from simulator.scenario.labour_rules import LabourRules
 from simulator.scenario.people import NamedAgent
 from simulator.scenario.shift_plans import ShiftPlan
@@ -279,6 +280,10 @@ class Scenario(BaseModel):
     roster: list[AgentGroup] = Field(min_length=1)
     offers: OfferBehaviour = Field(default_factory=OfferBehaviour)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    fix_rules: FixRules = Field(
+        default_factory=FixRules,
+        description="site hours and prices of the fixes `handoff plan` proposes for uncovered hours",
+    )
     shift_plans: list[ShiftPlan] = Field(
         default_factory=list,
         description="shifts `handoff plan` may publish, per roster group (its group of the same "
