@@ -125,12 +125,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--week", action="store_true", help="the weekly rostering case only")
     parser.add_argument("--pattern-limit-s", type=float, default=20.0, help="pattern stage time limit")
+    parser.add_argument(
+        "--scales", type=float, nargs="+", default=[0.5, 1.0, 2.0, 4.0], help="weekly case: demand x scale"
+    )
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}\n")
     if not args.week:
         time_plan(args.workers)
         time_scale_out(8 if args.quick else 24)
-    time_week(args.workers, args.pattern_limit_s, (0.5, 1.0, 2.0, 4.0))
+    time_week(args.workers, args.pattern_limit_s, tuple(args.scales))
     print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
 
 

@@ -5,9 +5,9 @@ billing+payments in English); a group's requirement over the week is the agents 
 on the UTC grid (7 x 96 quarter-hours): customers' local business-hours curve (08:00-22:00 in
 their region, a lunch and an evening peak), weekdays at 100 %, Saturday 60 %, Sunday 40 %. The
 matrices stand in for what the staffing search produces (the shape it hands to the rostering
-stages); ``scale`` multiplies them. People: per group, its share of the named agents with the
-group's skills at its site, 80 % full time, with random preferred days off and start times
-(seeded).
+stages); ``scale`` multiplies them. People: named agents with a group's skills at its site
+(groups drawn in proportion to their requirement), 40 % full time (the cheapest cover of these
+peaks uses many 4-h part-time weeks), with random preferred days off and start times (seeded).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ SEGMENTS = (
 )  # fmt: skip
 #: each site's two groups: which segments (by index) each serves
 MIXES = ((0, 1, 2, 3, 4), (5, 6, 7, 8, 9))
+FULL_TIME_SHARE = 0.4
 OFF_CHOICES = (["sat", "sun"], ["sun", "mon"], [], ["fri", "sat"])
 
 
@@ -80,9 +81,10 @@ def build(people_total: int, scale: float = 1.0, seed: int = 7) -> WeekWorld:
             plans.append(default_shift_plan(staffing))
             profiles[name] = group
     names = list(profiles)
+    share = np.array([agents[n].sum() for n in names]) / sum(a.sum() for a in agents.values())
     people: list[NamedAgent] = []
     for i in range(people_total):
-        g = names[i % len(names)]
+        g = names[int(rng.choice(len(names), p=share))]
         prof = profiles[g]
         start = None if rng.random() < 0.5 else f"{int(rng.integers(6, 14)):02d}:00"
         people.append(
@@ -92,7 +94,7 @@ def build(people_total: int, scale: float = 1.0, seed: int = 7) -> WeekWorld:
                     "name": f"Agent {i}",
                     "skills": dict(prof.skills),
                     "time_zone": prof.time_zone,
-                    "contract": "full-time" if rng.random() < 0.8 else "part-time",
+                    "contract": "full-time" if rng.random() < FULL_TIME_SHARE else "part-time",
                     "preferred_days_off": OFF_CHOICES[int(rng.integers(len(OFF_CHOICES)))],
                     "preferred_start": start,
                 }

@@ -184,9 +184,9 @@ def test_no_person_gets_a_pattern_outside_their_skills_site_or_contract(week_pat
 
 def test_preferences_are_honoured_when_they_cost_no_cover(week_patterns) -> None:
     """Two full-time places, one with Saturday off: the person who prefers Saturday off gets it."""
-    full = [p for p in week_patterns.patterns if p.contract == "full-time"]
-    sat_off = next(p for p in full if p.starts_min[5] is None)
-    sat_on = next(p for p in full if p.starts_min[5] is not None)
+    full = next(p for p in week_patterns.patterns if p.contract == "full-time")
+    sat_on = replace(full, starts_min=(480, 480, 480, 480, None, 480, None))
+    sat_off = replace(full, starts_min=(480, 480, 480, 480, 480, None, None))
     two = replace(week_patterns, patterns=(replace(sat_on, count=1), replace(sat_off, count=1)))
     people = [person(0), person(1, preferred_days_off=["sat"])]
     roster = assign_people(two, people, profiles())
