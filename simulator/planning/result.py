@@ -140,9 +140,9 @@ class CapacityPlan:
     recommended_agent_hours: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     method: dict[str, str] = field(default_factory=dict)
+    segment_verdicts: tuple[SegmentVerdict, ...] = ()
     fixes: tuple[ProposedFix, ...] = ()
     applied_fix: int | None = None
-    segment_verdicts: tuple[SegmentVerdict, ...] = ()
 
     @property
     def meets_target(self) -> bool:
