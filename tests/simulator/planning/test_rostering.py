@@ -8,7 +8,7 @@ claim; more people never need more hires; rules that cannot cover give a clear s
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
@@ -36,6 +36,8 @@ from tests.simulator.planning.week_world import (
 )
 
 ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata")
+#: Mondays: an ordinary week, and weeks with a US (Mar 8) and an EU (Mar 29, Oct 25) clock change
+WEEKS_S = tuple(datetime(2026, m, d, tzinfo=UTC).timestamp() for m, d in ((1, 5), (3, 2), (3, 23), (10, 19)))
 
 
 def _coverage_from_patterns(result, req: WeekRequirement, group: str) -> np.ndarray:
@@ -78,7 +80,8 @@ def worlds(draw: st.DrawFn):
         ],
     )
     cells = draw(st.lists(st.integers(0, 3), min_size=7 * 24, max_size=7 * 24))
-    req = WeekRequirement(MONDAY_S, 60, {"g": np.array(cells, float).reshape(7, 24)})
+    start_s = draw(st.sampled_from(WEEKS_S))
+    req = WeekRequirement(start_s, 60, {"g": np.array(cells, float).reshape(7, 24)})
     n_people = draw(st.integers(0, 30))
     people = [
         person(
