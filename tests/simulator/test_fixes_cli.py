@@ -61,3 +61,12 @@ def test_apply_fix_replans_with_the_fix_and_says_what_was_applied(tmp_path: Path
     assert doc["notes"][0].startswith("Fix 1 applied")
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "This plan was made with fix 1 applied" in html
+
+
+def test_the_command_verifies_as_many_fixes_as_the_planner_does_by_default() -> None:
+    import inspect
+
+    from reports.plan_command import plan as command
+    from simulator.planning.fixes import DEFAULT_VERIFIED_FIXES
+
+    assert inspect.signature(command).parameters["verify_fixes"].default == DEFAULT_VERIFIED_FIXES
