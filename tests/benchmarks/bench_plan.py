@@ -90,13 +90,16 @@ def time_week(workers: int, time_limit_s: float, scales: tuple[float, ...]) -> N
     print(f"  pattern stage: CP-SAT, time limit {time_limit_s:g} s (required agent-h: a bound on paid h)")
     print(
         "  scale  people  required_h  greedy_paid_h  paid_h  patterns  status      pattern_s"
-        "  rostered  hires  spare  violations  assign_s"
+        "  (data_s greedy_s)  rostered  hires  spare  violations  assign_s"
     )
     for scale in scales:
         world = week_world.build(round(500 * scale), scale)
         req = world.requirement
+        began = time.perf_counter()
         data = build_week_data(req, world.plans, rules)
+        build_s = time.perf_counter() - began
         greedy_h = sum(solution_cost(g, greedy_solution(g)) for g in data) / COST_SCALE
+        greedy_s = time.perf_counter() - began - build_s
         began = time.perf_counter()
         result = plan_patterns(req, world.plans, rules, time_limit_s=time_limit_s, workers=workers)
         pattern_s = time.perf_counter() - began
@@ -109,6 +112,7 @@ def time_week(workers: int, time_limit_s: float, scales: tuple[float, ...]) -> N
         print(
             f"  {scale:5g}  {len(world.people):6d}  {need_h:10.0f}  {greedy_h:13.0f}  {paid_h:6.0f}"
             f"  {len(result.patterns):8d}  {result.status.value:<10}  {pattern_s:9.1f}"
+            f"  ({build_s:6.1f} {greedy_s:8.1f})"
             f"  {len(roster.assignments):8d}  {sum(h.count for h in roster.hires):5d}  {len(roster.spare):5d}"
             f"  {len(bad):10d}  {assign_s:8.2f}"
         )
@@ -116,7 +120,7 @@ def time_week(workers: int, time_limit_s: float, scales: tuple[float, ...]) -> N
         if len(world.people) >= 2000:
             floors.append(f"assignment {'PASS' if assign_s <= 10 else 'MISS'} (10 s at 2,000 people)")
         if floors:
-            print("         " + "; ".join(floors))
+            print("         " + "; ".join(floors) + f"; load average {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:

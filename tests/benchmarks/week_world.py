@@ -75,7 +75,7 @@ def build(people_total: int, scale: float = 1.0, seed: int = 7) -> WeekWorld:
             name = f"{site}-{'ab'[m]}"
             skills = {SEGMENTS[i]: 2 for i in mix}
             weight = rng.uniform(0.7, 1.3)
-            agents[name] = np.ceil(scale * 11.0 * weight * _curve(offset)).reshape(7, 96)
+            agents[name] = np.ceil(scale * 5.0 * weight * _curve(offset)).reshape(7, 96)
             group = AgentGroup.model_validate({"group": name, "count": 0, "skills": skills, "time_zone": tz})
             staffing = StaffingGroup(name=name, profile=group, members=(name,))
             plans.append(default_shift_plan(staffing))

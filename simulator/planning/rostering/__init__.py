@@ -27,7 +27,7 @@ from simulator.planning.rostering.requirement import WEEK_DAYS, WeekRequirement
 from simulator.planning.rostering.roster import Hire, PersonShift, PersonWeek, Roster
 from simulator.planning.rostering.rules_check import roster_violations
 from simulator.planning.rostering.week_patterns import WeekPattern
-from simulator.planning.rostering.weekly_roster import WeeklyRoster, roster_week
+from simulator.planning.rostering.weekly_roster import WeeklyRoster, people_caps, roster_week
 
 __all__ = [
     "WEEK_DAYS",
@@ -40,6 +40,7 @@ __all__ = [
     "WeekRequirement",
     "WeeklyRoster",
     "assign_people",
+    "people_caps",
     "plan_patterns",
     "preference_cost",
     "roster_violations",

@@ -20,6 +20,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Final
 
+import numpy as np
+
 from routing.schemas import AgentProfile
 from simulator.planning.rostering.pattern_result import PatternResult
 from simulator.planning.rostering.roster import Hire, PersonWeek, Roster
@@ -56,20 +58,6 @@ def preference_cost(person: NamedAgent, pattern: WeekPattern, weekdays: Sequence
     return cost
 
 
-def _fits(
-    person: NamedAgent,
-    pattern: WeekPattern,
-    profiles: Mapping[str, AgentProfile],
-    names: Mapping[str, Collection[str]],
-) -> bool:
-    if person.contract != pattern.contract:
-        return False
-    if person.max_weekly_h is not None and pattern.paid_h > person.max_weekly_h + 1e-9:
-        return False
-    profile = profiles.get(pattern.group)
-    return profile is not None and person.can_work(profile, names.get(pattern.group, (pattern.group,)))
-
-
 def assign_people(
     patterns: PatternResult,
     people: Sequence[NamedAgent],
@@ -102,21 +90,29 @@ def assign_people(
     first_pattern = first_person + len(people)
     sink = first_pattern + len(pats)
     flow = min_cost_flow.SimpleMinCostFlow()
-    arcs: list[tuple[int, int, int]] = []  # (arc id, person, pattern)
+    by_profile: dict[tuple[str, str], list[int]] = {}
+    for k, pat in enumerate(pats):
+        by_profile.setdefault((pat.group, pat.contract), []).append(k)
+    tails: list[int] = []
+    heads: list[int] = []
+    costs: list[int] = []
     for i, person in enumerate(people):
         flow.add_arc_with_capacity_and_unit_cost(source, first_person + i, 1, 0)
-        for k, pat in enumerate(pats):
-            if _fits(person, pat, profiles, names):
-                cost = preference_cost(person, pat, weekdays)
-                arcs.append(
-                    (
-                        flow.add_arc_with_capacity_and_unit_cost(
-                            first_person + i, first_pattern + k, 1, cost
-                        ),
-                        i,
-                        k,
-                    )
-                )
+        for group, profile in profiles.items():
+            mine = by_profile.get((group, person.contract))
+            if not mine or not person.can_work(profile, names.get(group, (group,))):
+                continue
+            for k in mine:
+                if person.max_weekly_h is None or pats[k].paid_h <= person.max_weekly_h + 1e-9:
+                    tails.append(first_person + i)
+                    heads.append(first_pattern + k)
+                    costs.append(preference_cost(person, pats[k], weekdays))
+    person_arcs = flow.add_arcs_with_capacity_and_unit_cost(  # person -> pattern they may work
+        np.array(tails, np.int32),
+        np.array(heads, np.int32),
+        np.ones(len(tails), np.int64),
+        np.array(costs, np.int64),
+    )
     hire_arcs = []
     for k, pat in enumerate(pats):
         hire_arcs.append(
@@ -130,19 +126,20 @@ def assign_people(
         raise RuntimeError(f"min-cost flow ended with status {status}")
     assigned: list[PersonWeek] = []
     busy: set[int] = set()
-    for arc, i, k in arcs:
-        if flow.flow(arc) > 0:
-            person, pat = people[i], pats[k]
-            busy.add(i)
-            assigned.append(
-                PersonWeek(
-                    person.id,
-                    person.display_name,
-                    pat,
-                    preference_cost(person, pat, weekdays),
-                    _preferred_days_worked(person, pat, weekdays),
-                )
+    used = np.flatnonzero(flow.flows(person_arcs)) if tails else np.zeros(0, np.int64)
+    for idx in used:
+        i, k = tails[idx] - first_person, heads[idx] - first_pattern
+        person, pat = people[i], pats[k]
+        busy.add(i)
+        assigned.append(
+            PersonWeek(
+                person.id,
+                person.display_name,
+                pat,
+                preference_cost(person, pat, weekdays),
+                _preferred_days_worked(person, pat, weekdays),
             )
+        )
     hires = tuple(
         Hire(pat.group, pat.contract, pat.part_time, pat, flow.flow(arc))
         for arc, pat in zip(hire_arcs, pats, strict=True)

@@ -20,7 +20,7 @@ from simulator.scenario.labour_rules import LabourRules
 from simulator.scenario.people import NamedAgent
 from simulator.scenario.shift_plans import ShiftPlan
 
-__all__ = ["WeeklyRoster", "roster_week"]
+__all__ = ["WeeklyRoster", "people_caps", "roster_week"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,26 @@ class WeeklyRoster:
     roster: Roster
     pattern_s: float
     assignment_s: float
+
+
+def people_caps(
+    requirement: WeekRequirement,
+    rules: LabourRules,
+    people: Sequence[NamedAgent],
+    profiles: Mapping[str, AgentProfile],
+    names: Mapping[str, Collection[str]] | None = None,
+) -> dict[tuple[str, str], int]:
+    """``(group, contract) -> named people on that contract who may work in the group``, for
+    every group of ``requirement`` and every contract (a person able to work in two groups
+    counts in both: a cap, not a split). Raise a KeyError if a group has no profile."""
+    caps: dict[tuple[str, str], int] = {}
+    for group in requirement.groups:
+        profile = profiles[group]
+        known = (names or {}).get(group, (group,))
+        able = [p for p in people if p.can_work(profile, known)]
+        for contract in rules.contracts:
+            caps[group, contract.name] = sum(p.contract == contract.name for p in able)
+    return caps
 
 
 def roster_week(
@@ -44,6 +64,7 @@ def roster_week(
     time_limit_s: float = 20.0,
     workers: int = 2,
     seed: int = 0,
+    cap_to_people: bool = False,
 ) -> WeeklyRoster:
     """Patterns covering ``requirement`` under ``rules``, then the named people on them.
 
@@ -53,14 +74,20 @@ def roster_week(
     templates match the default contracts); ``profiles[group]`` is the staffing group's agent
     profile and ``names[group]`` the roster-group names people's ``groups`` may use for it (the
     staffing group's members). ``time_limit_s`` (wall seconds) and ``workers`` bound stage 1;
-    stage 2 is exact. Stage 1 is not capped by the named people, so the roster's ``hires`` say
-    who is missing. Never raises for rules, caps or people that cannot cover: statuses and
-    messages say so. Raise a ValueError for bad arguments (see the two stages).
+    stage 2 is exact. By default stage 1 is not capped by the named people, so the roster's
+    ``hires`` say who is missing; ``cap_to_people`` caps each group's people on each contract at
+    the named people who could work there (the week the current staff can cover: what they
+    cannot is left short in the patterns' ``shortfalls``). Never raises for rules, caps or people
+    that cannot cover: statuses and messages say so. Raise a ValueError for bad arguments (see
+    the two stages).
     """
     import time
 
     began = time.perf_counter()
-    patterns = plan_patterns(requirement, plans, rules, time_limit_s=time_limit_s, workers=workers, seed=seed)
+    caps = people_caps(requirement, rules, people, profiles, names) if cap_to_people else None
+    patterns = plan_patterns(
+        requirement, plans, rules, max_people=caps, time_limit_s=time_limit_s, workers=workers, seed=seed
+    )
     mid = time.perf_counter()
     roster = assign_people(patterns, people, profiles, names=names)
     return WeeklyRoster(patterns, roster, mid - began, time.perf_counter() - mid)

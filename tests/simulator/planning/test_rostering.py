@@ -268,3 +268,21 @@ def test_a_bad_requirement_names_the_field(interval_min, shape, value, fragment)
 def test_the_requirement_needs_a_plan_for_every_group() -> None:
     with pytest.raises(ValueError, match="without a shift plan"):
         plan_patterns(day_requirement(2, group="x"), [plan()], rules())
+
+
+def test_capped_to_the_named_people_the_patterns_fit_them_and_say_what_stays_short() -> None:
+    req = day_requirement(6)
+    people = [person(i, "full-time") for i in range(3)] + [person(10, "part-time")]
+    labour, where = rules(), profiles()
+    week = roster_week(req, [plan()], labour, people, where, time_limit_s=1, workers=1, cap_to_people=True)
+    places: dict[str, int] = {}
+    for p in week.patterns.patterns:
+        places[p.contract] = places.get(p.contract, 0) + p.count
+    assert places.get("full-time", 0) <= 3
+    assert places.get("part-time", 0) <= 1
+    assert week.roster.complete  # every place has a named person...
+    assert not week.patterns.covered  # ...and what four people cannot cover is named
+    assert week.patterns.status is ScheduleStatus.INFEASIBLE or "short" in week.patterns.message
+    uncapped = roster_week(req, [plan()], rules(), people, profiles(), time_limit_s=1, workers=1)
+    assert uncapped.patterns.covered
+    assert not uncapped.roster.complete
