@@ -68,6 +68,11 @@ def roster_week(
 ) -> WeeklyRoster:
     """Patterns covering ``requirement`` under ``rules``, then the named people on them.
 
+    From a scenario: ``groups = staffing_groups(scenario)``, ``plans = shift_plans_for(scenario,
+    groups)``, ``profiles = {g.name: g.profile for g in groups}``, ``names = {g.name: (g.name,
+    *g.members) for g in groups}``, ``rules = scenario.labour_rules``, ``people =
+    scenario.people``; write the files with :func:`reports.roster_files.write_roster_files`.
+
     Contract: ``requirement`` is agents required per interval per staffing group over a week
     (:class:`WeekRequirement`, 7 x intervals-per-day on the UTC grid); ``plans`` holds one shift
     plan per staffing group (a contract works its template there: the default shift plan's
