@@ -22,9 +22,9 @@ shift (paid hours x cost per paid hour; paid hours when costs are 1). With
 is bounded by the peak requirement (one more person on a week than the most agents any of its
 intervals needs could be removed). The greedy baseline
 (:mod:`~simulator.planning.rostering.pattern_baseline`) is the hint, and is kept when the solver
-does not beat it in time. The time limit is wall-clock seconds (planners and the benchmark floor
-are on the clock): a solve proven optimal gives the same patterns on every run; one stopped by the
-clock may differ on a busier machine.
+does not beat it in time. The time limit is wall-clock seconds for the whole stage (planners
+and the benchmark floor are on the clock): a solve proven optimal gives the same patterns on
+every run; one stopped by the clock may differ on a busier machine.
 
 OR-Tools loads on first use.
 """
@@ -32,6 +32,7 @@ OR-Tools loads on first use.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -188,6 +189,7 @@ def _solve_group(
     from ortools.sat.python import cp_model
 
     # data
+    entered = time.perf_counter()
     hint = greedy_solution(data, caps)
     if not data.contracts:
         return _Outcome(hint, False, True, True)
@@ -199,6 +201,7 @@ def _solve_group(
     _add_caps(model, data, v, caps)
     _hint(model, v, hint)
     under = sum(v.under.values())
+    budget_s = max(budget_s - (time.perf_counter() - entered), 0.05)  # the baseline and model took theirs
     # objective and solve: one weighted solve, or shortfall first then cost
     if penalty is not None:
         model.minimize(3600 * _cost(data, v) + penalty * under)
@@ -253,9 +256,11 @@ def plan_patterns(
     ``plans``: a shift plan for every group of ``requirement`` (others are ignored); a contract
     works its ``template`` of each group's plan (groups whose plan lacks it do not use that
     contract). ``max_people[(group, contract)]`` caps the people of a contract in a group (e.g.
-    the named people there). ``time_limit_s``: the solver time of the whole call, shared over the
-    groups in proportion to their required agent-hours (wall seconds); ``workers``: CP-SAT's
-    threads. ``under_penalty_per_agent_h``: ``None`` covers first then minimises cost; a
+    the named people there). ``time_limit_s``: wall seconds for the whole call; what is left
+    after building the data goes to the groups in turn, in proportion to their required
+    agent-hours, and a group's greedy baseline and model building come out of its share (a solve
+    gets at least 0.05 s, so a call on a slow machine may overrun by the last groups' baselines);
+    ``workers``: CP-SAT's threads. ``under_penalty_per_agent_h``: ``None`` covers first then minimises cost; a
     number trades cost against agent-hours short.
 
     Never raises for rules or caps that make cover impossible: the result's ``status``
@@ -274,16 +279,19 @@ def plan_patterns(
     for key, cap in (max_people or {}).items():
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
             raise ValueError(f"max_people[{key!r}](={cap!r}) must be an int >= 0.")
+    began = time.perf_counter()  # the limit is on the whole stage: data, baselines and solves
     groups = build_week_data(requirement, plans, rules)
     penalty = None if under_penalty_per_agent_h is None else round(under_penalty_per_agent_h * COST_SCALE)
-    weight = np.array([max(float(g.required_s.sum()), 1.0) for g in groups])
-    shares = time_limit_s * weight / weight.sum()
+    weight = [max(float(g.required_s.sum()), 1.0) for g in groups]
     solutions: list[GroupSolution] = []
     outcomes: list[_Outcome] = []
     notes: list[str] = []
-    for g, share in zip(groups, shares, strict=True):
+    for n, g in enumerate(groups):
+        # the wall time left (the data and the earlier groups took their part) in proportion
+        left_s = time_limit_s - (time.perf_counter() - began)
+        share = left_s * weight[n] / sum(weight[n:])
         caps = {c: k for (grp, c), k in (max_people or {}).items() if grp == g.group}
-        out = _solve_group(g, caps, max(float(share), 0.05), workers, seed, penalty)
+        out = _solve_group(g, caps, max(share, 0.05), workers, seed, penalty)
         solutions.append(out.solution)
         outcomes.append(out)
         notes.extend(f"group {g.group!r}: {p}" for p in g.problems)
