@@ -223,3 +223,22 @@ def test_the_gap_mask_never_counts_warmup() -> None:
     sc = night_gap()
     for gap in find_gaps(sc).gaps:
         assert not np.any(gap.intervals[: sc.warmup_intervals])
+
+
+def test_a_site_opens_once_and_a_team_at_an_existing_site_costs_no_opening() -> None:
+    sc = night_gap(fix_rules={})  # Dublin may not start before 06:00: only other zones help
+    sites = [c.fix for c in candidate_fixes(sc, find_gaps(sc)) if c.fix.kind == "new_site"]
+    manila = next(f for f in sites if f.site_time_zone == "Asia/Manila")
+    assert manila.fixed_cost == sc.fix_rules.new_site_fixed_cost
+    assert manila.title.startswith("New site in Asia/Manila")
+    # two teams in one new zone pay its opening once
+    assert StructuralFix.combine((manila, manila)).fixed_cost == sc.fix_rules.new_site_fixed_cost
+    kolkata = next(f for f in sites if f.site_time_zone == "Asia/Kolkata")
+    assert StructuralFix.combine((manila, kolkata)).fixed_cost == 2 * sc.fix_rules.new_site_fixed_cost
+    # with a (billing) group in Manila already, a support team there is a team at that site
+    billing = {"group": "manila-billing", "count": 2, "skills": {"billing": 3}, "time_zone": "Asia/Manila"}
+    with_site = night_gap(fix_rules={}, roster=[*night_gap_data()["roster"], billing])
+    teams = [c.fix for c in candidate_fixes(with_site, find_gaps(with_site)) if c.fix.kind == "new_site"]
+    team = next(f for f in teams if f.site_time_zone == "Asia/Manila")
+    assert team.fixed_cost == 0.0
+    assert team.title.startswith("A team at the Asia/Manila site with dublin's profile")

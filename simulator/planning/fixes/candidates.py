@@ -12,7 +12,8 @@ every fix of three kinds that could close some of them:
    skill graph decide whether skills alone are enough: tier, language and channel are not
    trained).
 3. **A new site**: a profile that serves the gap opens a site in one of the scenario's
-   ``new_site_time_zones`` (not its own), with its own templates inside that site's hours.
+   ``new_site_time_zones`` (not its own), with its own templates inside that site's hours; in a
+   zone where the roster has a site already, it is a new team there and costs no opening.
 
 :func:`estimated_cost` prices a candidate from the demand it would serve: Erlang C agents per
 interval for that demand, on duty after shrinkage, paid at the template's rate, plus the one-off
@@ -250,6 +251,7 @@ def _site_fixes(
 ) -> list[Candidate]:
     rules = scenario.fix_rules
     taken = {g.group for g in scenario.roster}
+    sites = {g.time_zone for g in scenario.roster}  # zones with a site already: no opening cost
     out: list[Candidate] = []
     for g in groups:
         mask = _served_mask(gaps, g.name, scenario.intervals)
@@ -274,11 +276,13 @@ def _site_fixes(
                 update={"group": name, "count": 0, "time_zone": tz, "shifts": None}
             )
             plan = ShiftPlan(group=name, time_zone=tz, templates=templates)
+            where = f"A team at the {tz} site" if tz in sites else f"New site in {tz}"
             fix = StructuralFix(
                 kind="new_site",
-                title=f"New site in {tz} with {g.name}'s profile: {_window_text(templates)} local",
+                title=f"{where} with {g.name}'s profile: {_window_text(templates)} local",
                 changes=FixChanges(groups=(profile,), plans=(plan,)),
-                fixed_cost=rules.new_site_fixed_cost,
+                fixed_cost=0.0 if tz in sites else rules.new_site_fixed_cost,
+                site_time_zone=tz,
             )
             out.append(_basis(profile, plan, fix))
     return out

@@ -48,7 +48,8 @@ class FixChanges:
 class StructuralFix:
     """One fix a planner can adopt (see the module docstring).
 
-    ``fixed_cost``: one-off cost known up front (new sites); ``trained_groups``: the new roster
+    ``fixed_cost``: one-off cost known up front (opening a site in ``site_time_zone``, paid once
+    per zone in a combination); ``trained_groups``: the new roster
     groups whose people must be trained (``training_cost_per_person`` each, once the plan has sized
     them). ``skills``: the training, roster group -> {skill: proficiency}. ``parts``: the single
     fixes of a combination.
@@ -58,6 +59,7 @@ class StructuralFix:
     title: str
     changes: FixChanges
     fixed_cost: float = 0.0
+    site_time_zone: str | None = None
     trained_groups: tuple[str, ...] = ()
     skills: dict[str, dict[str, int]] = field(default_factory=dict)
     parts: tuple[StructuralFix, ...] = ()
@@ -77,11 +79,23 @@ class StructuralFix:
             kind="combined",
             title="; ".join(p.title for p in parts),
             changes=changes,
-            fixed_cost=sum(p.fixed_cost for p in parts),
+            fixed_cost=_fixed_cost(parts),
             trained_groups=tuple(g for p in parts for g in p.trained_groups),
             skills={g: s for p in parts for g, s in p.skills.items()},
             parts=parts,
         )
+
+
+def _fixed_cost(parts: tuple[StructuralFix, ...]) -> float:
+    """The one-off costs of ``parts`` together: each zone's site opens once."""
+    by_zone: dict[str, float] = {}
+    other = 0.0
+    for p in parts:
+        if p.site_time_zone is None:
+            other += p.fixed_cost
+        else:
+            by_zone[p.site_time_zone] = max(by_zone.get(p.site_time_zone, 0.0), p.fixed_cost)
+    return other + sum(by_zone.values())
 
 
 def apply_fix(scenario: Scenario, fix: StructuralFix) -> Scenario:

@@ -122,7 +122,8 @@ def _value(m: _Measured, open_cells: frozenset[Cell]) -> float:
 
 def _greedy_cover(measured: list[_Measured]) -> list[_Measured]:
     """A cheap set of candidates that together close every cell any of them closes: each step the
-    most newly closed escalations per unit of estimated cost."""
+    most newly closed escalations per unit of estimated cost; then, dearest first, parts whose
+    cells the others close are dropped."""
     open_cells = {c for m in measured for c in m.closed}
     chosen: list[_Measured] = []
     while open_cells:
@@ -132,6 +133,11 @@ def _greedy_cover(measured: list[_Measured]) -> list[_Measured]:
             break
         chosen.append(best)
         open_cells -= set(best.closed)
+    # reverse delete: drop the dearest parts whose cells the others close anyway
+    for m in sorted(chosen, key=lambda m: -m.cost):
+        others = {c for o in chosen if o is not m for c in o.closed}
+        if set(m.closed) <= others:
+            chosen.remove(m)
     return chosen
 
 
