@@ -125,18 +125,26 @@ def on_plan_grid(plan: CapacityPlan, starts_s: FloatArray, values: npt.ArrayLike
     return out
 
 
-def week_on_duty(plan: CapacityPlan) -> tuple[FloatArray, FloatArray] | None:
-    """(required, scheduled) agents on duty per interval of the plan's grid, over all groups:
-    what the schedule had to cover (the on-queue requirement grossed up for shrinkage) and what
-    the recommended shifts put on duty. ``None`` without a schedule."""
-    sched = plan.schedule
-    if sched is None:
-        return None
+def week_on_duty(plan: CapacityPlan) -> tuple[FloatArray, FloatArray, str] | None:
+    """(required, scheduled, source) agents on duty per interval of the plan's grid, over all
+    groups: what had to be covered (the on-queue requirement grossed up for shrinkage) and what
+    the weekly patterns (``source`` ``"weekly patterns"``) or, without them, the recommended
+    shifts (``"recommended shifts"``) put on duty. ``None`` without either."""
     n = plan.interval_start_s.size
-    starts = np.asarray(sched.interval_starts_s, dtype=np.float64)
-    required = group_total({g: on_plan_grid(plan, starts, v) for g, v in sched.required.items()}, n)
-    scheduled = group_total({g: on_plan_grid(plan, starts, v) for g, v in sched.coverage.items()}, n)
-    return required, scheduled
+    if plan.weekly_roster is not None:
+        p = plan.weekly_roster.patterns
+        per_group = next(iter(p.required.values()), np.zeros(0))
+        starts = p.start_s + np.arange(np.asarray(per_group).size, dtype=np.float64) * p.interval_min * 60
+        source, need, have = "weekly patterns", p.required, p.coverage
+    elif plan.schedule is not None:
+        sched = plan.schedule
+        starts = np.asarray(sched.interval_starts_s, dtype=np.float64)
+        source, need, have = "recommended shifts", sched.required, sched.coverage
+    else:
+        return None
+    required = group_total({g: on_plan_grid(plan, starts, np.ravel(v)) for g, v in need.items()}, n)
+    scheduled = group_total({g: on_plan_grid(plan, starts, np.ravel(v)) for g, v in have.items()}, n)
+    return required, scheduled, source
 
 
 def current_short(plan: CapacityPlan) -> NDArray[np.bool_]:

@@ -78,13 +78,15 @@ _MAKERS: dict[str, Callable[[CapacityPlan], Figure]] = {
 
 def render_charts(plan: CapacityPlan) -> dict[str, Figure]:
     """Every chart the plan has data for, keyed by file name in report order. Left out:
-    ``shift_coverage`` without a schedule, ``week_heatmap`` without one or for a horizon of a day
-    or less, ``comparison`` without a recommended roster or a
+    ``shift_coverage`` without a schedule, ``week_heatmap`` without a schedule or weekly patterns
+    or for a horizon of a day or less, ``comparison`` without a recommended roster or a
     compared scenario, ``handoff_distribution`` when no roster kept its records,
     ``eta_calibration`` when the verified roster kept none."""
     skip: set[str] = set()
     if plan.schedule is None:
-        skip.update(("shift_coverage", "week_heatmap"))
+        skip.add("shift_coverage")
+    if plan.schedule is None and plan.weekly_roster is None:
+        skip.add("week_heatmap")
     if plan.scenario.duration_h <= 24:
         skip.add("week_heatmap")
     if plan.recommended is None and plan.compare is None:

@@ -41,13 +41,13 @@ def day_grid(plan: CapacityPlan, values: FloatArray) -> tuple[FloatArray, list[d
 
 
 def week_heatmap(plan: CapacityPlan) -> Figure:
-    """Three heatmaps on one time-of-day axis: agents required on duty, agents the recommended
-    shifts put on duty, and scheduled minus required (red: short, blue: spare). Raise a
-    ValueError when the plan has no schedule."""
-    pair = week_on_duty(plan)
-    if pair is None:
-        raise ValueError("week_heatmap needs a plan with a schedule")
-    required, scheduled = pair
+    """Three heatmaps on one time-of-day axis: agents required on duty, agents the weekly patterns
+    (or, without them, the recommended shifts) put on duty, and scheduled minus required (red:
+    short, blue: spare). Raise a ValueError when the plan has neither."""
+    week = week_on_duty(plan)
+    if week is None:
+        raise ValueError("week_heatmap needs a plan with a schedule or weekly patterns")
+    required, scheduled, source = week
     need, days = day_grid(plan, required)
     have, _ = day_grid(plan, scheduled)
     gap = have - need
@@ -59,7 +59,7 @@ def week_heatmap(plan: CapacityPlan) -> Figure:
     labels = [f"{d:%a %d %b}" for d in days]
     panels = (
         (need, "agents required on duty", {"cmap": "Greys", "vmin": 0.0, "vmax": top}),
-        (have, "agents on duty, recommended shifts", {"cmap": "Greys", "vmin": 0.0, "vmax": top}),
+        (have, f"agents on duty, {source}", {"cmap": "Greys", "vmin": 0.0, "vmax": top}),
     )
     for ax, (grid, title, kw) in zip(axes[:2], panels, strict=True):
         image = ax.imshow(grid, aspect="auto", interpolation="nearest", extent=extent, **kw)

@@ -44,6 +44,12 @@ def _verdict(plan: CapacityPlan, which: str, misses_by_metric: Mapping[str, list
     missed = len({m.interval_start_s for m in plan.misses})
     if missed > sl_missed:
         verdict += f" Counting every target, {missed} of {n} intervals miss."
+    clear = len({m.interval_start_s for m in plan.misses if m.clear})
+    if any(m.ci95 is not None for m in plan.misses) and clear < missed:
+        verdict += (
+            f" {clear} of them miss clearly (the whole 95 % interval on the wrong side); the rest are "
+            "within the simulation's noise."
+        )
     return verdict, "miss"
 
 

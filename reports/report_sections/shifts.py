@@ -1,5 +1,6 @@
-"""Section 7, the recommended shifts: the coverage chart, how the schedule was reached, and every
-shift with its local start."""
+"""Section 7, the recommended shifts: the coverage chart, the week heatmap (several days), how the
+schedule was reached with its paid hours against the LP bound, the weekly patterns and named
+people (a week), and every shift with its local start."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from reports.html_parts import chart, html_table
 from reports.report_text import local_time
 from simulator.planning.result import CapacityPlan
 
-__all__ = ["bound_text", "render"]
+__all__ = ["bound_text", "render", "weekly_text"]
 
 
 def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
@@ -53,8 +54,40 @@ def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
         chart("shift_coverage", pngs)
         + chart("week_heatmap", pngs)
         + info
+        + weekly_text(plan)
         + "<h3>Recommended shifts</h3>"
         + table
+    )
+
+
+def weekly_text(plan: CapacityPlan) -> str:
+    """The week's patterns and people as HTML (empty without a weekly roster): the pattern
+    stage's status and paid hours, people per pattern, and what the named people leave to hire."""
+    weekly = plan.weekly_roster
+    if weekly is None:
+        return ""
+    p, roster = weekly.patterns, weekly.roster
+    people = sum(x.count for x in p.patterns)
+    lead = (
+        f"<h3>Weekly patterns and people</h3><p>{people} people on {len(p.patterns)} weekly "
+        f"patterns under the labour rules (status <b>{escape(p.status.value)}</b>, {escape(p.method)}): "
+        f"{p.paid_hours:,.1f} paid hours a week, cost {p.cost:,.2f}. Named people assigned: "
+        f"{len(roster.assignments)}; to hire: {sum(h.count for h in roster.hires)}.</p>"
+        f"<p class=note>{escape(p.message)} {escape(roster.message)} Files: <code>roster.csv</code>, "
+        "<code>patterns.csv</code>, <code>hires.csv</code>, one <code>calendars/*.ics</code> per "
+        "person.</p>"
+    )
+    rows = [
+        (x.group, x.contract, x.template, x.label, str(x.count), f"{x.paid_h:g}")
+        for x in sorted(
+            p.patterns, key=lambda x: (x.group, x.contract, [-1 if m is None else m for m in x.starts_min])
+        )
+    ]
+    return lead + html_table(
+        ("group", "contract", "template", "week (local starts)", "people", "paid h each"),
+        rows,
+        numeric_from=4,
+        cls="small",
     )
 
 

@@ -26,6 +26,10 @@
 5. **Closing the loop**: the recommended shifts become a roster that is simulated in the full
    scenario (shifts, breaks, shrinkage, backlog from one interval to the next), beside the current
    roster on the same seeds; intervals where a target still fails are named with by how much.
+6. **A week of people** (:mod:`simulator.planning.rostering`), when the horizon after warm-up is
+   exactly a week: the required agents on duty per group become a :class:`WeekRequirement`, weekly
+   patterns under the scenario's labour rules cover it, and the named people are assigned (hires
+   by profile for what they cannot fill).
 
 Targets are the scenario's ``service_level``: service level ``target`` within ``threshold_s`` per
 segment, and optionally ``max_abandon_rate`` (per segment), ``max_p95_handoff_s`` (per segment) and
@@ -65,6 +69,7 @@ from simulator.planning.coverage import (
 )
 from simulator.planning.demand_levels import DemandLevel, availability, demand_levels
 from simulator.planning.result import CapacityPlan, IntervalMiss
+from simulator.planning.rostering import WEEK_DAYS, WeeklyRoster, WeekRequirement, roster_week
 from simulator.planning.scheduling import ScheduleResult, schedule_shifts
 from simulator.planning.search import LevelSearch, SearchSettings, start_counts
 from simulator.planning.shifts import recommended_roster, shift_plans_for
@@ -250,6 +255,9 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         corrections += 1
     if not schedule.covered:
         notes.append(findings.shift_gaps(schedule))
+    weekly = _roster_the_week(scenario, groups, plans, required_all, options)
+    if weekly is not None:
+        notes.append(findings.weekly_roster(weekly))
     say("simulating the current roster")
     current = run_replications(
         scenario, options.replications, options.seed, workers=options.workers, pool=local
@@ -291,7 +299,11 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         current_headcount={
             g.name: sum(m.count for m in scenario.roster if m.group in g.members) for g in groups
         },
-        recommended_headcount={g.name: int(schedule.headcount.get(g.name, 0)) for g in groups},
+        # a day's shifts are one per person; a week's people are the weekly patterns' headcount
+        recommended_headcount={
+            g.name: int((weekly.patterns.headcount if weekly else schedule.headcount).get(g.name, 0))
+            for g in groups
+        },
         schedule=schedule,
         current=current,
         recommended=recommended,
@@ -303,6 +315,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         ),
         notes=tuple(notes),
         segment_verdicts=segment_verdicts(verified, scenario),
+        weekly_roster=weekly,
         method=findings.plan_method(
             levels=len(levels),
             evaluations=evaluations,
@@ -358,6 +371,40 @@ def _schedule_and_verify(
         pool=pool,
     )
     return schedule, roster, result
+
+
+def _roster_the_week(
+    scenario: Scenario,
+    groups: list[StaffingGroup],
+    plans: list[ShiftPlan],
+    required: dict[str, IntArray],
+    options: PlanOptions,
+) -> WeeklyRoster | None:
+    """Weekly patterns and named people for the required agents on duty (the on-queue requirement
+    over ``1 - shrinkage``), when the horizon after warm-up is exactly a week of whole days (else
+    None: a day's plan publishes shifts, not weekly patterns)."""
+    first = scenario.warmup_intervals
+    per_day = round(1440 / scenario.interval_min)
+    if scenario.intervals - first != WEEK_DAYS * per_day:
+        return None
+    agents = {
+        g.name: (required[g.name][first:] / (1.0 - g.profile.shrinkage)).reshape(WEEK_DAYS, per_day)
+        for g in groups
+    }
+    requirement = WeekRequirement(
+        start_s=float(scenario.interval_starts_s[first]), interval_min=scenario.interval_min, agents=agents
+    )
+    return roster_week(
+        requirement,
+        plans,
+        scenario.labour_rules,
+        scenario.people,
+        {g.name: g.profile for g in groups},
+        names={g.name: g.members for g in groups},
+        time_limit_s=options.shift_time_limit_s,
+        workers=2,
+        seed=options.seed,
+    )
 
 
 def _bump_clear_misses(

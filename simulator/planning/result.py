@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.planning.rostering.weekly_roster import WeeklyRoster
 from simulator.planning.scheduling.result import ScheduleResult
 from simulator.replications import Replications
 from simulator.scenario import Scenario
@@ -110,6 +111,9 @@ class CapacityPlan:
     * ``misses``: intervals where the recommended roster still misses a target (each segment
       against its own), with by how much; ``segment_verdicts``: each segment over the horizon
       against its own targets, for the verified roster.
+    * ``weekly_roster``: for a horizon of exactly a week, the weekly patterns under the labour
+      rules that cover the required agents on duty, and the named people on them
+      (:mod:`simulator.planning.rostering`); None otherwise.
     * ``notes``: plain-language findings (uncoverable skills, bottlenecks, search stops).
     * ``current_agent_hours`` / ``recommended_agent_hours``: agent-hours on duty (shifts less
       breaks) per group over the whole horizon, warm-up included: headcounts of rosters with
@@ -140,9 +144,10 @@ class CapacityPlan:
     recommended_agent_hours: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     method: dict[str, str] = field(default_factory=dict)
-    segment_verdicts: tuple[SegmentVerdict, ...] = ()
     fixes: tuple[ProposedFix, ...] = ()
     applied_fix: int | None = None
+    segment_verdicts: tuple[SegmentVerdict, ...] = ()
+    weekly_roster: WeeklyRoster | None = None  # a week's horizon: patterns and named people
 
     @property
     def meets_target(self) -> bool:
