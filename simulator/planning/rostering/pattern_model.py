@@ -41,6 +41,7 @@ import numpy as np
 
 from simulator.planning.rostering.pattern_baseline import (
     GroupSolution,
+    coverage_s,
     greedy_solution,
     solution_cost,
     solution_short_s,
@@ -132,8 +133,12 @@ def _cost(data: GroupData, v: _Vars) -> Any:
     return sum(data.contracts[ci].shift_cost * y for (ci, _, _), y in v.y.items())
 
 
-def _hint(model: cp_model.CpModel, v: _Vars, sol: GroupSolution) -> None:
+def _hint(model: cp_model.CpModel, data: GroupData, v: _Vars, sol: GroupSolution) -> None:
+    """Hint every variable, the shortfalls too (a complete hint is a solution CP-SAT starts from)."""
     model.clear_hints()  # type: ignore[no-untyped-call]
+    short = np.maximum(data.required_s - coverage_s(data, sol), 0)
+    for i, u in v.under.items():
+        model.add_hint(u, int(short[i]))
     for (ci, w, b), x in v.n.items():
         model.add_hint(x, int(sol.people[ci][w, b]))
     for (ci, d, b, k), x in v.z.items():
@@ -199,7 +204,7 @@ def _solve_group(
     _add_linking(model, data, v)
     _add_coverage(model, data, v)
     _add_caps(model, data, v, caps)
-    _hint(model, v, hint)
+    _hint(model, data, v, hint)
     under = sum(v.under.values())
     budget_s = max(budget_s - (time.perf_counter() - entered), 0.05)  # the baseline and model took theirs
     # objective and solve: one weighted solve, or shortfall first then cost
@@ -229,7 +234,7 @@ def _solve_group(
             start = first
         budget_s /= 2
     model.add(under <= least)
-    _hint(model, v, start)
+    _hint(model, data, v, start)
     model.minimize(_cost(data, v))
     solver, status = _solve(model, budget_s, workers, seed)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
