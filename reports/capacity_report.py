@@ -6,6 +6,9 @@
     plan.json               the plan for machines (:mod:`reports.plan_document`)
     charts/NAME.png|.svg    every chart (:data:`reports.charts.CHARTS`)
     tables/NAME.csv         every table (:mod:`reports.report_tables`)
+    roster.csv, patterns.csv, hires.csv, calendars/ID.ics
+                            for a week's plan: the named roster, the weekly patterns, the hires
+                            and one iCalendar file per person (:mod:`reports.roster_files`)
 
 The HTML (:mod:`reports.report_html`) reads in a manager's order, one module of
 :mod:`reports.report_sections` per section: 1 headline (does the roster meet the handoff target
@@ -21,10 +24,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from reports.charts import render_charts
+from reports.plan_data import scenario_start
 from reports.plan_document import write_plan_json
 from reports.report_files import PNG_DPI, save_charts, write_tables
 from reports.report_html import render_html
 from reports.report_tables import build_tables
+from reports.roster_files import write_roster_files
 from simulator.planning.result import CapacityPlan
 
 __all__ = ["PNG_DPI", "render_charts", "render_html", "write_report"]
@@ -40,6 +45,11 @@ def write_report(plan: CapacityPlan, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     pngs, written = save_charts(render_charts(plan), out_dir)
     written.update(write_tables(build_tables(plan), out_dir))
+
+    weekly = plan.weekly_roster
+    if weekly is not None:  # the calendars' DTSTAMP is the scenario's start: the same plan, the same files
+        stamp = scenario_start(plan.scenario)
+        written.update(write_roster_files(weekly.patterns, weekly.roster, out_dir, stamp=stamp))
 
     written["plan.json"] = out_dir / "plan.json"
     write_plan_json(plan, written["plan.json"])

@@ -71,6 +71,22 @@ def plan(
             "scheduler address such as tcp://host:8786.",
         ),
     ] = None,
+    verify_fixes: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="When some hours have no group that can be on shift: how many structural fixes to "
+            "verify by re-planning with each applied (each takes about as long as the plan; 0: list "
+            "them priced by estimate only).",
+        ),
+    ] = 2,
+    apply_fix: Annotated[
+        int | None,
+        typer.Option(
+            help="Re-plan with fix N of the report applied (its number among the verified fixes) "
+            "and report that plan.",
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress or summary; print the report path.")
     ] = False,
@@ -81,8 +97,10 @@ def plan(
 
     from reports.capacity_report import write_report
     from reports.console_views import print_plan
+    from reports.fix_text import print_fixes
     from routing.errors import InvalidInput
-    from simulator.planning import PlanOptions, SearchSettings, plan_capacity
+    from simulator.planning import PlanOptions, SearchSettings
+    from simulator.planning.fixes import check_fix_number, plan_with_fixes
     from simulator.replications import default_workers
     from simulator.scenario import load_scenario
 
@@ -91,6 +109,11 @@ def plan(
         other = load_scenario(compare) if compare is not None else None
     except InvalidInput as exc:
         fail(exc)
+    if apply_fix is not None:
+        try:
+            check_fix_number(scenario, apply_fix, verify_fixes)
+        except ValueError as exc:
+            usage(str(exc))
     options = PlanOptions(
         replications=replications,
         seed=seed,
@@ -102,12 +125,15 @@ def plan(
     )
     with planning_progress(scenario.name, quiet=quiet) as progress:
         try:
-            result = plan_capacity(scenario, options, progress=progress)
+            result = plan_with_fixes(
+                scenario, options, verify=verify_fixes, apply=apply_fix, progress=progress
+            )
         except (ValueError, RuntimeError) as exc:
             usage(str(exc))
     console = Console()
     if not quiet:
         print_plan(result, console)
+        print_fixes(result, console)
     paths = write_report(result, out)
     if quiet:
         typer.echo(out / "report.html")

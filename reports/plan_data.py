@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Final, Literal, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from numpy.typing import NDArray
 
 from routing.shifts import zone
@@ -25,11 +26,13 @@ __all__ = [
     "RosterKey",
     "current_short",
     "group_total",
+    "on_plan_grid",
     "requirements",
     "rosters",
     "scenario_start",
     "verified",
     "verified_eta_pairs",
+    "week_on_duty",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -105,6 +108,43 @@ def requirements(plan: CapacityPlan) -> Iterator[Requirement]:
                 None if current is None else float(current[k]),
                 None if recommended is None else float(recommended[k]),
             )
+
+
+def on_plan_grid(plan: CapacityPlan, starts_s: FloatArray, values: npt.ArrayLike) -> FloatArray:
+    """``values`` given per interval starting at ``starts_s`` (epoch seconds, e.g. the schedule's
+    grid, which may be longer: it includes the warm-up), matched by interval start onto the plan's
+    post-warm-up grid; NaN where ``starts_s`` has no such interval."""
+    src = np.asarray(starts_s, dtype=np.float64)
+    vals = np.asarray(values, dtype=np.float64)
+    out = np.full(plan.interval_start_s.size, np.nan)
+    if src.size == 0:
+        return out
+    k = np.searchsorted(src, plan.interval_start_s)
+    ok = (k < src.size) & (np.abs(src[np.minimum(k, src.size - 1)] - plan.interval_start_s) < 1.0)
+    out[ok] = vals[k[ok]]
+    return out
+
+
+def week_on_duty(plan: CapacityPlan) -> tuple[FloatArray, FloatArray, str] | None:
+    """(required, scheduled, source) agents on duty per interval of the plan's grid, over all
+    groups: what had to be covered (the on-queue requirement grossed up for shrinkage) and what
+    the weekly patterns (``source`` ``"weekly patterns"``) or, without them, the recommended
+    shifts (``"recommended shifts"``) put on duty. ``None`` without either."""
+    n = plan.interval_start_s.size
+    if plan.weekly_roster is not None:
+        p = plan.weekly_roster.patterns
+        per_group = next(iter(p.required.values()), np.zeros(0))
+        starts = p.start_s + np.arange(np.asarray(per_group).size, dtype=np.float64) * p.interval_min * 60
+        source, need, have = "weekly patterns", p.required, p.coverage
+    elif plan.schedule is not None:
+        sched = plan.schedule
+        starts = np.asarray(sched.interval_starts_s, dtype=np.float64)
+        source, need, have = "recommended shifts", sched.required, sched.coverage
+    else:
+        return None
+    required = group_total({g: on_plan_grid(plan, starts, np.ravel(v)) for g, v in need.items()}, n)
+    scheduled = group_total({g: on_plan_grid(plan, starts, np.ravel(v)) for g, v in have.items()}, n)
+    return required, scheduled, source
 
 
 def current_short(plan: CapacityPlan) -> NDArray[np.bool_]:

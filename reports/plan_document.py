@@ -14,9 +14,14 @@
   :meth:`simulator.replications.Replications.summary`, plus ``intervals``: every interval's
   metrics as ``{mean, ci95}``; ``baseline`` is the same for the current roster and
   ``comparison`` for a compared scenario;
-* ``meets_target``, ``misses`` (intervals that still miss, with by how much), ``notes``,
-  ``schedule`` (status, message, paid hours, cost, shortfalls), ``method``, ``scenario``, ``seed``
-  and ``replications``.
+* ``meets_target``, ``misses`` (intervals that still miss, with by how much, and the segment
+  judged: each segment against its own targets, ``null`` for a pool target), ``notes``,
+  ``schedule`` (status, message, paid hours, cost, their LP lower bounds and gaps, shortfalls),
+  ``method``, ``scenario``, ``seed`` and ``replications``;
+* ``segment_verdicts`` -- per demand segment, its own targets (``own``: set by the segment) and
+  the verified roster's horizon-wide mean against each.
+* ``fixes`` / ``applied_fix`` -- structural fixes for hours no group can cover, ranked, and the
+  number of the fix this plan was made with (:mod:`reports.fix_document`).
 
 Times are ISO 8601 with their UTC offset: interval starts in the scenario's time zone, shift times
 in the shift's own time zone. There is no NaN anywhere: a value that does not exist (an ASA in an
@@ -33,6 +38,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
 
+from reports.fix_document import FixOut, fixes_out
 from reports.plan_data import requirements, scenario_start, verified_eta_pairs
 from routing.shifts import zone
 from simulator.eta_accuracy import eta_accuracy_by_segment
@@ -49,8 +55,10 @@ __all__ = [
     "RequirementRow",
     "ScenarioInfo",
     "ScheduleInfo",
+    "SegmentVerdictOut",
     "ShiftOut",
     "ShortfallOut",
+    "TargetCheckOut",
     "Verification",
     "build_plan_document",
     "interval_datetimes",
@@ -167,6 +175,10 @@ class ScheduleInfo(BaseModel):
     method: str
     paid_hours: float | None
     cost: float | None
+    lower_bound_paid_hours: float | None = Field(None, description="LP relaxation: no schedule pays less")
+    lower_bound_cost: float | None = None
+    paid_hours_gap: float | None = Field(None, description="(paid hours - bound) / bound")
+    cost_gap: float | None = None
     covered: bool
     shortfalls: list[ShortfallOut]
 
@@ -182,6 +194,30 @@ class MissOut(BaseModel):
     shortfall: float | None
     ci95: list[float | None] | None = None  # of the mean over replications
     clear: bool = False  # the whole interval is on the wrong side of the target (not just noise)
+    segment: str | None = None  # the segment judged (against its own target); null: a pool target
+
+
+class TargetCheckOut(BaseModel):
+    """One target of a segment against the horizon-wide mean."""
+
+    model_config = _DOC
+    metric: str
+    goal: float
+    bound: Literal["min", "max"]
+    value: float | None
+    ci95: list[float | None] | None
+    met: bool
+
+
+class SegmentVerdictOut(BaseModel):
+    """A segment against its own targets (``own``: the segment sets some) over the horizon."""
+
+    model_config = _DOC
+    segment: str
+    own: bool
+    threshold_s: float
+    meets: bool
+    checks: list[TargetCheckOut]
 
 
 class ScenarioInfo(BaseModel):
@@ -241,9 +277,12 @@ class PlanDocument(BaseModel):
     baseline: Verification
     comparison: Verification | None
     misses: list[MissOut]
+    segment_verdicts: list[SegmentVerdictOut] = []
     #: per segment, then "all": for the verified roster (empty when no records were kept)
     eta_accuracy: dict[str, EtaAccuracyOut] = {}
     notes: list[str]
+    fixes: list[FixOut] = []
+    applied_fix: int | None = None
 
 
 # ---------------------------------------------------------------------------------------- builders
@@ -336,6 +375,10 @@ def _schedule(plan: CapacityPlan) -> tuple[list[ShiftOut], ScheduleInfo | None]:
         method=sched.method,
         paid_hours=_finite(sched.paid_hours),
         cost=_finite(sched.cost),
+        lower_bound_paid_hours=_finite(sched.lower_bound_paid_hours),
+        lower_bound_cost=_finite(sched.lower_bound_cost),
+        paid_hours_gap=_finite(sched.paid_hours_gap),
+        cost_gap=_finite(sched.cost_gap),
         covered=sched.covered,
         shortfalls=[
             ShortfallOut(
@@ -400,11 +443,34 @@ def build_plan_document(plan: CapacityPlan) -> PlanDocument:
                 shortfall=_finite(m.shortfall),
                 ci95=None if m.ci95 is None else [_finite(v) for v in m.ci95],
                 clear=m.clear,
+                segment=m.segment,
             )
             for m in plan.misses
         ],
+        segment_verdicts=[
+            SegmentVerdictOut(
+                segment=v.segment,
+                own=v.own,
+                threshold_s=v.threshold_s,
+                meets=v.meets,
+                checks=[
+                    TargetCheckOut(
+                        metric=c.metric,
+                        goal=c.goal,
+                        bound="min" if c.higher_is_better else "max",
+                        value=_finite(c.value),
+                        ci95=None if c.ci95 is None else [_finite(x) for x in c.ci95],
+                        met=c.met,
+                    )
+                    for c in v.checks
+                ],
+            )
+            for v in plan.segment_verdicts
+        ],
         eta_accuracy=_eta_accuracy(plan),
         notes=list(plan.notes),
+        fixes=fixes_out(plan),
+        applied_fix=plan.applied_fix,
     )
 
 

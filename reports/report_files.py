@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from reports.report_tables import Table
 
-__all__ = ["PNG_DPI", "save_charts", "write_tables"]
+__all__ = ["PNG_DPI", "save_charts", "write_csv", "write_tables"]
 
 PNG_DPI = 150  # 7.5 in x 150 dpi = 1125 px: sharp on screen and on A4 paper, ~100 kB a chart
 
@@ -48,9 +48,15 @@ def write_tables(tables: Mapping[str, Table], out_dir: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     for name, table in tables.items():
         path = out_dir / "tables" / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as f:
-            writer = csv.writer(f)
-            writer.writerow(table.header)
-            writer.writerows(table.rows)
+        write_csv(table, path)
         written[f"tables/{name}.csv"] = path
     return written
+
+
+def write_csv(table: Table, path: Path) -> None:
+    """Write ``table`` to ``path`` as CSV (its header, then its rows). Raise an OSError if it
+    cannot be written."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(table.header)
+        writer.writerows(table.rows)

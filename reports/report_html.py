@@ -13,6 +13,7 @@ from reports.report_sections import (
     assumptions,
     comparison,
     eta,
+    fixes,
     handoff,
     headline,
     intervals,
@@ -40,6 +41,7 @@ SECTIONS: Final[tuple[tuple[str, str, Render], ...]] = (
     ("segments", "8. Per-segment breakdown", segments.render),
     ("eta", "9. ETA accuracy", eta.render),
     ("comparison", "10. Comparison", comparison.render),
+    ("fixes", "11. Fixes for hours staffing cannot cover", fixes.render),
 )
 
 

@@ -19,8 +19,11 @@ the scenario's time zone, shift times in their own zone.
 * ``intervals.csv`` -- interval_start, offered_expected, workload_erlangs, required,
   scheduled_current, scheduled_recommended, current_short (1/0), then ``<metric>_<roster>`` with
   CI columns for :data:`INTERVAL_METRICS` (current and recommended); one row per interval;
-* ``misses.csv`` -- interval_start, metric, value, target, shortfall (in the metric's unit and
-  decimals); one row per ``plan.misses``;
+* ``misses.csv`` -- interval_start, segment (empty for a pool target), metric, value, target,
+  shortfall (in the metric's unit and decimals); one row per ``plan.misses``;
+* ``segment_verdicts.csv`` -- segment, own_targets (1 when the segment sets its own), metric,
+  goal, bound (``min`` or ``max``), value, ci_low, ci_high, met (1/0); one row per segment and
+  target, for the verified roster over the horizon;
 * ``eta_accuracy.csv`` -- segment (``all`` last), queued, unknown, censored, then
   :data:`~simulator.metric_catalogue.ETA_METRICS` from ``eta_measured`` on, for the verified
   roster; no rows without records.
@@ -67,7 +70,16 @@ KPI_METRICS = (
 SEGMENT_METRICS = ("offered", "service_level", "asa_s", "p95_handoff_s", "abandon_rate")
 #: Per-interval simulated metrics of ``intervals.csv``.
 INTERVAL_METRICS = ("service_level", "abandon_rate", "occupancy", "asa_s")
-TABLE_NAMES = ("requirements", "shifts", "kpis", "segments", "intervals", "misses", "eta_accuracy")
+TABLE_NAMES = (
+    "requirements",
+    "shifts",
+    "kpis",
+    "segments",
+    "segment_verdicts",
+    "intervals",
+    "misses",
+    "eta_accuracy",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +179,29 @@ def segments_table(plan: CapacityPlan) -> Table:
     return Table(tuple(header), tuple(rows))
 
 
+def segment_verdicts_table(plan: CapacityPlan) -> Table:
+    header = ("segment", "own_targets", "metric", "goal", "bound", "value", "ci_low", "ci_high", "met")
+    rows = []
+    for verdict in plan.segment_verdicts:
+        for check in verdict.checks:
+            m = metric(check.metric)
+            lo, hi = check.ci95 if check.ci95 is not None else (math.nan, math.nan)
+            rows.append(
+                (
+                    verdict.segment,
+                    "1" if verdict.own else "0",
+                    check.metric,
+                    m.cell(check.goal),
+                    "min" if check.higher_is_better else "max",
+                    m.cell(check.value),
+                    m.cell(lo),
+                    m.cell(hi),
+                    "1" if check.met else "0",
+                )
+            )
+    return Table(header, tuple(rows))
+
+
 def intervals_table(plan: CapacityPlan) -> Table:
     tz = plan.scenario.time_zone
     starts = plan.interval_start_s.tolist()
@@ -211,13 +246,14 @@ def intervals_table(plan: CapacityPlan) -> Table:
 
 def misses_table(plan: CapacityPlan) -> Table:
     tz = plan.scenario.time_zone
-    header = ("interval_start", "metric", "value", "target", "shortfall")
+    header = ("interval_start", "segment", "metric", "value", "target", "shortfall")
     rows = []
-    for miss in sorted(plan.misses, key=lambda m: (m.interval_start_s, m.metric)):
+    for miss in sorted(plan.misses, key=lambda m: (m.interval_start_s, m.metric, m.segment or "")):
         m = metric(miss.metric)  # decimals of the metric: 4 for shares, 2 for seconds
         rows.append(
             (
                 _iso(miss.interval_start_s, tz),
+                miss.segment or "",
                 miss.metric,
                 m.cell(miss.value),
                 m.cell(miss.target),
@@ -234,6 +270,7 @@ def build_tables(plan: CapacityPlan) -> dict[str, Table]:
         "shifts": shifts_table(plan),
         "kpis": kpis_table(plan),
         "segments": segments_table(plan),
+        "segment_verdicts": segment_verdicts_table(plan),
         "intervals": intervals_table(plan),
         "misses": misses_table(plan),
         "eta_accuracy": eta_accuracy_table(plan),

@@ -24,7 +24,7 @@ from routing.domain import CHANNELS, Channel, CustomerTier, Trigger
 from routing.shifts import zone
 from simulator.arrivals import poisson_arrivals
 from simulator.scenario.loading import cached_escalation_log, cached_interval_forecast
-from simulator.scenario.models import DemandSegment, Distribution, Scenario
+from simulator.scenario.models import WEEKDAYS, DemandSegment, Distribution, Scenario
 from simulator.streams import stream
 
 FloatArray = NDArray[np.float64]
@@ -58,7 +58,8 @@ def peak_multipliers(segment: DemandSegment, scenario: Scenario) -> FloatArray:
 
     A peak covering part of an interval counts for that part (time-weighted), so a peak from 07:10
     lifts the 07:00-07:15 interval by two thirds of its excess. Times of day are local to the
-    scenario's time zone, so peaks follow its wall clock across DST changes.
+    scenario's time zone, so peaks follow its wall clock across DST changes; a peak with ``days``
+    lifts only those local weekdays.
     """
     n = scenario.intervals
     out = np.ones(n)
@@ -70,17 +71,37 @@ def peak_multipliers(segment: DemandSegment, scenario: Scenario) -> FloatArray:
     for k in range(n):
         local = datetime.fromtimestamp(start_s + k * scenario.interval_s, tz)
         t0 = local.hour * 60 + local.minute + local.second / 60
+        today = local.weekday()
         for peak in segment.peaks:
             p0 = peak.start.hour * 60 + peak.start.minute
             p1 = peak.end.hour * 60 + peak.end.minute
-            overlap = max(0.0, min(t0 + width_min, p1) - max(t0, p0))
-            overlap += max(0.0, min(t0 + width_min - 1440, p1) - max(t0 - 1440, p0))  # past midnight
+            overlap = 0.0
+            if peak.days is None or today in peak.days:
+                overlap += max(0.0, min(t0 + width_min, p1) - max(t0, p0))
+            if peak.days is None or (today + 1) % 7 in peak.days:  # the part past midnight
+                overlap += max(0.0, min(t0 + width_min - 1440, p1) - max(t0 - 1440, p0))
             out[k] += (peak.multiplier - 1.0) * overlap / width_min
     return out
 
 
+def day_multipliers(segment: DemandSegment, scenario: Scenario) -> FloatArray:
+    """Per interval, the segment's ``day_of_week`` multiplier for the local weekday the interval
+    starts on (1 for days it leaves out, and everywhere when it has none)."""
+    n = scenario.intervals
+    if not segment.day_of_week:
+        return np.ones(n)
+    tz = zone(scenario.time_zone)
+    by_day = np.array([segment.day_of_week.get(d, 1.0) for d in WEEKDAYS])
+    weekday = [
+        datetime.fromtimestamp(scenario.start_s + k * scenario.interval_s, tz).weekday() for k in range(n)
+    ]
+    out: FloatArray = by_day[np.asarray(weekday, np.int64)]
+    return out
+
+
 def segment_rates_per_s(segment: DemandSegment, scenario: Scenario) -> FloatArray:
-    """The segment's arrival rate (per second) in each interval, peaks applied."""
+    """The segment's arrival rate (per second) in each interval, peaks and the day-of-week
+    multipliers applied."""
     n = scenario.intervals
     interval_s = scenario.interval_s
     if segment.arrivals_per_hour is not None:
@@ -90,7 +111,7 @@ def segment_rates_per_s(segment: DemandSegment, scenario: Scenario) -> FloatArra
         base = np.resize(volumes, n) / interval_s
     else:
         base = _forecast_volumes(segment, scenario) / interval_s
-    return base * peak_multipliers(segment, scenario)
+    return base * peak_multipliers(segment, scenario) * day_multipliers(segment, scenario)
 
 
 def _forecast_volumes(segment: DemandSegment, scenario: Scenario) -> FloatArray:

@@ -207,17 +207,28 @@ class RunSummary:
 
     ``overall``: :data:`METRICS` plus ``occupancy`` after warm-up. ``intervals``: each metric per
     post-warm-up interval (arrays), plus ``staffed_<group>`` (average agents staffed) and
-    ``occupancy``. ``segments``: :data:`METRICS` per demand segment.
+    ``occupancy``. ``segments``: :data:`METRICS` per demand segment, its service level within the
+    segment's own threshold (:meth:`Scenario.segment_service_level`); ``segment_intervals``: the
+    same per segment and post-warm-up interval (arrays), what the closed loop judges.
     """
 
     overall: dict[str, float]
     intervals: dict[str, FloatArray]
     segments: dict[str, dict[str, float]]
+    segment_intervals: dict[str, dict[str, FloatArray]]
     interval_start_s: FloatArray
     events: int
     wall_s: float
     escalations: int
     outside_horizon: int
+
+
+def _segment_threshold_s(scenario: Scenario, segment: str) -> float:
+    """The segment's own service-level threshold (the scenario's for a replayed-only segment)."""
+    try:
+        return scenario.segment_service_level(segment).threshold_s
+    except KeyError:
+        return scenario.service_level.threshold_s
 
 
 def summarise(records: RunRecords, scenario: Scenario) -> RunSummary:
@@ -249,14 +260,20 @@ def summarise(records: RunRecords, scenario: Scenario) -> RunSummary:
 
     post = np.flatnonzero(created >= warm)
     segment_of = records.arrivals.segment[post]
-    segments = {
-        name: escalation_metrics(records, threshold, post[segment_of == s])
-        for s, name in enumerate(records.arrivals.segments)
-    }
+    segments: dict[str, dict[str, float]] = {}
+    segment_intervals: dict[str, dict[str, FloatArray]] = {}
+    for s, name in enumerate(records.arrivals.segments):
+        own = _segment_threshold_s(scenario, name)
+        idx = post[segment_of == s]
+        segments[name] = escalation_metrics(records, own, idx)
+        cut = np.searchsorted(created[idx], edges, side="left")
+        rows = [escalation_metrics(records, own, idx[cut[k] : cut[k + 1]]) for k in range(edges.size - 1)]
+        segment_intervals[name] = {m: np.asarray([r[m] for r in rows], np.float64) for m in METRICS}
     return RunSummary(
         overall=overall,
         intervals=intervals,
         segments=segments,
+        segment_intervals=segment_intervals,
         interval_start_s=edges[:-1],
         events=records.events,
         wall_s=records.wall_s,

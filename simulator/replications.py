@@ -106,6 +106,11 @@ class Replications:
     def segment(self, segment: str, metric: str) -> Estimate:
         return estimate([run.segments[segment][metric] for run in self.runs], share=metric in SHARES)
 
+    def segment_per_interval(self, segment: str, metric: str) -> FloatArray:
+        """(replications x intervals) values of one segment's interval metric. Raise a KeyError
+        for a segment or metric the runs do not have."""
+        return np.vstack([run.segment_intervals[segment][metric] for run in self.runs])
+
     def summary(self) -> dict[str, Any]:
         """The ``summary.json`` document."""
         runs = self.runs

@@ -8,7 +8,8 @@ number formats are the catalogue's; target lines are the scenario's targets. In 
 * :func:`demand_vs_staffing` (section 4, :mod:`~reports.charts.staffing`),
   :func:`handoff_distribution` (5, :mod:`~reports.charts.handoff`),
   :func:`interval_performance` (6, :mod:`~reports.charts.performance`),
-  :func:`shift_coverage` (7, :mod:`~reports.charts.shifts`),
+  :func:`shift_coverage` and, for a horizon of several days, :func:`week_heatmap` (7,
+  :mod:`~reports.charts.shifts`, :mod:`~reports.charts.week`),
   :func:`segment_breakdown` (8, :mod:`~reports.charts.segments`),
   :func:`eta_calibration` (9, :mod:`~reports.charts.eta`),
   :func:`comparison` (10, :mod:`~reports.charts.comparison`).
@@ -26,6 +27,7 @@ from reports.charts.segments import segment_breakdown
 from reports.charts.shifts import shift_coverage
 from reports.charts.staffing import demand_vs_staffing
 from reports.charts.style import WIDTH_IN
+from reports.charts.week import week_heatmap
 from reports.plan_data import verified as _verified
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ __all__ = [
     "render_charts",
     "segment_breakdown",
     "shift_coverage",
+    "week_heatmap",
 ]
 
 #: (file name, caption) of every chart, in report order.
@@ -55,6 +58,7 @@ CHARTS = (
     ("handoff_distribution", "Handoff-time distribution"),
     ("interval_performance", "Service level, abandonment and occupancy per interval"),
     ("shift_coverage", "Recommended shift coverage"),
+    ("week_heatmap", "Week heatmap: agents on duty, required vs scheduled"),
     ("segment_breakdown", "Per-segment breakdown"),
     ("eta_calibration", "ETA given on queueing vs actual wait"),
     ("comparison", "Comparison"),
@@ -65,6 +69,7 @@ _MAKERS: dict[str, Callable[[CapacityPlan], Figure]] = {
     "handoff_distribution": handoff_distribution,
     "interval_performance": interval_performance,
     "shift_coverage": shift_coverage,
+    "week_heatmap": week_heatmap,
     "segment_breakdown": segment_breakdown,
     "eta_calibration": eta_calibration,
     "comparison": comparison,
@@ -73,12 +78,17 @@ _MAKERS: dict[str, Callable[[CapacityPlan], Figure]] = {
 
 def render_charts(plan: CapacityPlan) -> dict[str, Figure]:
     """Every chart the plan has data for, keyed by file name in report order. Left out:
-    ``shift_coverage`` without a schedule, ``comparison`` without a recommended roster or a
+    ``shift_coverage`` without a schedule, ``week_heatmap`` without a schedule or weekly patterns
+    or for a horizon of a day or less, ``comparison`` without a recommended roster or a
     compared scenario, ``handoff_distribution`` when no roster kept its records,
     ``eta_calibration`` when the verified roster kept none."""
-    skip = set()
+    skip: set[str] = set()
     if plan.schedule is None:
         skip.add("shift_coverage")
+    if plan.schedule is None and plan.weekly_roster is None:
+        skip.add("week_heatmap")
+    if plan.scenario.duration_h <= 24:
+        skip.add("week_heatmap")
     if plan.recommended is None and plan.compare is None:
         skip.add("comparison")
     if not plan.current.records and not (plan.recommended and plan.recommended.records):

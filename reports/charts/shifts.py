@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 import reports.charts.style as style
 from reports.charts.time_axis import date_numbers, interval_edges, time_axis
+from reports.plan_data import on_plan_grid
 from routing.shifts import zone
 from simulator.planning.result import CapacityPlan
 from simulator.planning.scheduling import ChosenShift
@@ -46,13 +47,7 @@ def schedule_required(plan: CapacityPlan, group: str) -> FloatArray | None:
     sched = plan.schedule
     if sched is None or group not in sched.required:
         return None
-    src = np.asarray(sched.interval_starts_s, dtype=np.float64)
-    values = np.asarray(sched.required[group], dtype=np.float64)
-    out = np.full(plan.interval_start_s.size, np.nan)
-    k = np.searchsorted(src, plan.interval_start_s)
-    ok = (k < src.size) & (np.abs(src[np.minimum(k, src.size - 1)] - plan.interval_start_s) < 1.0)
-    out[ok] = values[k[ok]]
-    return out
+    return on_plan_grid(plan, np.asarray(sched.interval_starts_s, dtype=np.float64), sched.required[group])
 
 
 def shift_coverage(plan: CapacityPlan) -> Figure:

@@ -28,7 +28,8 @@ def _verdict(plan: CapacityPlan, which: str, misses_by_metric: Mapping[str, list
     sl_missed = len(misses_by_metric.get("service_level", ()))
     if plan.meets_target:
         return (
-            f"Yes: the {which} meets {handoff} and every other target in every interval of the peak day.",
+            f"Yes: the {which} meets {handoff} and every other target in every interval of the "
+            f"{'peak day' if plan.scenario.duration_h <= 24 else 'horizon'}.",
             "ok",
         )
     if sl_missed == 0:
@@ -43,6 +44,12 @@ def _verdict(plan: CapacityPlan, which: str, misses_by_metric: Mapping[str, list
     missed = len({m.interval_start_s for m in plan.misses})
     if missed > sl_missed:
         verdict += f" Counting every target, {missed} of {n} intervals miss."
+    clear = len({m.interval_start_s for m in plan.misses if m.clear})
+    if any(m.ci95 is not None for m in plan.misses) and clear < missed:
+        verdict += (
+            f" {clear} of them miss clearly (the whole 95 % interval on the wrong side); the rest are "
+            "within the simulation's noise."
+        )
     return verdict, "miss"
 
 
@@ -90,18 +97,37 @@ def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
     """The verdict, the targets, the day's service level, headcount per group, the findings and
     the intervals that still miss (named, local time)."""
     sc = plan.scenario
-    by_metric: dict[str, list[float]] = {}
+    by_metric: dict[str, list[float]] = {}  # metric -> intervals where some segment (or the pool) misses
     for m in sorted(plan.misses, key=lambda m: m.interval_start_s):
-        by_metric.setdefault(m.metric, []).append(m.interval_start_s)
+        starts = by_metric.setdefault(m.metric, [])
+        if not starts or starts[-1] != m.interval_start_s:
+            starts.append(m.interval_start_s)
     key, result = verified(plan)
     which = ROSTER_LABELS[key]
     verdict, klass = _verdict(plan, which, by_metric)
-    day = f"Service level over the day: {which} {_service_level(result.overall('service_level'), bold=True)}"
+    span = "the day" if sc.duration_h <= 24 else f"the {sc.duration_h / 24:g} days"
+    day = f"Service level over {span}: {which} {_service_level(result.overall('service_level'), bold=True)}"
     if plan.recommended is not None:
         day += f"; current roster {_service_level(plan.current.overall('service_level'))}"
     lines = [f"<p>Targets: {escape(targets_text(sc.service_level))}.</p>", f"<p>{day}.</p>"]
+    own = [d.segment for d in sc.demand if d.service_level is not None]
+    if own:
+        lines.append(f"<p>Segments with their own targets: {escape(', '.join(own))} (section 8).</p>")
+    if plan.segment_verdicts:
+        failing = [v.segment for v in plan.segment_verdicts if not v.meets]
+        lines.append(
+            "<p>Per segment over the horizon, each against its own targets: "
+            + (
+                "every segment meets them."
+                if not failing
+                else f"{len(failing)} of {len(plan.segment_verdicts)} miss ({escape(', '.join(failing))})."
+            )
+            + "</p>"
+        )
     for name, starts in by_metric.items():
-        names = ", ".join(local_time(t, sc) for t in starts[:_NAMED]) + (" …" if len(starts) > _NAMED else "")
+        fmt = "%H:%M" if sc.duration_h + sc.warmup_h <= 24 else "%a %H:%M"
+        names = ", ".join(local_time(t, sc, fmt) for t in starts[:_NAMED])
+        names += " …" if len(starts) > _NAMED else ""
         lines.append(
             f"<p>Intervals that still miss on {escape(metric(name).label)} (local start): {escape(names)}; "
             "see section 6.</p>"

@@ -353,10 +353,15 @@ class PoolBound:
 
 
 def _min_agents_once(
-    graph: SkillGraph, pool: Pool, kinds: Sequence[int], demand: Sequence[float]
+    graph: SkillGraph,
+    pool: Pool,
+    kinds: Sequence[int],
+    demand: Sequence[float],
+    price: Mapping[str, float] | None = None,
 ) -> tuple[int, dict[str, int]]:
-    """Integer program: min sum n_g s.t. a flow of every kind's demand over its serving groups fits
-    ``n_g x cap`` per channel and ``n_g x total`` per group. Variables: n_g, then one flow per arc."""
+    """Integer program: min sum price_g n_g (price 1 each by default) s.t. a flow of every kind's
+    demand over its serving groups fits ``n_g x cap`` per channel and ``n_g x total`` per group.
+    Variables: n_g, then one flow per arc."""
     groups = list(pool.groups)
     gidx = {g: i for i, g in enumerate(groups)}
     arcs = [(k, name) for k in kinds for name in graph.serves[k]]
@@ -390,7 +395,7 @@ def _min_agents_once(
             lower.append(-np.inf)
             upper.append(0.0)
     cost = np.zeros(nv)
-    cost[: len(groups)] = 1.0
+    cost[: len(groups)] = [1.0 if price is None else float(price[g]) for g in groups]
     integrality = np.zeros(nv, dtype=np.int64)
     integrality[: len(groups)] = 1
     from scipy.optimize import Bounds, LinearConstraint, milp  # on first use: keeps imports light
@@ -407,8 +412,14 @@ def _min_agents_once(
     return sum(counts), dict(zip(groups, counts, strict=True))
 
 
-def min_agents(graph: SkillGraph, workload_erlangs: Mapping[str, npt.ArrayLike]) -> list[PoolBound]:
-    """Per pool and interval, the fewest on-queue agents that can carry the mean workload at all.
+def min_agents(
+    graph: SkillGraph,
+    workload_erlangs: Mapping[str, npt.ArrayLike],
+    price_per_agent: Mapping[str, float] | None = None,
+) -> list[PoolBound]:
+    """Per pool and interval, the fewest on-queue agents that can carry the mean workload at all;
+    with ``price_per_agent`` (group -> price, every group of the graph), the cheapest such mix
+    instead (``total`` is then that mix's agents, not the fewest).
 
     An exact integer program per (pool, interval) over the flow network of :func:`check_coverage`:
     the least ``sum n_g`` such that some flow routes every kind's erlangs to groups serving it within
@@ -418,7 +429,8 @@ def min_agents(graph: SkillGraph, workload_erlangs: Mapping[str, npt.ArrayLike])
     variance. Workload of kinds no group serves is left out and reported in ``unserved_erlangs``.
 
     Raise a ValueError for missing, unknown, negative or misshaped workload entries (as
-    :func:`check_coverage`), and a RuntimeError if HiGHS fails on a program (which cannot happen:
+    :func:`check_coverage`), a KeyError for a group ``price_per_agent`` leaves out, and a
+    RuntimeError if HiGHS fails on a program (which cannot happen:
     every kind in it has a serving group with slots).
     """
     seg_names = [s.segment for s in graph.segments]
@@ -437,7 +449,7 @@ def min_agents(graph: SkillGraph, workload_erlangs: Mapping[str, npt.ArrayLike])
             demand = [kind_work[k, i] for k in kinds]
             key = tuple(math.ceil(d * MILLI - 1e-6) for d in demand)
             if key not in cache:
-                cache[key] = _min_agents_once(graph, pool, kinds, [d / MILLI for d in key])
+                cache[key] = _min_agents_once(graph, pool, kinds, [d / MILLI for d in key], price_per_agent)
             total[i], mix = cache[key]
             for g, c in mix.items():
                 by_group[g][i] = c

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from routing.shifts import zone
 from simulator.planning.coverage import IntervalCoverage
+from simulator.planning.rostering import WeeklyRoster
 from simulator.planning.scheduling import ScheduleResult
 from simulator.planning.search import SearchSettings
 from simulator.scenario import Scenario
@@ -30,6 +31,7 @@ __all__ = [
     "shift_gaps",
     "unservable_segment",
     "unservable_share",
+    "weekly_roster",
 ]
 
 IntArray = NDArray[np.int64]
@@ -45,6 +47,8 @@ def interval_span(scenario: Scenario, intervals: IntArray) -> str:
     lo = datetime.fromtimestamp(float(starts[intervals[0]]), tz)
     hi = datetime.fromtimestamp(float(starts[intervals[-1]]) + scenario.interval_s, tz)
     more = f" ({len(intervals)} intervals)" if len(intervals) > 1 else ""
+    if scenario.intervals * scenario.interval_min > 24 * 60:  # several days: name the weekday
+        return f"{lo:%a %H:%M}-{hi:%a %H:%M} {scenario.time_zone}{more}"
     return f"{lo:%H:%M}-{hi:%H:%M} {scenario.time_zone}{more}"
 
 
@@ -93,6 +97,19 @@ def shift_gaps(schedule: ScheduleResult) -> str:
     """The shift limits leave intervals short (``schedule.covered`` is false); its message names
     them. Raises nothing."""
     return f"Shift limits leave gaps: {schedule.message}"
+
+
+def weekly_roster(weekly: WeeklyRoster) -> str:
+    """What the week's patterns and people came to: people per pattern stage, paid hours, status,
+    and the hires the named people leave. Raises nothing."""
+    p = weekly.patterns
+    people = sum(p.headcount.values())
+    text = (
+        f"Weekly roster: {people} people on {len(p.patterns)} weekly pattern(s) under the labour "
+        f"rules ({p.status.value}, {p.method}), {p.paid_hours:,.0f} paid hours a week"
+    )
+    text += "; " + weekly.roster.message if weekly.roster.message else ""
+    return text + "."
 
 
 def plan_method(

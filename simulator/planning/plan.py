@@ -26,10 +26,26 @@
 5. **Closing the loop**: the recommended shifts become a roster that is simulated in the full
    scenario (shifts, breaks, shrinkage, backlog from one interval to the next), beside the current
    roster on the same seeds; intervals where a target still fails are named with by how much.
+6. **A week of people** (:mod:`simulator.planning.rostering`), when the horizon after warm-up is
+   exactly a week: the required agents on duty per group become a :class:`WeekRequirement`, weekly
+   patterns under the scenario's labour rules cover it, and the named people are assigned (hires
+   by profile for what they cannot fill).
 
 Targets are the scenario's ``service_level``: service level ``target`` within ``threshold_s`` per
 segment, and optionally ``max_abandon_rate`` (per segment), ``max_p95_handoff_s`` (per segment) and
-``max_occupancy`` (per pool), judged in :mod:`simulator.planning.targets`. The plain-language notes
+``max_occupancy`` (per pool), judged in :mod:`simulator.planning.targets`; a segment's own
+``service_level`` overrides any of the segment fields for it, and the search, the closed loop
+(per segment and interval) and the per-segment verdicts judge it against those.
+
+Cost: where several groups can serve the same segments, the start mix is the cheapest one that
+carries the workload, the search adds the agent with the most shortfall removed per unit of
+price, removes the dearest first and trades dear agents for cheaper ones while the targets hold
+(price: :func:`~simulator.planning.staffing_groups.queue_cost_per_h`, from each group's
+``cost_per_paid_hour``). The schedule carries the LP relaxation's bound on paid hours and cost.
+
+A horizon of several days (a week for day-of-week demand) is planned the same way, as one
+continuous run: demand levels repeat across days, shifts are chosen on the week's grid and the
+closed loop simulates the week with its queues carried across midnight. The plain-language notes
 the plan carries are written in :mod:`simulator.planning.findings`; this module only orchestrates.
 """
 
@@ -53,12 +69,13 @@ from simulator.planning.coverage import (
 )
 from simulator.planning.demand_levels import DemandLevel, availability, demand_levels
 from simulator.planning.result import CapacityPlan, IntervalMiss
+from simulator.planning.rostering import WEEK_DAYS, WeeklyRoster, WeekRequirement, roster_week
 from simulator.planning.scheduling import ScheduleResult, schedule_shifts
 from simulator.planning.search import LevelSearch, SearchSettings, start_counts
 from simulator.planning.shifts import recommended_roster, shift_plans_for
 from simulator.planning.skill_graph import components, scenario_skill_graph
-from simulator.planning.staffing_groups import StaffingGroup, always_on, staffing_groups
-from simulator.planning.targets import interval_misses
+from simulator.planning.staffing_groups import StaffingGroup, always_on, queue_cost_per_h, staffing_groups
+from simulator.planning.targets import interval_misses, segment_verdicts
 from simulator.replications import Replications, run_replications
 from simulator.scaleout import ReplicationPool, replication_pool
 from simulator.scenario import AgentGroup, Scenario, ShiftPlan
@@ -138,8 +155,11 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         for name, arr in bound.by_group.items():
             lower[name] = lower[name] + np.asarray(arr, dtype=np.int64)
 
-    # 2. staffing search per level and pool, with the groups each interval's shifts can reach
+    # 2. staffing search per level and pool, with the groups each interval's shifts can reach,
+    # splitting between groups that serve the same segments by what an agent on the queue costs
     plans = shift_plans_for(scenario, groups)
+    price = {g.name: queue_cost_per_h(g, plan) for g, plan in zip(groups, plans, strict=True)}
+    mixes = bounds if len(set(price.values())) <= 1 else min_agents(graph, workload, price)
     level_of, levels = demand_levels(scenario, availability(scenario, groups, plans))
     steps["total"] += len(levels) * len(pools.pools)
     required_levels = np.zeros((len(levels), len(groups)), np.int64)
@@ -186,9 +206,16 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
                 continue
             say(f"staffing level {lv + 1}/{len(levels)}: {', '.join(s.segment for s in segs)}")
             search = LevelSearch(
-                scenario, segs, pool_groups, serves, options.seed, options.search, search_pool
+                scenario,
+                segs,
+                pool_groups,
+                serves,
+                options.seed,
+                options.search,
+                search_pool,
+                price_per_h=[price[g.name] for g in pool_groups],
             )
-            start = start_counts(scenario, segs, rates, pool_groups, bounds, level_of, lv)
+            start = start_counts(scenario, segs, rates, pool_groups, mixes, level_of, lv)
             counts, outcome = search.search(start)
             evaluations += search.evaluations
             if outcome != "met":
@@ -212,7 +239,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
     corrections = 0
     while recommended is not None and corrections < CORRECTION_ROUNDS:
         bumped = _bump_clear_misses(
-            misses, scenario, required_all, level_of, levels, unfixable, groups, first
+            misses, scenario, required_all, level_of, levels, unfixable, groups, first, serves
         )
         if not bumped:
             break
@@ -228,6 +255,9 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         corrections += 1
     if not schedule.covered:
         notes.append(findings.shift_gaps(schedule))
+    weekly = _roster_the_week(scenario, groups, plans, required_all, options)
+    if weekly is not None:
+        notes.append(findings.weekly_roster(weekly))
     say("simulating the current roster")
     current = run_replications(
         scenario, options.replications, options.seed, workers=options.workers, pool=local
@@ -269,7 +299,11 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         current_headcount={
             g.name: sum(m.count for m in scenario.roster if m.group in g.members) for g in groups
         },
-        recommended_headcount={g.name: int(schedule.headcount.get(g.name, 0)) for g in groups},
+        # a day's shifts are one per person; a week's people are the weekly patterns' headcount
+        recommended_headcount={
+            g.name: int((weekly.patterns.headcount if weekly else schedule.headcount).get(g.name, 0))
+            for g in groups
+        },
         schedule=schedule,
         current=current,
         recommended=recommended,
@@ -280,6 +314,8 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
             recommended_groups, {r.group: r.group.split("@")[0] for r in recommended_groups}, horizon
         ),
         notes=tuple(notes),
+        segment_verdicts=segment_verdicts(verified, scenario),
+        weekly_roster=weekly,
         method=findings.plan_method(
             levels=len(levels),
             evaluations=evaluations,
@@ -337,6 +373,40 @@ def _schedule_and_verify(
     return schedule, roster, result
 
 
+def _roster_the_week(
+    scenario: Scenario,
+    groups: list[StaffingGroup],
+    plans: list[ShiftPlan],
+    required: dict[str, IntArray],
+    options: PlanOptions,
+) -> WeeklyRoster | None:
+    """Weekly patterns and named people for the required agents on duty (the on-queue requirement
+    over ``1 - shrinkage``), when the horizon after warm-up is exactly a week of whole days (else
+    None: a day's plan publishes shifts, not weekly patterns)."""
+    first = scenario.warmup_intervals
+    per_day = round(1440 / scenario.interval_min)
+    if scenario.intervals - first != WEEK_DAYS * per_day:
+        return None
+    agents = {
+        g.name: (required[g.name][first:] / (1.0 - g.profile.shrinkage)).reshape(WEEK_DAYS, per_day)
+        for g in groups
+    }
+    requirement = WeekRequirement(
+        start_s=float(scenario.interval_starts_s[first]), interval_min=scenario.interval_min, agents=agents
+    )
+    return roster_week(
+        requirement,
+        plans,
+        scenario.labour_rules,
+        scenario.people,
+        {g.name: g.profile for g in groups},
+        names={g.name: g.members for g in groups},
+        time_limit_s=options.shift_time_limit_s,
+        workers=2,
+        seed=options.seed,
+    )
+
+
 def _bump_clear_misses(
     misses: Sequence[IntervalMiss],
     scenario: Scenario,
@@ -346,27 +416,34 @@ def _bump_clear_misses(
     unfixable: set[int],
     groups: list[StaffingGroup],
     first: int,
+    serves: dict[str, set[str]],
 ) -> dict[str, IntArray] | None:
-    """``required`` with one more agent, in each interval that clearly missed a service target (a
-    segment target of the catalogue) and where more agents can help, for the group with the
-    largest requirement there (None: nothing to bump)."""
-    service = {t.metric for t in scenario.service_level.targets if t.scope == "segment"}
+    """``required`` with one more agent, in each interval where some segment clearly missed one
+    of its own service targets and where more agents can help, for the group serving that
+    segment with the largest requirement there; one agent per group and interval (None: nothing
+    to bump)."""
     out = {k: v.copy() for k, v in required.items()}
     starts = scenario.interval_starts_s
-    bumped = False
+    done: set[tuple[int, str]] = set()
     for miss in misses:
-        if not miss.clear or miss.metric not in service:
+        if not miss.clear or miss.segment is None:
             continue
         k = int(np.searchsorted(starts, miss.interval_start_s))
         if k < first or k >= starts.size or int(level_of[k]) in unfixable:
             continue
-        candidates = [g.name for g in groups if g.name in levels[int(level_of[k])].available]
+        candidates = [
+            g.name
+            for g in groups
+            if g.name in levels[int(level_of[k])].available and miss.segment in serves[g.name]
+        ]
         if not candidates:
             continue
         name = max(candidates, key=lambda n: int(out[n][k]))
+        if (k, name) in done:
+            continue
+        done.add((k, name))
         out[name][k] += 1
-        bumped = True
-    return out if bumped else None
+    return out if done else None
 
 
 def _staffed_by_group(result: Replications, group_of: dict[str, str]) -> dict[str, FloatArray]:

@@ -7,16 +7,22 @@ never simulates). All per-interval arrays are on the scenario's post-warm-up int
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.planning.rostering.weekly_roster import WeeklyRoster
 from simulator.planning.scheduling.result import ScheduleResult
 from simulator.replications import Replications
 from simulator.scenario import Scenario
 
-__all__ = ["CapacityPlan", "IntervalMiss"]
+if TYPE_CHECKING:  # the fixes re-plan, so they import this module, not the other way round
+    from simulator.planning.fixes.proposals import ProposedFix
+
+__all__ = ["CapacityPlan", "IntervalMiss", "SegmentVerdict", "TargetCheck"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -27,7 +33,9 @@ class IntervalMiss:
     """An interval where the re-simulated recommended roster still misses a target.
 
     :func:`simulator.planning.targets.interval_misses` makes one per interval and
-    :class:`simulator.scenario.Target` whose mean is on the wrong side of the goal.
+    :class:`simulator.scenario.Target` whose mean is on the wrong side of the goal: per segment
+    against that segment's own target (``segment``), or over all escalations for a pool target
+    (``segment`` None).
     """
 
     interval_start_s: float
@@ -36,6 +44,7 @@ class IntervalMiss:
     target: float
     shortfall: float  # how far on the wrong side of the target (same unit as the metric)
     ci95: tuple[float, float] | None = None  # of the mean over replications
+    segment: str | None = None  # the segment judged; None: all escalations (a pool target)
 
     @property
     def higher_is_better(self) -> bool:
@@ -53,6 +62,39 @@ class IntervalMiss:
         return hi < self.target if self.higher_is_better else lo > self.target
 
 
+@dataclass(frozen=True, slots=True)
+class TargetCheck:
+    """One target of one segment against the horizon-wide mean over replications."""
+
+    metric: str
+    goal: float
+    higher_is_better: bool
+    value: float  # mean over replications; NaN when nothing was measured
+    ci95: tuple[float, float] | None
+
+    @property
+    def met(self) -> bool:
+        """The mean meets the goal (a value that does not exist does not fail it)."""
+        if not math.isfinite(self.value):
+            return True
+        return self.value >= self.goal if self.higher_is_better else self.value <= self.goal
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentVerdict:
+    """A demand segment judged over the horizon against its own targets (``own``: the segment
+    sets some of them; else they are the scenario's), its service level within ``threshold_s``."""
+
+    segment: str
+    threshold_s: float
+    own: bool
+    checks: tuple[TargetCheck, ...]
+
+    @property
+    def meets(self) -> bool:
+        return all(c.met for c in self.checks)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CapacityPlan:
     """Everything a capacity report shows, for one scenario.
@@ -66,11 +108,19 @@ class CapacityPlan:
     * ``current`` / ``recommended``: replications of the current roster and of the recommended
       one (the closed loop), records kept for handoff-time distributions; ``compare``: another
       scenario's replications when the planner asked for a comparison.
-    * ``misses``: intervals where the recommended roster still misses a target, with by how much.
+    * ``misses``: intervals where the recommended roster still misses a target (each segment
+      against its own), with by how much; ``segment_verdicts``: each segment over the horizon
+      against its own targets, for the verified roster.
+    * ``weekly_roster``: for a horizon of exactly a week, the weekly patterns under the labour
+      rules that cover the required agents on duty, and the named people on them
+      (:mod:`simulator.planning.rostering`); None otherwise.
     * ``notes``: plain-language findings (uncoverable skills, bottlenecks, search stops).
     * ``current_agent_hours`` / ``recommended_agent_hours``: agent-hours on duty (shifts less
       breaks) per group over the whole horizon, warm-up included: headcounts of rosters with
       different shift lengths compare fairly only with these.
+    * ``fixes``: structural fixes for hours no group can cover, verified ones first
+      (:mod:`simulator.planning.fixes`); ``applied_fix``: the 1-based number of the fix this plan
+      was made with (None: the scenario as given).
     """
 
     scenario: Scenario
@@ -94,6 +144,10 @@ class CapacityPlan:
     recommended_agent_hours: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     method: dict[str, str] = field(default_factory=dict)
+    fixes: tuple[ProposedFix, ...] = ()
+    applied_fix: int | None = None
+    segment_verdicts: tuple[SegmentVerdict, ...] = ()
+    weekly_roster: WeeklyRoster | None = None  # a week's horizon: patterns and named people
 
     @property
     def meets_target(self) -> bool:

@@ -61,8 +61,12 @@ class LevelSearch:
 
     ``segments`` are the pool's demand segments at the level's rates, ``groups`` its staffing
     groups (counts are per group, in this order), ``serves`` staffing group -> segments it can
-    serve; every candidate runs on ``seed``'s replications, in ``pool`` when given. Raises nothing
-    at construction: the sub-scenario is a copy of ``scenario``, not validated again.
+    serve; every candidate runs on ``seed``'s replications, in ``pool`` when given.
+    ``price_per_h``: per group, what one more agent on the queue costs per hour
+    (:func:`~simulator.planning.staffing_groups.queue_cost_per_h`; default 1 each), so the search
+    buys shortfall where it is cheapest and gives back the dearest agents first. Raise a ValueError
+    if ``price_per_h`` has not one entry per group; nothing else at construction (the sub-scenario
+    is a copy of ``scenario``, not validated again).
     """
 
     def __init__(
@@ -74,8 +78,12 @@ class LevelSearch:
         seed: int,
         settings: SearchSettings,
         pool: ReplicationPool | None = None,
+        price_per_h: Sequence[float] | None = None,
     ) -> None:
         self.pool = pool
+        self.price_per_h = tuple(price_per_h) if price_per_h is not None else (1.0,) * len(groups)
+        if len(self.price_per_h) != len(groups):
+            raise ValueError(f"price_per_h has {len(self.price_per_h)} entries for {len(groups)} groups")
         self.groups = groups
         self.segment_names = [s.segment for s in segments]
         self.serves = serves  # group name -> segments it can serve
@@ -124,7 +132,13 @@ class LevelSearch:
         return ev
 
     def search(self, start: tuple[int, ...]) -> tuple[tuple[int, ...], str]:
-        """Grow from ``start`` until the targets hold, then shrink while they still hold.
+        """Grow from ``start`` until the targets hold, then shrink while they still hold, then
+        trade a dearer agent for a cheaper one while the targets still hold (the cost-aware split).
+
+        Growing adds the agent with the most shortfall removed per unit of price; shrinking tries
+        the dearest groups first; trading moves one agent at a time from a group to a cheaper one
+        that serves the same segments' failures, while that keeps the goal (so where two groups
+        can serve the same demand, the cheaper one carries it).
 
         When adding any one agent stops reducing the shortfall for ``_STALL_STEPS`` steps (a target
         staffing cannot reach, e.g. customers leaving during the accept delay), the search keeps
@@ -147,8 +161,15 @@ class LevelSearch:
                 for k, g in enumerate(self.groups)
                 if not current.failing or self.serves[g.name] & set(current.failing)
             ] or list(range(len(self.groups)))
-            trials = [self.evaluate(_bump(counts, k, +1)) for k in helpful]
-            best = min(trials, key=lambda e: (e.shortfall, sum(e.counts)))
+            trials = [(self.evaluate(_bump(counts, k, +1)), self.price_per_h[k]) for k in helpful]
+            gaining = [(e, p) for e, p in trials if e.shortfall < current.shortfall - 1e-9]
+            if gaining:  # the most shortfall removed per unit of price (a met target counts in full)
+                best = max(
+                    gaining,
+                    key=lambda ep: (ep[0].meets, (current.shortfall - ep[0].shortfall) / max(ep[1], 1e-9)),
+                )[0]
+            else:
+                best = min((e for e, _ in trials), key=lambda e: (e.shortfall, sum(e.counts)))
             stalled = 0 if best.shortfall < current.shortfall - 1e-9 else stalled + 1
             counts, current = best.counts, best
             if stalled >= _STALL_STEPS:
@@ -159,17 +180,46 @@ class LevelSearch:
                 )
                 break
         goal = current.shortfall
+        counts = self._shrink(counts, goal)
+        for _ in range(self.settings.max_steps):
+            traded = self._trade(counts, goal)
+            if traded is None:
+                break
+            counts = self._shrink(traded, goal)
+        return counts, outcome
+
+    def _shrink(self, counts: tuple[int, ...], goal: float) -> tuple[int, ...]:
+        """Remove agents, dearest group first (then the largest), while the shortfall stays at most
+        ``goal``."""
         improved = True
         while improved:
             improved = False
-            for k in sorted(range(len(self.groups)), key=lambda k: -counts[k]):
+            for k in sorted(range(len(self.groups)), key=lambda k: (-self.price_per_h[k], -counts[k])):
                 if counts[k] == 0:
                     continue
                 trial = self.evaluate(_bump(counts, k, -1))
                 if trial.shortfall <= goal + 1e-9:
                     counts, improved = trial.counts, True
                     break
-        return counts, outcome
+        return counts
+
+    def _trade(self, counts: tuple[int, ...], goal: float) -> tuple[int, ...] | None:
+        """One agent moved from a group to a cheaper one serving some of the same segments, the
+        largest saving first, when the shortfall stays at most ``goal``; None when no trade holds."""
+        price = self.price_per_h
+        pairs = [
+            (price[dear] - price[cheap], dear, cheap)
+            for dear in range(len(self.groups))
+            for cheap in range(len(self.groups))
+            if counts[dear] > 0
+            and price[cheap] < price[dear] - 1e-9
+            and self.serves[self.groups[dear].name] & self.serves[self.groups[cheap].name]
+        ]
+        for _, dear, cheap in sorted(pairs, key=lambda p: -p[0]):
+            trial = self.evaluate(_bump(_bump(counts, dear, -1), cheap, +1))
+            if trial.shortfall <= goal + 1e-9:
+                return trial.counts
+        return None
 
 
 _STALL_STEPS = 3
@@ -187,8 +237,8 @@ def _erlang_start(
     rates_per_h: dict[str, float],
     groups: list[StaffingGroup],
 ) -> int:
-    """Agents Erlang A asks for the pool: per segment, slots as servers over the average slots."""
-    t = scenario.service_level
+    """Agents Erlang A asks for the pool: per segment (against its own targets), slots as servers
+    over the average slots."""
     slots = max(1.0, float(np.mean([g.profile.slots for g in groups])))
     total = 0
     for seg in segments:
@@ -196,6 +246,7 @@ def _erlang_start(
         if rate <= 0:
             continue
         patience = seg.patience.mean if seg.patience is not None else None
+        t = scenario.segment_service_level(seg.segment)
         try:
             servers = staff_for_target(
                 rate, seg.handle_time.mean, t.target, t.threshold_s, patience, t.max_abandon_rate

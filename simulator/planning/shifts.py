@@ -19,7 +19,9 @@ __all__ = ["default_shift_plan", "recommended_roster", "shift_plans_for"]
 
 def default_shift_plan(group: StaffingGroup) -> ShiftPlan:
     """Full time (8.5 h, a 30-min unpaid break 3.5-5 h in) and part time (4 h), starting every
-    30 minutes around the clock, in the group's own time zone. Raises nothing."""
+    30 minutes around the clock, in the group's own time zone, at the group's
+    ``cost_per_paid_hour``. Raises nothing."""
+    cost = group.profile.cost_per_paid_hour
     return ShiftPlan(
         group=group.name,
         time_zone=group.profile.time_zone,
@@ -33,6 +35,7 @@ def default_shift_plan(group: StaffingGroup) -> ShiftPlan:
                 earliest_start=time(0, 0),
                 latest_start=time(23, 30),
                 start_every_min=30,
+                cost_per_paid_hour=cost,
             ),
             ShiftTemplate(
                 name="part-time-4h",
@@ -40,6 +43,7 @@ def default_shift_plan(group: StaffingGroup) -> ShiftPlan:
                 earliest_start=time(0, 0),
                 latest_start=time(23, 30),
                 start_every_min=30,
+                cost_per_paid_hour=cost,
             ),
         ],
     )
@@ -47,14 +51,27 @@ def default_shift_plan(group: StaffingGroup) -> ShiftPlan:
 
 def shift_plans_for(scenario: Scenario, groups: list[StaffingGroup]) -> list[ShiftPlan]:
     """The scenario's shift plans (named by a roster group) mapped onto staffing groups; the
-    default plan for groups without one.
+    default plan for groups without one. A template that leaves ``cost_per_paid_hour`` out costs
+    its roster group's ``cost_per_paid_hour``.
 
     Raise a KeyError if a plan's roster group is in none of ``groups`` (never for
     :func:`~simulator.planning.staffing_groups.staffing_groups` of the same scenario, whose
     loading checked that every plan names a roster group)."""
     member_of = {m: g for g in groups for m in g.members}
+    cost_of = {g.group: g.cost_per_paid_hour for g in scenario.roster}
+
+    def priced(t: ShiftTemplate, group: str) -> ShiftTemplate:
+        if "cost_per_paid_hour" in t.model_fields_set:
+            return t
+        return t.model_copy(update={"cost_per_paid_hour": cost_of[group]})
+
     given = {
-        member_of[p.group].name: p.model_copy(update={"group": member_of[p.group].name})
+        member_of[p.group].name: p.model_copy(
+            update={
+                "group": member_of[p.group].name,
+                "templates": [priced(t, p.group) for t in p.templates],
+            }
+        )
         for p in scenario.shift_plans
     }
     return [given.get(g.name) or default_shift_plan(g) for g in groups]

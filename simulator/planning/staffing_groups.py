@@ -2,6 +2,8 @@
 
 Roster groups with one profile (``dublin-early``, ``dublin-late``) are one *staffing group*
 (``dublin``): the staffing search sizes profiles, the scheduler then chooses their shifts.
+:func:`queue_cost_per_h` prices one more agent of a group on the queue, what the search's
+cost-aware split between groups serving the same segments weighs.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.scenario import AgentGroup, Scenario
+from simulator.scenario import AgentGroup, Scenario, ShiftPlan
 
-__all__ = ["StaffingGroup", "always_on", "staffing_groups"]
+__all__ = ["StaffingGroup", "always_on", "queue_cost_per_h", "staffing_groups"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ def _profile_key(g: AgentGroup) -> tuple[Any, ...]:
         tuple(sorted(g.regions)),
         g.shrinkage,
         g.away_episode_min,
+        g.cost_per_paid_hour,  # pay apart: the cost-aware split weighs them apart
     )
 
 
@@ -78,3 +81,22 @@ def always_on(group: StaffingGroup, count: int) -> AgentGroup:
     return group.profile.model_copy(
         update={"group": group.name, "count": count, "shifts": None, "shrinkage": 0.0}
     )
+
+
+def queue_cost_per_h(group: StaffingGroup, plan: ShiftPlan) -> float:
+    """What one agent of ``group`` on the queue costs per hour under ``plan``: the cheapest
+    template's cost per hour on duty (``cost_per_paid_hour x paid hours / hours on duty``: an
+    unpaid break is off duty but not paid, a paid one is both), over ``1 - shrinkage`` (an agent
+    on duty is on the queue that share of the time). The marginal cost per covered
+    agent-interval is this times the interval's hours.
+
+    Raise a ValueError if a template is on duty for no time at all (a break as long as the shift
+    cannot pass the plan's validation, so never for a loaded plan)."""
+    per_duty_h = []
+    for tpl in plan.templates:
+        rule = tpl.break_rule
+        duty_h = (tpl.length_min - (rule.length_min if rule is not None else 0)) / 60
+        if duty_h <= 0:
+            raise ValueError(f"template {tpl.name!r} of {plan.group!r} has no time on duty")
+        per_duty_h.append(tpl.cost_per_paid_hour * tpl.paid_h / duty_h)
+    return min(per_duty_h) / (1.0 - group.profile.shrinkage)

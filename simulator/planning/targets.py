@@ -1,10 +1,11 @@
 """Judging replications against the scenario's targets, in the one catalogue's order.
 
-Both the staffing search (:func:`relative_shortfall`, one candidate) and the closed loop
-(:func:`interval_misses`, per interval) walk ``scenario.service_level.targets``
-(:class:`simulator.scenario.Target`): service level, then the abandonment, p95 handoff and
-occupancy caps that are set. Segment targets are judged per segment, pool targets over all the
-escalations the agents serve.
+Every segment is judged against its own targets (:meth:`simulator.scenario.Scenario.
+segment_service_level`: the segment's ``service_level`` over the scenario-wide one), the pool
+targets (occupancy) over all the escalations the agents serve. Three readers walk the same
+:class:`simulator.scenario.Target` lists: the staffing search (:func:`relative_shortfall`, one
+candidate), the closed loop (:func:`interval_misses`, per segment and interval) and the report's
+per-segment verdict (:func:`segment_verdicts`, over the horizon).
 """
 
 from __future__ import annotations
@@ -12,12 +13,25 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from simulator.metric_catalogue import SHARES
-from simulator.planning.result import IntervalMiss
+from simulator.planning.result import IntervalMiss, SegmentVerdict, TargetCheck
 from simulator.replications import Replications, estimate_columns
 from simulator.scenario import Scenario, Target
 
-__all__ = ["interval_misses", "relative_shortfall"]
+__all__ = ["interval_misses", "pool_targets", "relative_shortfall", "segment_targets", "segment_verdicts"]
+
+
+def segment_targets(scenario: Scenario, segment: str) -> tuple[Target, ...]:
+    """The segment-scope targets ``segment`` is judged against (its own, else the scenario's), in
+    catalogue order. Raise a KeyError naming an unknown segment."""
+    return tuple(t for t in scenario.segment_service_level(segment).targets if t.scope == "segment")
+
+
+def pool_targets(scenario: Scenario) -> tuple[Target, ...]:
+    """The targets judged over every escalation the agents serve (occupancy)."""
+    return tuple(t for t in scenario.service_level.targets if t.scope == "pool")
 
 
 def relative_shortfall(
@@ -25,9 +39,9 @@ def relative_shortfall(
 ) -> tuple[float, list[str], bool]:
     """Sum of relative shortfalls of the means, failing segments, and whether any CI straddles.
 
-    Every segment target for each of ``segments`` in turn, then the pool targets: each mean on
-    the wrong side of its goal adds ``gap / goal``; a mean that does not exist (NaN) adds nothing.
-    Raise a KeyError if a segment has no results in ``result``."""
+    Each of ``segments`` against its own targets in turn, then the pool targets: each mean on the
+    wrong side of its goal adds ``gap / goal``; a mean that does not exist (NaN) adds nothing.
+    Raise a KeyError if a segment has no results in ``result`` or is not in ``scenario``."""
     total, failing, unsure = 0.0, [], False
 
     def check(target: Target, scope: str | None) -> None:
@@ -43,34 +57,62 @@ def relative_shortfall(
         if est.ci95 is not None and est.ci95[0] < target.goal < est.ci95[1]:
             unsure = True
 
-    targets = scenario.service_level.targets
     for seg in segments:
-        for target in targets:
-            if target.scope == "segment":
-                check(target, seg)
-    for target in targets:
-        if target.scope == "pool":
-            check(target, None)
+        for target in segment_targets(scenario, seg):
+            check(target, seg)
+    for target in pool_targets(scenario):
+        check(target, None)
     return total, failing, unsure
 
 
+def _misses(
+    rows: np.ndarray, target: Target, starts: Sequence[float], segment: str | None
+) -> list[IntervalMiss]:
+    mean, low, high = estimate_columns(rows, share=target.metric in SHARES)
+    out: list[IntervalMiss] = []
+    for k, value in enumerate(mean.tolist()):
+        if not math.isfinite(value):
+            continue
+        gap = target.gap(value)
+        if gap > 1e-12:
+            ci = (float(low[k]), float(high[k])) if math.isfinite(low[k]) else None
+            out.append(IntervalMiss(float(starts[k]), target.metric, value, target.goal, gap, ci, segment))
+    return out
+
+
 def interval_misses(result: Replications, scenario: Scenario) -> list[IntervalMiss]:
-    """Intervals whose mean misses a target (service level, abandonment, p95, occupancy), in
-    interval then metric order.
+    """Intervals whose mean misses a target: each segment's own targets on that segment's
+    escalations of the interval (``segment`` set), the pool targets on all of them
+    (``segment`` None); in interval, metric, then segment order.
 
     Raises nothing for replications of ``scenario`` (a KeyError if ``result`` lacks a metric's
     per-interval column)."""
+    starts = result.interval_start_s.tolist()
     misses: list[IntervalMiss] = []
-    starts = result.interval_start_s
-    for target in scenario.service_level.targets:
-        metric, goal = target.metric, target.goal
-        mean, low, high = estimate_columns(result.per_interval(metric), share=metric in SHARES)
-        for k, value in enumerate(mean.tolist()):
-            if not math.isfinite(value):
-                continue
-            gap = target.gap(value)
-            if gap > 1e-12:
-                ci = (float(low[k]), float(high[k])) if math.isfinite(low[k]) else None
-                misses.append(IntervalMiss(float(starts[k]), metric, value, goal, gap, ci))
-    misses.sort(key=lambda m: (m.interval_start_s, m.metric))
+    for seg in result.runs[0].segment_intervals:
+        try:
+            targets = segment_targets(scenario, seg)
+        except KeyError:  # a replayed log's segment that the scenario does not plan
+            continue
+        for target in targets:
+            misses.extend(_misses(result.segment_per_interval(seg, target.metric), target, starts, seg))
+    for target in pool_targets(scenario):
+        misses.extend(_misses(result.per_interval(target.metric), target, starts, None))
+    misses.sort(key=lambda m: (m.interval_start_s, m.metric, m.segment or ""))
     return misses
+
+
+def segment_verdicts(result: Replications, scenario: Scenario) -> tuple[SegmentVerdict, ...]:
+    """Per demand segment, in scenario order: its own targets against the horizon-wide means of
+    ``result`` (with their 95 % intervals). Raise a KeyError if ``result`` lacks a segment."""
+    out: list[SegmentVerdict] = []
+    for d in scenario.demand:
+        own = scenario.segment_service_level(d.segment)
+        checks = []
+        for target in segment_targets(scenario, d.segment):
+            est = result.segment(d.segment, target.metric)
+            checks.append(
+                TargetCheck(target.metric, target.goal, target.higher_is_better, est.mean, est.ci95)
+            )
+        out.append(SegmentVerdict(d.segment, own.threshold_s, d.service_level is not None, tuple(checks)))
+    return tuple(out)

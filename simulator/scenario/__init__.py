@@ -4,6 +4,7 @@ The first of the simulator's three stages (define -> run -> plan). Nothing here 
 or imports the planning stack or OR-Tools: ``handoff scenario check`` loads only this package.
 """
 
+from simulator.scenario.labour_rules import Contract, LabourRules
 from simulator.scenario.loading import load_scenario, scenario_json_schema
 from simulator.scenario.models import (
     AgentGroup,
@@ -15,15 +16,19 @@ from simulator.scenario.models import (
     ReplaySource,
     Scenario,
 )
+from simulator.scenario.people import NamedAgent
 from simulator.scenario.shift_plans import BreakRule, ShiftPlan, ShiftTemplate
 from simulator.scenario.targets import ServiceLevelTarget, Target
 
 __all__ = [
     "AgentGroup",
     "BreakRule",
+    "Contract",
     "DemandSegment",
     "Distribution",
     "ForecastFilter",
+    "LabourRules",
+    "NamedAgent",
     "OfferBehaviour",
     "Peak",
     "ReplaySource",

@@ -11,6 +11,12 @@ Demand volume comes in exactly one of three forms per segment: ``arrivals_per_ho
 horizon), or ``forecast_csv`` (a file of interval volumes). ``peaks`` multiply the rate over a
 window. Time of day is in the scenario's ``time_zone``. The time grid (start, interval starts in
 epoch seconds) is a property of :class:`Scenario`.
+
+A week: ``day_of_week`` multiplies a segment's rate per local weekday and a peak may apply on some
+``days`` only; a scenario with either leaves ``duration_h`` out to plan a week (:data:`WEEK_H`),
+simulated as one continuous run (queues carry across midnight). A segment may promise its own
+targets (``service_level``, :class:`~simulator.scenario.targets.SegmentServiceLevel`); a roster
+group's paid hours cost ``cost_per_paid_hour`` (1 by default: costs are then paid hours).
 """
 
 from __future__ import annotations
@@ -18,22 +24,36 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from routing.domain import Agent, Channel, CustomerTier
-from routing.schemas import AgentProfile, NonEmpty, Proficiency, Shifts, Tier, TimeZoneName, check_unique
+from routing.schemas import (
+    AgentProfile,
+    NonEmpty,
+    Proficiency,
+    Shifts,
+    Tier,
+    TimeZoneName,
+    _parse_days,
+    check_unique,
+)
 from routing.settings import RoutingSettings
 from routing.shifts import zone
+from simulator.scenario.fix_rules import FixRules
+from simulator.scenario.labour_rules import LabourRules
+from simulator.scenario.people import NamedAgent
 from simulator.scenario.shift_plans import ShiftPlan
-from simulator.scenario.targets import ServiceLevelTarget
+from simulator.scenario.targets import SegmentServiceLevel, ServiceLevelTarget
 
 if TYPE_CHECKING:  # numpy loads when the time grid is first asked for: `scenario check` never is
     import numpy as np
     from numpy.typing import NDArray
 
 __all__ = [
+    "WEEKDAYS",
+    "WEEK_H",
     "AgentGroup",
     "DemandSegment",
     "Distribution",
@@ -42,7 +62,15 @@ __all__ = [
     "Peak",
     "ReplaySource",
     "Scenario",
+    "Weekday",
 ]
+
+#: The horizon of a weekly plan (a scenario with day-of-week demand that leaves ``duration_h`` out).
+WEEK_H: Final = 24 * 7
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+#: Local weekdays in ``datetime.weekday()`` order.
+WEEKDAYS: Final[tuple[Weekday, ...]] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -94,12 +122,14 @@ class Distribution(BaseModel):
 
 
 class Peak(BaseModel):
-    """Multiply a segment's rate by ``multiplier`` between two local times of day."""
+    """Multiply a segment's rate by ``multiplier`` between two local times of day, on ``days``
+    (local weekdays the peak starts on, e.g. ``mon-fri``; omitted = every day)."""
 
     model_config = _STRICT
     start: time
     end: time
     multiplier: Annotated[float, Field(ge=0)]
+    days: Annotated[list[int] | None, BeforeValidator(_parse_days), Field(min_length=1)] = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Peak:
@@ -134,6 +164,12 @@ class DemandSegment(BaseModel):
     )
     forecast_filter: ForecastFilter | None = None
     peaks: list[Peak] = Field(default_factory=list)
+    day_of_week: dict[Weekday, Annotated[float, Field(ge=0)]] | None = Field(
+        None, description="rate multiplier per local weekday (mon..sun); days left out are 1"
+    )
+    service_level: SegmentServiceLevel | None = Field(
+        None, description="this segment's own targets; fields left out are the scenario's"
+    )
     handle_time: Distribution
     patience: Distribution | None = Field(None, description="omitted = infinitely patient")
     customer_tiers: dict[CustomerTier, Share] = Field(default_factory=lambda: {CustomerTier.STANDARD: 1.0})
@@ -162,7 +198,8 @@ class DemandSegment(BaseModel):
     def _peaks_apart(cls, peaks: list[Peak]) -> list[Peak]:
         ordered = sorted(peaks, key=lambda p: p.start)
         for a, b in itertools.pairwise(ordered):
-            if b.start < a.end:
+            same_day = a.days is None or b.days is None or bool(set(a.days) & set(b.days))
+            if same_day and b.start < a.end:
                 raise ValueError(f"peaks must not overlap, got {a.start}-{a.end} and {b.start}-{b.end}")
         return peaks
 
@@ -188,6 +225,9 @@ class AgentGroup(AgentProfile):
     )
     away_episode_min: Annotated[float, Field(gt=0)] = Field(
         30.0, description="mean length of one off-queue episode; shrinkage sets how often they come"
+    )
+    cost_per_paid_hour: Annotated[float, Field(ge=0, le=1e6)] = Field(
+        1.0, description="what one paid hour of this group costs (its shift templates' default)"
     )
 
     def agents(self, count: int | None = None) -> list[Agent]:
@@ -229,7 +269,9 @@ class Scenario(BaseModel):
     description: str = ""
     time_zone: TimeZoneName = "UTC"
     start: datetime
-    duration_h: Annotated[float, Field(gt=0, le=24 * 31)]
+    duration_h: Annotated[float, Field(gt=0, le=24 * 31)] = Field(
+        description="the horizon in hours; day-of-week demand may leave it out (then a week)"
+    )
     warmup_h: Annotated[float, Field(ge=0, le=24 * 7)] = 0.0
     interval_min: Literal[5, 10, 15, 30, 60] = 15
     service_level: ServiceLevelTarget = Field(default_factory=ServiceLevelTarget)
@@ -238,11 +280,38 @@ class Scenario(BaseModel):
     roster: list[AgentGroup] = Field(min_length=1)
     offers: OfferBehaviour = Field(default_factory=OfferBehaviour)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    fix_rules: FixRules = Field(
+        default_factory=FixRules,
+        description="site hours and prices of the fixes `handoff plan` proposes for uncovered hours",
+    )
     shift_plans: list[ShiftPlan] = Field(
         default_factory=list,
         description="shifts `handoff plan` may publish, per roster group (its group of the same "
         "profile); groups without one get full-time 8.5 h and part-time 4 h shifts every 30 min",
     )
+    labour_rules: LabourRules = Field(
+        default_factory=LabourRules, description="contracts and the rules weekly patterns keep"
+    )
+    people: list[NamedAgent] = Field(
+        default_factory=list, description="named people a weekly roster assigns to patterns"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _week_by_default(cls, data: Any) -> Any:
+        """Day-of-week demand (``day_of_week``, or peaks on some ``days``) without ``duration_h``
+        plans a week (:data:`WEEK_H`)."""
+        if not isinstance(data, dict) or "duration_h" in data or not isinstance(data.get("demand"), list):
+            return data
+
+        def weekly(d: Any) -> bool:
+            peaks = d.get("peaks") if isinstance(d, dict) else None
+            return isinstance(d, dict) and (
+                bool(d.get("day_of_week"))
+                or (isinstance(peaks, list) and any(isinstance(p, dict) and p.get("days") for p in peaks))
+            )
+
+        return {**data, "duration_h": WEEK_H} if any(weekly(d) for d in data["demand"]) else data
 
     @model_validator(mode="after")
     def _unique_names(self) -> Scenario:
@@ -264,7 +333,33 @@ class Scenario(BaseModel):
                     f"shift_plans[{i}].group: no roster group named {plan.group!r} "
                     f"(groups: {', '.join(sorted(groups))})"
                 )
+        self._people_fit(groups)
         return self
+
+    def _people_fit(self, groups: set[str]) -> None:
+        """Every person's id is unique, their contract exists and their groups are roster groups."""
+        check_unique("people", "id", [p.id for p in self.people])
+        contracts = {c.name for c in self.labour_rules.contracts}
+        for i, person in enumerate(self.people):
+            if person.contract not in contracts:
+                raise ValueError(
+                    f"people[{i}].contract: no contract named {person.contract!r} in labour_rules "
+                    f"(contracts: {', '.join(sorted(contracts))})"
+                )
+            unknown = sorted(set(person.groups or ()) - groups)
+            if unknown:
+                raise ValueError(
+                    f"people[{i}].groups: no roster group named {unknown[0]!r} "
+                    f"(groups: {', '.join(sorted(groups))})"
+                )
+
+    def segment_service_level(self, segment: str) -> ServiceLevelTarget:
+        """The targets ``segment`` is judged against: its own ``service_level`` over the
+        scenario's. Raise a KeyError naming an unknown segment."""
+        for d in self.demand:
+            if d.segment == segment:
+                return self.service_level.for_segment(d.service_level)
+        raise KeyError(f"no demand segment named {segment!r}")
 
     @property
     def effective_routing(self) -> RoutingSettings:

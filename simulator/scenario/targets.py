@@ -4,6 +4,10 @@ A scenario's :class:`ServiceLevelTarget` holds the planner's numbers (X % of esc
 within Y seconds, and optional caps on abandonment, occupancy and the p95 handoff time).
 :attr:`ServiceLevelTarget.targets` turns them into the list of :class:`Target` checks that the
 staffing search, the closed loop and the reports all read, in one order.
+
+A demand segment may promise its own numbers (:class:`SegmentServiceLevel`: VIP 90 % in 20 s
+where the rest get 80 % in 30 s); :meth:`ServiceLevelTarget.for_segment` merges them over the
+scenario-wide target, which stays the default for every field a segment leaves out.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ServiceLevelTarget", "Target"]
+__all__ = ["SegmentServiceLevel", "ServiceLevelTarget", "Target"]
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -53,6 +57,13 @@ class ServiceLevelTarget(BaseModel):
     max_occupancy: Share | None = None
     max_p95_handoff_s: Annotated[float, Field(gt=0)] | None = None
 
+    def for_segment(self, own: SegmentServiceLevel | None) -> ServiceLevelTarget:
+        """The targets one segment is judged against: ``own``'s fields where it sets them, this
+        target's elsewhere (``max_occupancy`` is a pool's, never a segment's). Raises nothing."""
+        if own is None:
+            return self
+        return self.model_copy(update=own.model_dump(exclude_none=True))
+
     @property
     def targets(self) -> tuple[Target, ...]:
         """Every target that applies, service level first, then the caps that are set."""
@@ -64,3 +75,15 @@ class ServiceLevelTarget(BaseModel):
         if self.max_occupancy is not None:
             out.append(Target("occupancy", self.max_occupancy, False, "pool"))
         return tuple(out)
+
+
+class SegmentServiceLevel(BaseModel):
+    """A demand segment's own promise: any of the scenario-wide fields (a share ``target`` within
+    ``threshold_s``, ``max_abandon_rate``, ``max_p95_handoff_s``); each field left out is the
+    scenario's. Occupancy is a property of agents, so it stays the scenario's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    threshold_s: Annotated[float, Field(gt=0)] | None = None
+    target: Annotated[float, Field(gt=0, le=1)] | None = None
+    max_abandon_rate: Share | None = None
+    max_p95_handoff_s: Annotated[float, Field(gt=0)] | None = None

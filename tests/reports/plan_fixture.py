@@ -20,6 +20,7 @@ from simulator.metric_catalogue import metric
 from simulator.planning import scenario_on_queue_agents, scenario_workload_erlangs
 from simulator.planning.result import CapacityPlan, IntervalMiss
 from simulator.planning.scheduling import schedule_shifts
+from simulator.planning.targets import segment_verdicts
 from simulator.queueing import staff_for_target
 from simulator.replications import Replications, estimate_columns, run_replications
 from simulator.scenario import Scenario, ShiftPlan
@@ -60,6 +61,7 @@ def small_scenario(
                 "peaks": [{"start": "10:30", "end": "12:30", "multiplier": 1.5}],
                 "handle_time": {"distribution": "exponential", "mean_s": 420},
                 "patience": {"distribution": "exponential", "mean_s": 120},
+                "service_level": {"threshold_s": 20, "target": 0.85},  # its own promise
             },
         ],
         "roster": [
@@ -179,6 +181,7 @@ def build_plan(scenario: Scenario | None = None, *, compare: bool = True) -> Cap
         recommended=recommended,
         compare=other,
         misses=_misses(scenario, recommended),
+        segment_verdicts=segment_verdicts(recommended, scenario),
         notes=(
             "generalists and billing are independent pools (no shared skill).",
             "The late-morning peak sets the headcount of both groups.",

@@ -24,7 +24,7 @@ from simulator.planning.result import CapacityPlan
 from simulator.replications import SUMMARY_METRICS
 from tests.reports.plan_fixture import build_plan, small_scenario
 
-CHART_NAMES = [name for name, _ in charts.CHARTS]
+CHART_NAMES = [name for name, _ in charts.CHARTS if name != "week_heatmap"]  # the fixture plans a day
 TABLE_HEADERS = {
     "requirements": [
         "interval_start",
@@ -45,7 +45,18 @@ TABLE_HEADERS = {
         "break_end",
         "paid_h",
     ],
-    "misses": ["interval_start", "metric", "value", "target", "shortfall"],
+    "misses": ["interval_start", "segment", "metric", "value", "target", "shortfall"],
+    "segment_verdicts": [
+        "segment",
+        "own_targets",
+        "metric",
+        "goal",
+        "bound",
+        "value",
+        "ci_low",
+        "ci_high",
+        "met",
+    ],
 }
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
@@ -174,7 +185,9 @@ def test_csv_tables_have_their_headers_and_rows(plan: CapacityPlan, report: dict
         "segments": len(plan.current.runs[0].segments) * 3,  # current, recommended, compare
         "intervals": n,
         "misses": len(plan.misses),
+        "segment_verdicts": sum(len(v.checks) for v in plan.segment_verdicts),
     }
+    assert [v.segment for v in plan.segment_verdicts] == [d.segment for d in plan.scenario.demand]
     for name, rows_expected in counts.items():
         header, rows = read_csv(report[f"tables/{name}.csv"])
         assert len(rows) == rows_expected, name
@@ -200,12 +213,16 @@ def test_misses_are_named_with_by_how_much(plan: CapacityPlan, report: dict[str,
     from simulator.planning.result import IntervalMiss
 
     start = float(plan.interval_start_s[3])
-    missing = dataclasses.replace(plan, misses=(IntervalMiss(start, "service_level", 0.71, 0.8, 0.09),))
+    missing = dataclasses.replace(
+        plan, misses=(IntervalMiss(start, "service_level", 0.71, 0.8, 0.09, None, "general"),)
+    )
     tables = build_tables(missing)
-    assert tables["misses"].rows == (("2026-12-01T09:15:00-05:00", "service_level", "0.71", "0.8", "0.09"),)
+    assert tables["misses"].rows == (
+        ("2026-12-01T09:15:00-05:00", "general", "service_level", "0.71", "0.8", "0.09"),
+    )
     html = render_html(missing, {})
     assert "No: the recommended roster misses the 30-s handoff target in 1 of 20 intervals." in html
-    assert f"<td>09:15–09:30</td><td>{metric('service_level').label}</td>" in html
+    assert f"<td>09:15–09:30</td><td>general</td><td>{metric('service_level').label}</td>" in html
     assert '<td class="num">9.0 pp</td>' in html
 
     abandon = IntervalMiss(start, "abandon_rate", 0.11, 0.08, 0.03)
@@ -216,6 +233,36 @@ def test_misses_are_named_with_by_how_much(plan: CapacityPlan, report: dict[str,
     )
     html = render_html(dataclasses.replace(plan, misses=()), {})
     assert "Yes: the recommended roster meets the 30-s handoff target and every other target" in html
+
+
+def test_each_segment_is_judged_against_its_own_target_in_the_report(
+    plan: CapacityPlan, report: dict[str, Path]
+) -> None:
+    """billing-chat promises 85 % in 20 s, general-chat has the scenario's 80 % in 30 s: the verdict
+    table, segment_verdicts.csv and plan.json say so, with each segment's own goal."""
+    by_segment = {v.segment: v for v in plan.segment_verdicts}
+    assert by_segment["billing-chat"].own
+    assert not by_segment["general-chat"].own
+    assert by_segment["billing-chat"].threshold_s == 20
+    assert by_segment["general-chat"].threshold_s == 30
+    sl = {name: next(c for c in v.checks if c.metric == "service_level") for name, v in by_segment.items()}
+    assert (sl["billing-chat"].goal, sl["general-chat"].goal) == (0.85, 0.8)
+    assert plan.recommended is not None
+    assert sl["billing-chat"].value == plan.recommended.segment("billing-chat", "service_level").mean
+    html = report["report.html"].read_text(encoding="utf-8")
+    assert "Verdict per segment" in html
+    verdicts_html = html[html.index("Verdict per segment") :]
+    row = verdicts_html[verdicts_html.index("<td>billing-chat</td>") :]
+    assert row.index("at least 85.0 % (threshold 20 s)</td>") < row.index("</tr>")
+    doc = no_nan(report["plan.json"].read_text(encoding="utf-8"))
+    verdicts = {v["segment"]: v for v in doc["segment_verdicts"]}
+    assert verdicts["billing-chat"]["own"] is True
+    assert {c["metric"]: c["goal"] for c in verdicts["billing-chat"]["checks"]} == {
+        "service_level": 0.85,
+        "abandon_rate": 0.08,
+    }
+    _, rows = read_csv(report["tables/segment_verdicts.csv"])
+    assert rows[2][:5] == ["billing-chat", "1", "service_level", "0.85", "min"]
 
 
 # -------------------------------------------------------------------------------------------- HTML

@@ -30,6 +30,8 @@ CHART_OF = {
     "eta": "eta_calibration",
     "comparison": "comparison",
 }
+#: Second charts of a section (the week heatmap beside the shift coverage, for several days).
+ALSO_CHARTS = {"shifts": "week_heatmap"}
 FAKE_PNGS = {name: b"\x89PNG fake" for name, _ in CHARTS}
 
 
@@ -39,8 +41,8 @@ def with_targets(plan: CapacityPlan, **targets: float | None) -> CapacityPlan:
 
 
 def test_sections_are_numbered_in_order_and_every_chart_has_one() -> None:
-    assert [int(title.split(".")[0]) for _, title, _ in SECTIONS] == list(range(1, 11))
-    assert sorted(CHART_OF.values()) == sorted(name for name, _ in CHARTS)
+    assert [int(title.split(".")[0]) for _, title, _ in SECTIONS] == list(range(1, len(SECTIONS) + 1))
+    assert sorted([*CHART_OF.values(), *ALSO_CHARTS.values()]) == sorted(name for name, _ in CHARTS)
 
 
 @pytest.mark.parametrize("key", list(RENDER))
@@ -55,6 +57,8 @@ def test_every_section_renders_with_and_without_a_recommendation(
     if key in CHART_OF:
         assert f"charts/{CHART_OF[key]}.svg" in html
         assert CHART_OF[key] not in RENDER[key](plan, {})  # a chart the plan lacks is left out
+    if key in ALSO_CHARTS and plan.schedule is not None:
+        assert f"charts/{ALSO_CHARTS[key]}.svg" in html
 
 
 def test_a_plan_without_recommendation_says_what_is_missing(bare_plan: CapacityPlan) -> None:

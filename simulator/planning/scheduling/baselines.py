@@ -3,7 +3,9 @@
 A greedy baseline first (the OR-Tools samples' and PyJobShop's habit): it is the CP-SAT model's
 starting hint, its fallback when the solver finds nothing in time, and a yardstick in benchmarks.
 :func:`baseline_counts` takes, per group, the better of the greedy schedule and the LP relaxation
-(scipy's HiGHS) rounded up then pruned of agents no interval needs.
+(scipy's HiGHS) rounded up then pruned of agents no interval needs. :func:`lp_lower_bound` is
+the same LP relaxation as a bound: the least paid hours and the least cost any schedule needs
+that is no shorter than a given one (the report's "paid hours against the bound").
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from simulator.planning.scheduling.data import ScheduleData, better, build_data
+from simulator.planning.scheduling.data import COST_SCALE, ScheduleData, better, build_data, short_s
 from simulator.planning.scheduling.result import ScheduleResult, ScheduleStatus, read_result
 from simulator.scenario.shift_plans import ShiftPlan
 
-__all__ = ["baseline_counts", "greedy_schedule", "paid_hours_lower_bound"]
+__all__ = ["baseline_counts", "greedy_schedule", "lp_lower_bound", "paid_hours_lower_bound"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -113,6 +115,80 @@ def _greedy_counts(data: ScheduleData) -> IntArray:
     return counts
 
 
+def _limits(data: ScheduleData, g: int) -> list[tuple[npt.NDArray[np.bool_], int | None, int]]:
+    """(members over the group's candidates, max, min) of every template and of the group."""
+    cands = data.by_group[g]
+    plan = data.plans[g]
+    limits: list[tuple[npt.NDArray[np.bool_], int | None, int]] = [
+        (data.template_of[cands] == t, tpl.max_count, tpl.min_count) for t, tpl in enumerate(plan.templates)
+    ]
+    limits.append((np.ones(cands.size, bool), plan.max_headcount, plan.min_headcount))
+    return limits
+
+
+def _lp(
+    data: ScheduleData, g: int, objective: npt.NDArray[np.float64], short_budget_s: int = 0
+) -> tuple[float, npt.NDArray[np.float64]] | None:
+    """The LP relaxation of group ``g``'s model (HiGHS): minimise ``objective`` (per candidate of
+    the group) over fractional agents per candidate within the template and headcount limits,
+    covering every interval but for at most ``short_budget_s`` agent-seconds in all. Variables:
+    ``x[c]`` for the group's candidates, then (with a budget) ``u[i]`` the agent-seconds short in
+    each interval. (optimum, x) or ``None`` when infeasible."""
+    from scipy.optimize import linprog  # loaded on first use: importing the package stays light
+    from scipy.sparse import csr_matrix, hstack, identity, vstack
+
+    cands = data.by_group[g]
+    n_x = cands.size
+    need = data.required_s[g].astype(np.float64)
+    cover = csr_matrix(-data.on_duty_s[cands].T.astype(np.float64))
+    n_u = data.n if short_budget_s > 0 else 0
+    blocks = [hstack([cover, -identity(data.n, format="csr")]) if n_u else cover]
+    rhs: list[npt.NDArray[np.float64]] = [-need]
+    for member, most, least in _limits(data, g):
+        row = np.concatenate([member.astype(np.float64), np.zeros(n_u)])[None, :]
+        if most is not None:
+            blocks.append(csr_matrix(row))
+            rhs.append(np.array([float(most)]))
+        if least > 0:
+            blocks.append(csr_matrix(-row))
+            rhs.append(np.array([-float(least)]))
+    if n_u:
+        blocks.append(csr_matrix(np.concatenate([np.zeros(n_x), np.ones(n_u)])[None, :]))
+        rhs.append(np.array([float(short_budget_s)]))
+    bounds = [(0.0, float(u)) for u in data.upper[cands]] + [(0.0, float(r)) for r in need[:n_u]]
+    res = linprog(
+        np.concatenate([objective, np.zeros(n_u)]),
+        A_ub=vstack(blocks, format="csr"),
+        b_ub=np.concatenate(rhs),
+        bounds=bounds,
+        method="highs",
+    )
+    if res.status != 0 or res.fun is None or res.x is None:
+        return None
+    return float(res.fun), np.asarray(res.x[:n_x], dtype=np.float64)
+
+
+def lp_lower_bound(data: ScheduleData, counts: IntArray) -> tuple[float, float]:
+    """(paid hours, cost) that no schedule within the limits goes below while being at most as
+    short as ``counts`` (agents per candidate) in every group: per group, the LP relaxation's
+    least paid hours and, in a second solve, its least cost, with the shortfall allowed up to
+    ``counts``'s. ``counts`` itself is such a schedule, so its paid hours and cost are never
+    below the bound; the gap is how far from optimal the schedule can be (for these
+    requirements). Raises nothing (a group whose LP fails adds 0: still a bound)."""
+    paid = cost = 0.0
+    for g, plan in enumerate(data.plans):
+        cands = data.by_group[g]
+        if cands.size == 0:
+            continue
+        budget = short_s(data, g, counts)
+        paid_h = np.array([plan.templates[int(t)].paid_h for t in data.template_of[cands]])
+        least_paid = _lp(data, g, paid_h, budget)
+        least_cost = _lp(data, g, data.cost[cands].astype(np.float64), budget)
+        paid += max(least_paid[0], 0.0) if least_paid is not None else 0.0
+        cost += max(least_cost[0], 0.0) / COST_SCALE if least_cost is not None else 0.0
+    return paid, cost
+
+
 def _rounded_lp_counts(data: ScheduleData, g: int) -> IntArray | None:
     """The LP relaxation of group ``g``'s full-coverage model (HiGHS), rounded up, then pruned
     (:func:`_prune`): a strong starting hint. ``None`` when the LP is infeasible (limits too
@@ -120,33 +196,12 @@ def _rounded_lp_counts(data: ScheduleData, g: int) -> IntArray | None:
     cands = data.by_group[g]
     if cands.size == 0:
         return None
-    plan = data.plans[g]
-    rows: list[npt.NDArray[np.float64]] = [-data.on_duty_s[cands].T.astype(np.float64)]
-    rhs: list[npt.NDArray[np.float64]] = [-data.required_s[g].astype(np.float64)]
-    limits: list[tuple[npt.NDArray[np.bool_], int | None, int]] = [
-        (data.template_of[cands] == t, tpl.max_count, tpl.min_count) for t, tpl in enumerate(plan.templates)
-    ]
-    limits.append((np.ones(cands.size, bool), plan.max_headcount, plan.min_headcount))
-    for member, most, least in limits:
-        if most is not None:
-            rows.append(member[None, :].astype(np.float64))
-            rhs.append(np.array([float(most)]))
-        if least > 0:
-            rows.append(-member[None, :].astype(np.float64))
-            rhs.append(np.array([-float(least)]))
-    from scipy.optimize import linprog  # loaded on first use: importing the package stays light
-
-    res = linprog(
-        data.cost[cands].astype(np.float64),
-        A_ub=np.vstack(rows),
-        b_ub=np.concatenate(rhs),
-        bounds=[(0.0, float(u)) for u in data.upper[cands]],
-        method="highs",
-    )
-    if res.status != 0:
+    solved = _lp(data, g, data.cost[cands].astype(np.float64))
+    if solved is None:
         return None
+    limits = _limits(data, g)
     counts = np.zeros(len(data.candidates), np.int64)
-    counts[cands] = np.ceil(np.asarray(res.x) - 1e-6).astype(np.int64)
+    counts[cands] = np.ceil(solved[1] - 1e-6).astype(np.int64)
     _prune(data, g, counts)
     for member, most, _ in limits:
         if most is not None and int(counts[cands][member].sum()) > most:

@@ -33,6 +33,7 @@ package, its data or its result does not.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from simulator.planning.scheduling.baselines import baseline_counts
+from simulator.planning.scheduling.baselines import baseline_counts, lp_lower_bound
 from simulator.planning.scheduling.data import COST_SCALE, ScheduleData, better, build_data, short_s
 from simulator.planning.scheduling.result import ScheduleResult, ScheduleStatus, empty_result, read_result
 from simulator.scenario.shift_plans import ShiftPlan
@@ -262,7 +263,8 @@ def schedule_shifts(
     CP-SAT's thread count. ``under_penalty_per_agent_h``: ``None`` covers first, then minimises
     cost; a number trades cost against agent-hours short. The baseline (greedy or rounded LP,
     see the module docstring) is the starting hint, kept for a group where the solver does not
-    beat it in time.
+    beat it in time. The result carries the LP bound on paid hours and cost
+    (:func:`~simulator.planning.scheduling.baselines.lp_lower_bound`).
 
     Never raises for limits that make coverage impossible: the result's ``status``,
     ``shortfalls`` and ``message`` say what cannot be covered. Raise a ValueError for bad
@@ -308,7 +310,9 @@ def schedule_shifts(
     if any(o.contradiction for o in outcomes):
         message = "the limits contradict each other, no schedule for those groups: " + "; ".join(notes)
         return read_result(data, counts, ScheduleStatus.INFEASIBLE, method, message=message)
-    return read_result(data, counts, status, method, "; ".join(notes))
+    result = read_result(data, counts, status, method, "; ".join(notes))
+    paid_bound, cost_bound = lp_lower_bound(data, counts)
+    return dataclasses.replace(result, lower_bound_paid_hours=paid_bound, lower_bound_cost=cost_bound)
 
 
 def _status(

@@ -97,6 +97,9 @@ class ScheduleResult:
     ``under_coverage[g]``: ``max(required - coverage, 0)``; ``paid_hours`` and ``cost`` over every
     chosen shift (in full, also outside the horizon); ``method``: ``"cp-sat"``, ``"baseline"`` (the
     solver found nothing in time) or ``"greedy"`` (:func:`greedy_schedule`).
+    ``lower_bound_paid_hours`` / ``lower_bound_cost``: the LP relaxation's least paid hours and
+    cost of any schedule no shorter than this one (:func:`~simulator.planning.scheduling.
+    baselines.lp_lower_bound`; ``None`` when not computed): ``paid_hours`` is never below it.
     """
 
     status: ScheduleStatus
@@ -112,11 +115,30 @@ class ScheduleResult:
     paid_hours: float
     cost: float
     shortfalls: tuple[Shortfall, ...]
+    lower_bound_paid_hours: float | None = None
+    lower_bound_cost: float | None = None
 
     @property
     def covered(self) -> bool:
         """Every interval of every group covered."""
         return not self.shortfalls
+
+    @property
+    def paid_hours_gap(self) -> float | None:
+        """How far the paid hours are above the bound, as a share of the bound (0: proven least;
+        ``None`` without a bound or with a bound of 0)."""
+        bound = self.lower_bound_paid_hours
+        if bound is None or bound <= 0:
+            return None
+        return (self.paid_hours - bound) / bound
+
+    @property
+    def cost_gap(self) -> float | None:
+        """As :attr:`paid_hours_gap`, for the cost."""
+        bound = self.lower_bound_cost
+        if bound is None or bound <= 0:
+            return None
+        return (self.cost - bound) / bound
 
 
 # ------------------------------------------------------------------------------ reading a schedule

@@ -79,12 +79,15 @@ def test_the_closed_loop_adds_an_agent_only_where_a_clear_miss_can_be_fixed() ->
     level_of = np.array([0, 0, 0, 1, 1], np.int64)
     levels = [DemandLevel({"general": 200.0}, frozenset({"agents"}))] * 2
     misses = [
-        IntervalMiss(starts[1], "service_level", 0.6, 0.8, 0.2, (0.5, 0.7)),  # clear, fixable
-        IntervalMiss(starts[2], "service_level", 0.78, 0.8, 0.02, (0.7, 0.86)),  # noise: left alone
-        IntervalMiss(starts[3], "service_level", 0.3, 0.8, 0.5, (0.2, 0.4)),  # clear, level unfixable
+        IntervalMiss(starts[1], "service_level", 0.6, 0.8, 0.2, (0.5, 0.7), "general"),  # clear, fixable
+        IntervalMiss(starts[1], "abandon_rate", 0.2, 0.1, 0.1, (0.15, 0.25), "general"),  # same group
+        IntervalMiss(starts[2], "service_level", 0.78, 0.8, 0.02, (0.7, 0.86), "general"),  # noise
+        IntervalMiss(starts[3], "service_level", 0.3, 0.8, 0.5, (0.2, 0.4), "general"),  # level unfixable
+        IntervalMiss(starts[2], "occupancy", 0.95, 0.85, 0.1, (0.9, 0.99)),  # a pool cap: no bump
     ]
-    bumped = _bump_clear_misses(misses, s, required, level_of, levels, {1}, groups, first=1)
+    serves = {"agents": {"general"}}
+    bumped = _bump_clear_misses(misses, s, required, level_of, levels, {1}, groups, first=1, serves=serves)
     assert bumped is not None
     assert bumped["agents"].tolist() == [5, 6, 5, 5, 5]
     assert required["agents"].tolist() == [5, 5, 5, 5, 5]  # the input is not changed
-    assert _bump_clear_misses(misses[1:], s, required, level_of, levels, {1}, groups, first=1) is None
+    assert _bump_clear_misses(misses[2:], s, required, level_of, levels, {1}, groups, 1, serves) is None

@@ -434,3 +434,43 @@ def test_a_time_limited_schedule_is_the_same_on_a_busy_machine(monkeypatch: pyte
             hog.wait()
     assert idle[1]
     assert busy == idle
+
+
+# --------------------------------------------------------------------------- the LP lower bound
+@settings(max_examples=25)
+@given(instances(limited=True))
+def test_paid_hours_and_cost_are_never_below_the_lp_bound(inst: tuple[Any, ShiftPlan]) -> None:
+    """The bound is the LP relaxation of a problem the schedule is a solution of (same limits,
+    no more short), so it can only be at or below the schedule; the gap follows from the two."""
+    req, p = inst
+    result = solve(req, p)
+    assert result.lower_bound_paid_hours is not None
+    assert result.lower_bound_cost is not None
+    assert 0 <= result.lower_bound_paid_hours <= result.paid_hours + 1e-6
+    assert 0 <= result.lower_bound_cost <= result.cost + 1e-6
+    if result.lower_bound_paid_hours > 0:
+        gap = (result.paid_hours - result.lower_bound_paid_hours) / result.lower_bound_paid_hours
+        assert result.paid_hours_gap == pytest.approx(gap)
+
+
+def test_the_bound_is_tight_where_whole_shifts_fit_the_need_exactly() -> None:
+    """One agent needed 08:00-16:00 and an 8-h template: the LP cannot do better than one shift."""
+    req = np.zeros(24)
+    req[8:16] = 1
+    result = schedule_shifts({"g": req}, [plan([tpl(cost_per_paid_hour=2.0)])], start_s=DAY, interval_min=60)
+    assert result.paid_hours == 8
+    assert result.lower_bound_paid_hours == pytest.approx(8)
+    assert result.lower_bound_cost == pytest.approx(16)
+    assert result.paid_hours_gap == pytest.approx(0, abs=1e-9)
+
+
+def test_the_bound_counts_fractional_agents_where_whole_ones_overshoot() -> None:
+    """Half an agent on duty for 8 h (a requirement after shrinkage can be fractional): a whole
+    8-h shift pays 8 h, the LP half a shift, 4 h: a gap of 100 %."""
+    req = np.zeros(24)
+    req[8:16] = 0.5
+    result = schedule_shifts({"g": req}, [plan([tpl()])], start_s=DAY, interval_min=60)
+    assert result.covered
+    assert result.paid_hours == 8
+    assert result.lower_bound_paid_hours == pytest.approx(4)
+    assert result.paid_hours_gap == pytest.approx(1.0)
