@@ -76,15 +76,15 @@ def plan(
         typer.Option(
             min=0,
             help="When some hours have no group that can be on shift: how many structural fixes to "
-            "verify by re-planning with each applied (each takes about as long as the plan; 0: list "
-            "them priced by estimate only).",
+            "verify by re-planning with each applied (each takes about as long as the plan; 0, the "
+            "default: list them priced by estimate).",
         ),
-    ] = 2,
+    ] = 0,
     apply_fix: Annotated[
         int | None,
         typer.Option(
-            help="Re-plan with fix N of the report applied (its number among the verified fixes) "
-            "and report that plan.",
+            help="Re-plan with fix N of the report applied (its number in the list the same "
+            "--verify-fixes gives) and report that plan.",
         ),
     ] = None,
     quiet: Annotated[

@@ -31,8 +31,11 @@ def plan(tmp_path: Path, *args: str, **over: Any) -> Any:
     ("args", "over", "message"),
     [
         (["--apply-fix", "0"], {}, "--apply-fix must be >= 1 (a fix's number in the report), got 0"),
-        (["--apply-fix", "3"], {}, "--apply-fix 3: only 2 fix(es) are verified (--verify-fixes 2)"),
-        (["--apply-fix", "1", "--verify-fixes", "0"], {}, "only 0 fix(es) are verified"),
+        (
+            ["--apply-fix", "3", "--verify-fixes", "2"],
+            {},
+            "--apply-fix 3: only 2 fix(es) are verified (--verify-fixes 2)",
+        ),
         (["--apply-fix", "1"], {"shift_plans": []}, "has no hours without a group on shift"),
     ],
 )
@@ -70,3 +73,22 @@ def test_the_command_verifies_as_many_fixes_as_the_planner_does_by_default() -> 
     from simulator.planning.fixes import DEFAULT_VERIFIED_FIXES
 
     assert inspect.signature(command).parameters["verify_fixes"].default == DEFAULT_VERIFIED_FIXES
+
+
+def test_apply_fix_without_verifying_takes_the_fix_of_that_rank_by_estimate(tmp_path: Path) -> None:
+    for sub in "abc":
+        (tmp_path / sub).mkdir()
+    listed = plan(tmp_path / "a")  # the default: fixes priced by estimate, none verified
+    assert listed.exit_code == 0, listed.output
+    doc = json.loads((tmp_path / "a" / "out" / "plan.json").read_text(encoding="utf-8"))
+    first = doc["fixes"][0]
+    assert first["verification"] is None
+    applied = plan(tmp_path / "b", "--apply-fix", "1")
+    assert applied.exit_code == 0, applied.output
+    doc = json.loads((tmp_path / "b" / "out" / "plan.json").read_text(encoding="utf-8"))
+    assert doc["applied_fix"] == 1
+    assert doc["fixes"][0]["title"] == first["title"]  # the number the list without verifying showed
+    assert doc["fixes"][0]["verification"]["escalations_left"] == 0.0
+    beyond = plan(tmp_path / "c", "--apply-fix", str(len(doc["fixes"]) + 1))
+    assert beyond.exit_code == 2
+    assert f"the plan proposes {len(doc['fixes'])} fix(es)" in " ".join(beyond.output.split())

@@ -42,7 +42,9 @@ __all__ = [
     "propose_fixes",
 ]
 
-DEFAULT_VERIFIED_FIXES = 2  # each costs a re-plan of the scenario: about as long as the plan itself
+# each costs a re-plan of the scenario, about as long as the plan itself: by default the fixes are
+# priced by estimate and the planner verifies the ones worth it (--verify-fixes K, --apply-fix N)
+DEFAULT_VERIFIED_FIXES = 0
 
 Cell = tuple[str, str, str, int]
 
@@ -174,14 +176,18 @@ def propose_fixes(
     options: PlanOptions,
     *,
     verify: int = DEFAULT_VERIFIED_FIXES,
+    pick: int | None = None,
     progress: Progress | None = None,
 ) -> tuple[tuple[ProposedFix, ...], dict[int, CapacityPlan]]:
     """The fixes for ``scenario``'s coverage gaps (see the module docstring), ``base`` being its plan
     without a fix (planned with ``options``). Returns the proposals -- the verified ones ranked
     first, then the rest by escalations closed and estimated cost -- and the re-plan of each
-    verified proposal by its index in that tuple. No gaps: no proposals.
+    verified proposal by its index in that tuple. No gaps: no proposals. With ``pick`` (0-based,
+    ``verify`` 0) only the proposal of that rank by estimate is verified, and the ranking by
+    estimate is kept (the numbers a plan without verification showed).
 
-    Raise a ValueError for ``verify`` < 0, and as :func:`plan_capacity` does."""
+    Raise a ValueError for ``verify`` < 0, a ``pick`` beyond the proposals, and as
+    :func:`plan_capacity` does."""
     if verify < 0:
         raise ValueError(f"verify(={verify}) must be >= 0.")
     gaps = find_gaps(scenario)
@@ -223,6 +229,15 @@ def propose_fixes(
                 left,
             ),
         )
+    if pick is not None:
+        if not 0 <= pick < len(proposals):
+            raise ValueError(f"--apply-fix {pick + 1}: the plan proposes {len(proposals)} fix(es)")
+        proposal, left = proposals[pick]
+        fixed = plan_capacity(apply_fix(scenario, proposal.fix), options, progress=progress)
+        check = _verification(fixed, base, proposal.fix, scenario, left)
+        ranked = [p for p, _ in proposals]
+        ranked[pick] = dataclasses.replace(proposal, verification=check)
+        return tuple(ranked), {pick: fixed}
     verified: list[tuple[ProposedFix, CapacityPlan]] = []
     for k, (proposal, left) in enumerate(proposals[:verify]):
         say = _prefixed(progress, f"verifying fix {k + 1}/{min(verify, len(proposals))}")
@@ -251,12 +266,13 @@ def _prefixed(progress: Progress | None, prefix: str) -> Progress | None:
 
 
 def check_fix_number(scenario: Scenario, number: int, verify: int) -> None:
-    """Reject ``--apply-fix number`` before planning when it cannot name a verified fix: not >= 1,
-    beyond the ``verify`` fixes that will be verified, or for a scenario without coverage gaps
-    (no fix is proposed). Raise a ValueError saying which."""
+    """Reject ``--apply-fix number`` before planning when it cannot name a fix: not >= 1, beyond
+    the ``verify`` fixes that will be verified (``verify`` > 0: the numbers are the verified
+    ranking's; 0: the ranking by estimate's, checked once the fixes are proposed), or for a
+    scenario without coverage gaps (no fix is proposed). Raise a ValueError saying which."""
     if number < 1:
         raise ValueError(f"--apply-fix must be >= 1 (a fix's number in the report), got {number}")
-    if number > verify:
+    if verify and number > verify:
         raise ValueError(
             f"--apply-fix {number}: only {verify} fix(es) are verified (--verify-fixes {verify}); "
             f"give a number from 1 to {verify}, or verify more"
@@ -286,7 +302,8 @@ def plan_with_fixes(
     if apply is not None:
         check_fix_number(scenario, apply, verify)
     base = plan_capacity(scenario, options, progress=progress)
-    proposals, plans = propose_fixes(scenario, base, options, verify=verify, progress=progress)
+    pick = apply - 1 if apply is not None and verify == 0 else None
+    proposals, plans = propose_fixes(scenario, base, options, verify=verify, pick=pick, progress=progress)
     if apply is None:
         return dataclasses.replace(base, fixes=proposals)
     if apply - 1 not in plans:
