@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.benchmarks.bench_service import body, cpu_s, drop_postgres, free_port, postgres_database
+from tests.benchmarks.bench_service import body, cpu_s, drop_postgres, postgres_database, run_uvicorn
 
 KEY = "hk_benchmark_instances_key_0000000000000000"
 NOISE = 0.10  # "no slower" allows this much: run-to-run spread on a shared 2-core machine
@@ -60,31 +60,15 @@ LOG_CONFIG = {
 
 def start(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """One instance of the service; the tick loop on, its logs (info: rebuilds) in ``log``."""
-    port = free_port()
     log_config = log.with_suffix(".logging.json")
     log_config.write_text(json.dumps(LOG_CONFIG))
     env = {
-        **os.environ,
         "HANDOFF_DATABASE_URL": database_url,
         "HANDOFF_BOOTSTRAP_TENANT": "t0",
         "HANDOFF_BOOTSTRAP_API_KEY": KEY + "0",
         "HANDOFF_RATE_LIMITS__ENABLED": "false",  # the benchmark is the only client
     }
-    cmd = [sys.executable, "-m", "uvicorn", "routing.service.app:app_from_env", "--factory"]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-config", str(log_config), "--no-access-log"]
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
+    return run_uvicorn(env, log, "--log-config", str(log_config))
 
 
 def provision(database_url: str, tenants: int, now_s: float) -> None:

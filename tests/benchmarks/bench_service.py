@@ -77,18 +77,25 @@ def fsync_ms(directory: Path, n: int = 50) -> float:
 
 
 def start_server(database_url: str, log: Path, synchronous: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
     env = {
-        **os.environ,
         "HANDOFF_SQLITE_SYNCHRONOUS": synchronous,
         "HANDOFF_DATABASE_URL": database_url,
         "HANDOFF_BOOTSTRAP_TENANT": "bench",
         "HANDOFF_BOOTSTRAP_API_KEY": KEY,
     }
+    return run_uvicorn(env, log, "--log-level", "warning")
+
+
+def run_uvicorn(env: dict[str, str], log: Path, *options: str) -> tuple[subprocess.Popen[bytes], str]:
+    """The service's app in uvicorn on a free 127.0.0.1 port, with ``env`` over this process's
+    environment and ``options`` added to uvicorn's, its output appended to ``log``; once
+    ``/readyz`` answers, (the process, its URL). Raise RuntimeError if it exits or is not ready
+    within 60 s."""
+    port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", "routing.service.app:app_from_env", "--factory"]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log", *options]
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
