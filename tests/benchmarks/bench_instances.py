@@ -40,7 +40,14 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.benchmarks.bench_service import body, cpu_s, drop_postgres, postgres_database, run_uvicorn
+from tests.benchmarks.bench_service import (
+    body,
+    closed_loop,
+    cpu_s,
+    drop_postgres,
+    postgres_database,
+    run_uvicorn,
+)
 
 KEY = "hk_benchmark_instances_key_0000000000000000"
 NOISE = 0.10  # "no slower" allows this much: run-to-run spread on a shared 2-core machine
@@ -115,19 +122,7 @@ async def load(
         for i in range(2 * len(clients) * tenants):  # every instance has every tenant cached
             await one(-1 - i)
         warmed = rebuilds_logged(log)
-        latencies: list[float] = []
-        counter = iter(range(creates))
-        deadline = time.perf_counter() + max_seconds
-
-        async def worker() -> None:
-            for i in counter:
-                if time.perf_counter() > deadline:
-                    return
-                latencies.append(await one(i))
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall_s = time.perf_counter() - t0
+        latencies, wall_s = await closed_loop(one, creates, concurrency, max_seconds)
         return {"latencies": latencies, "wall_s": wall_s, "rebuilds": rebuilds_logged(log) - warmed}
     finally:
         for client in clients:

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -154,20 +155,28 @@ async def run_load(
 
         for i in range(warmup):
             await one(-1 - i)
-        latencies: list[float] = []
-        counter = iter(range(creates))
-        deadline = time.perf_counter() + max_seconds
-
-        async def worker() -> None:
-            for i in counter:
-                if time.perf_counter() > deadline:
-                    return
-                latencies.append(await one(i))
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall = time.perf_counter() - t0
+        latencies, wall = await closed_loop(one, creates, concurrency, max_seconds)
     return {"latencies": latencies, "wall_s": wall}
+
+
+async def closed_loop(
+    one: Callable[[int], Awaitable[float]], creates: int, concurrency: int, max_seconds: float
+) -> tuple[list[float], float]:
+    """``concurrency`` workers call ``one(i)`` for i = 0 .. ``creates`` - 1, each taking the next i,
+    until all are done or ``max_seconds`` passed; (each call's result, the wall seconds)."""
+    latencies: list[float] = []
+    counter = iter(range(creates))
+    deadline = time.perf_counter() + max_seconds
+
+    async def worker() -> None:
+        for i in counter:
+            if time.perf_counter() > deadline:
+                return
+            latencies.append(await one(i))
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, time.perf_counter() - t0
 
 
 def bench(name: str, database_url: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
