@@ -2,7 +2,8 @@
 
 The command function carries its Typer annotations; :mod:`reports.cli` registers it. Only Typer
 and the standard library load at import time; the history reader, statsforecast (the
-``forecast`` extra) and matplotlib load inside the command.
+``forecast`` extra) and matplotlib load inside the command. It writes the forecast's files and
+the forecast report (``report.html``, :mod:`reports.forecast_report`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def forecast(
         int, typer.Option(min=1, max=31, help="Days to forecast, from 00:00 UTC after the log's last day.")
     ] = 7,
     out: Annotated[
-        Path, typer.Option(help="Directory for forecast.csv, scenario.yaml, backtest and chart.")
+        Path, typer.Option(help="Directory for forecast.csv, scenario.yaml, the backtest and report.html.")
     ] = Path("forecast"),
     quantile: Annotated[
         float,
@@ -61,7 +62,7 @@ def forecast(
     from rich.console import Console
     from rich.table import Table
 
-    from reports.forecast_chart import write_forecast_chart
+    from reports.forecast_report import write_forecast_report
     from routing.errors import InvalidInput
     from routing.history import read_history
     from simulator.forecast import ForecastOptions, ForecastUnavailable, forecast_history, write_forecast
@@ -84,7 +85,7 @@ def forecast(
         usage(str(exc))
     except ValueError as exc:
         usage(str(exc))
-    chart = write_forecast_chart(result, out / "forecast.png")
+    report = write_forecast_report(result, out, str(history))
     wall_s = time.perf_counter() - began
     if quiet:
         typer.echo(paths["scenario.yaml"])
@@ -115,7 +116,7 @@ def forecast(
             f"{bt.upper_coverage(quantile):.1%}",
         )
     console.print(table)
-    written = [*paths.values(), chart]
+    written = [*paths.values(), report["report.html"]]
     console.print(f"wrote {', '.join(str(p) for p in written)}", highlight=False)
     console.print(
         f"{len(records):,} escalations read in {read_s:.1f} s; whole command {wall_s:.1f} s "

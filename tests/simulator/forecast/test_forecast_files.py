@@ -117,7 +117,7 @@ def test_backtest_tables_agree_with_the_result(
         assert float(overall["seasonal_naive_wape"]) == pytest.approx(s.backtest.baseline_wape, abs=1e-4)
 
 
-def test_the_command_writes_every_file_and_a_chart(tmp_path: Path) -> None:
+def test_the_command_writes_every_file_and_the_report(tmp_path: Path) -> None:
     out = tmp_path / "fc"
     result = CliRunner().invoke(
         app,
@@ -137,7 +137,9 @@ def test_the_command_writes_every_file_and_a_chart(tmp_path: Path) -> None:
     assert result.output.strip() == str(out / "scenario.yaml")
     for name in ("forecast.csv", "forecast_intervals.csv", "scenario.yaml", "backtest.csv", "backtest.json"):
         assert (out / name).stat().st_size > 0
-    assert (out / "forecast.png").read_bytes()[:4] == b"\x89PNG"
+    for chart in ("forecast", "backtest"):
+        assert (out / "charts" / f"{chart}.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<title>Forecast</title>" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_bad_options_and_files_get_clear_errors(tmp_path: Path) -> None:
