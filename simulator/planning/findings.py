@@ -115,6 +115,7 @@ def weekly_roster(weekly: WeeklyRoster) -> str:
 def plan_method(
     *,
     levels: int,
+    searched: int,
     evaluations: int,
     search: SearchSettings,
     schedule: ScheduleResult,
@@ -122,12 +123,14 @@ def plan_method(
     replications: int,
     seed: int,
 ) -> dict[str, str]:
-    """How each part of the plan was reached: the staffing search (``levels`` demand levels,
-    ``evaluations`` candidate runs), the shifts, the closed loop (``corrections`` rounds) and the
-    verification (``replications`` on ``seed``). Raises nothing."""
+    """How each part of the plan was reached: the staffing search (``levels`` demand levels in
+    ``searched`` searches, levels Erlang A staffs alike sharing one; ``evaluations`` candidate
+    runs), the shifts, the closed loop (``corrections`` rounds) and the verification
+    (``replications`` on ``seed``). Raises nothing."""
     return {
         "staffing": (
-            f"simulation search per demand level ({levels} level(s), {evaluations} candidate "
+            f"simulation search per demand level ({levels} level(s) in {searched} search(es): levels "
+            f"Erlang A staffs alike share one, run at the busiest; {evaluations} candidate "
             f"runs of {search.horizon_h:g} h, {search.replications}-"
             f"{search.max_replications} replications each, common random numbers), "
             "Erlang A warm start, max-flow lower bound"

@@ -18,7 +18,10 @@
    removes agents while every target still holds. Every candidate of a level is run on the same
    seeds (common random numbers), so candidates differ by staffing, not by luck. A candidate meets
    the targets when the replication means do; replications double (up to ``max_replications``)
-   while a 95 % interval straddles a target: the stop rule.
+   while a 95 % interval straddles a target: the stop rule. Levels of a pool that Erlang A staffs
+   alike (the same groups on shift, segments and start counts) share one search, run at the
+   busiest of them: a forecast gives every interval its own rates, and a week of them would
+   otherwise cost 672 searches where a few dozen differ.
 4. **Shifts** (OR-Tools CP-SAT, :mod:`simulator.planning.scheduling`): the required agents on queue,
    divided by ``1 - shrinkage`` (agents on duty), covered by the scenario's ``shift_plans``, or by
    default templates (8.5 h with a 30-min unpaid break, and 4 h; every 30 min; see
@@ -78,7 +81,7 @@ from simulator.planning.staffing_groups import StaffingGroup, always_on, queue_c
 from simulator.planning.targets import interval_misses, segment_verdicts
 from simulator.replications import Replications, run_replications
 from simulator.scaleout import ReplicationPool, replication_pool
-from simulator.scenario import AgentGroup, Scenario, ShiftPlan
+from simulator.scenario import AgentGroup, DemandSegment, Scenario, ShiftPlan
 
 # SearchSettings is re-exported: ``simulator.planning.plan.SearchSettings`` was its first home.
 __all__ = ["CORRECTION_ROUNDS", "PlanOptions", "Progress", "SearchSettings", "plan_capacity"]
@@ -172,9 +175,14 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
     search_pool = stack.enter_context(replication_pool(options.workers, options.dask))
     uncovered: dict[str, int] = {}  # segment -> intervals with demand but no group on shift to serve it
     unfixable: set[int] = set()  # levels where more agents stop helping, or some demand has nobody
-    for lv, level in enumerate(levels):
-        rates = level.rates_per_h
-        for pool in pools.pools:
+    searched = 0
+    searched_rate: dict[int, float] = {}  # level -> total rate of the pool segments searched there
+    for pool in pools.pools:
+        # levels Erlang A staffs alike (same groups, segments and start) share one search
+        alike: dict[tuple[tuple[str, ...], tuple[str, ...], tuple[int, ...]], list[int]] = {}
+        prepared: dict[int, tuple[list[DemandSegment], list[StaffingGroup], tuple[int, ...]]] = {}
+        for lv, level in enumerate(levels):
+            rates = level.rates_per_h
             segs = [
                 s.model_copy(
                     update={
@@ -204,6 +212,15 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
             if not segs:
                 steps["done"] += 1
                 continue
+            start = start_counts(scenario, segs, rates, pool_groups, mixes, level_of, lv)
+            key = (tuple(g.name for g in pool_groups), tuple(d.segment for d in segs), start)
+            alike.setdefault(key, []).append(lv)
+            prepared[lv] = (segs, pool_groups, start)
+            searched_rate[lv] = sum(rates[d.segment] for d in segs)
+        for members in alike.values():
+            lv = max(members, key=lambda m: (searched_rate[m], -m))  # the busiest, the first on ties
+            segs, pool_groups, start = prepared[lv]
+            steps["done"] += len(members) - 1
             say(f"staffing level {lv + 1}/{len(levels)}: {', '.join(s.segment for s in segs)}")
             search = LevelSearch(
                 scenario,
@@ -215,14 +232,17 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
                 search_pool,
                 price_per_h=[price[g.name] for g in pool_groups],
             )
-            start = start_counts(scenario, segs, rates, pool_groups, mixes, level_of, lv)
             counts, outcome = search.search(start)
             evaluations += search.evaluations
+            searched += 1
             if outcome != "met":
-                unfixable.add(lv)
-                notes.append(findings.search_fell_short(scenario, np.flatnonzero(level_of == lv), outcome))
-            for g, n in zip(pool_groups, counts, strict=True):
-                required_levels[lv, group_index[g.name]] = n
+                unfixable.update(members)
+                notes.append(
+                    findings.search_fell_short(scenario, np.flatnonzero(np.isin(level_of, members)), outcome)
+                )
+            for member in members:
+                for g, n in zip(pool_groups, counts, strict=True):
+                    required_levels[member, group_index[g.name]] = n
     for seg_name, n_intervals in uncovered.items():
         notes.append(findings.no_group_on_shift(seg_name, n_intervals, scenario.interval_min))
     required_all = {g.name: required_levels[level_of, k] for k, g in enumerate(groups)}
@@ -318,6 +338,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         weekly_roster=weekly,
         method=findings.plan_method(
             levels=len(levels),
+            searched=searched,
             evaluations=evaluations,
             search=options.search,
             schedule=schedule,

@@ -91,3 +91,36 @@ def test_the_closed_loop_adds_an_agent_only_where_a_clear_miss_can_be_fixed() ->
     assert bumped["agents"].tolist() == [5, 6, 5, 5, 5]
     assert required["agents"].tolist() == [5, 5, 5, 5, 5]  # the input is not changed
     assert _bump_clear_misses(misses[2:], s, required, level_of, levels, {1}, groups, 1, serves) is None
+
+
+def test_levels_erlang_a_staffs_alike_share_one_search_at_the_busiest() -> None:
+    # a forecast-like day: every 30-min interval its own rate, many of them a few percent apart
+    volumes = [100, 102, 104, 98, 101, 150, 153, 148, 151, 99]  # per 30 min
+    s = scenario(
+        duration_h=5,
+        warmup_h=0,
+        demand=[
+            {
+                "segment": "general",
+                "channel": "chat",
+                "skills": {"general": 1},
+                "volume_per_interval": volumes,
+                "handle_time": {"distribution": "exponential", "mean_s": 180},
+                "patience": {"distribution": "exponential", "mean_s": 120},
+            }
+        ],
+    )
+    plan = plan_capacity(
+        s, PlanOptions(replications=2, search=SearchSettings(horizon_h=1), shift_time_limit_s=3)
+    )
+    staffing = plan.method["staffing"]
+    searches = int(staffing.split(" level(s) in ")[1].split(" search")[0])
+    assert "10 level(s)" in staffing
+    assert 2 <= searches < 10
+    required = plan.required["agents"]
+    # the quiet intervals share the staffing of the busiest quiet one, the busy ones theirs
+    quiet = [i for i, v in enumerate(volumes) if v < 120]
+    busy = [i for i, v in enumerate(volumes) if v >= 120]
+    assert len({int(required[i]) for i in quiet}) == 1
+    assert len({int(required[i]) for i in busy}) == 1
+    assert required[busy[0]] > required[quiet[0]]
