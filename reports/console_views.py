@@ -22,8 +22,14 @@ def print_plan(plan: CapacityPlan, console: Console) -> None:
     goal = goal_text(plan.scenario.service_level)
     mean, ci = estimate_text(verified(plan)[1].overall("service_level"), "service_level")
     if plan.meets_target:
+        noise = (
+            f"; {plan.noise_misses} interval(s) short on the mean, within the simulation's noise"
+            if plan.noise_misses
+            else ""
+        )
         console.print(
-            f"[bold green]The recommended roster meets {goal} in every interval[/] (overall {mean}, {ci})."
+            f"[bold green]The recommended roster meets {goal} in every interval[/] "
+            f"(overall {mean}, {ci}{noise})."
         )
     else:
         intervals = len({m.interval_start_s for m in plan.misses})

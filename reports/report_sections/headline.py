@@ -27,10 +27,24 @@ def _verdict(plan: CapacityPlan, which: str, misses_by_metric: Mapping[str, list
     handoff = f"the {plan.scenario.service_level.threshold_s:g}-s handoff target"
     sl_missed = len(misses_by_metric.get("service_level", ()))
     if plan.meets_target:
+        noise = plan.noise_misses
         return (
             f"Yes: the {which} meets {handoff} and every other target in every interval of the "
-            f"{'peak day' if plan.scenario.duration_h <= 24 else 'horizon'}.",
+            f"{'peak day' if plan.scenario.duration_h <= 24 else 'horizon'}"
+            + (
+                f", within the simulation's noise: {noise} interval(s) fall short on the mean by less "
+                "than their 95 % interval (more replications would tell)."
+                if noise
+                else "."
+            ),
             "ok",
+        )
+    short = [v.segment for v in plan.segment_verdicts if not v.meets]
+    if not misses_by_metric and short:
+        return (
+            f"No: over the {'peak day' if plan.scenario.duration_h <= 24 else 'horizon'}, the {which} "
+            f"misses the targets of {', '.join(short)} (table of segments below).",
+            "miss",
         )
     if sl_missed == 0:
         others = "; ".join(

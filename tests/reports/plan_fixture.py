@@ -196,9 +196,15 @@ def build_plan(scenario: Scenario | None = None, *, compare: bool = True) -> Cap
 
 def without_recommendation(plan: CapacityPlan) -> CapacityPlan:
     """``plan`` as the planner returns it when it recommends nothing: no schedule, no recommended
-    roster, no compared scenario, no misses."""
+    roster, no compared scenario, no misses: a current roster that meets every target, interval
+    by interval and (its segment verdicts) over the horizon."""
+    met = tuple(
+        dataclasses.replace(v, checks=tuple(dataclasses.replace(c, value=c.goal) for c in v.checks))
+        for v in plan.segment_verdicts
+    )
     return dataclasses.replace(
         plan,
+        segment_verdicts=met,
         schedule=None,
         recommended=None,
         compare=None,

@@ -231,8 +231,26 @@ def test_misses_are_named_with_by_how_much(plan: CapacityPlan, report: dict[str,
         "Yes on the 30-s handoff target in every interval, but the recommended roster still misses other "
         "targets: abandoned / offered in 1 of 20 intervals." in html
     )
-    html = render_html(dataclasses.replace(plan, misses=()), {})
+    met = tuple(
+        dataclasses.replace(v, checks=tuple(dataclasses.replace(c, value=c.goal) for c in v.checks))
+        for v in plan.segment_verdicts
+    )
+    html = render_html(dataclasses.replace(plan, misses=(), segment_verdicts=met), {})
     assert "Yes: the recommended roster meets the 30-s handoff target and every other target" in html
+    noise = IntervalMiss(start, "service_level", 0.78, 0.8, 0.02, (0.6, 0.95), "general")
+    html = render_html(dataclasses.replace(plan, misses=(noise,), segment_verdicts=met), {})
+    assert "noise: 1 interval(s) fall short on the mean by less than their 95 % interval" in html
+    one_run = dataclasses.replace(noise, ci95=None)  # one replication: nothing tells noise apart
+    html = render_html(dataclasses.replace(plan, misses=(one_run,), segment_verdicts=met), {})
+    assert "No: the recommended roster misses the 30-s handoff target in 1 of 20 intervals." in html
+    first = met[0]
+    wrong = tuple(
+        dataclasses.replace(c, value=c.goal - 0.5 if c.higher_is_better else c.goal + 0.5)
+        for c in first.checks
+    )
+    short = (dataclasses.replace(first, checks=wrong), *met[1:])
+    html = render_html(dataclasses.replace(plan, misses=(), segment_verdicts=short), {})
+    assert f"No: over the peak day, the recommended roster misses the targets of {first.segment} (" in html
 
 
 def test_each_segment_is_judged_against_its_own_target_in_the_report(

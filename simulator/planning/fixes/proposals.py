@@ -54,7 +54,8 @@ class FixVerification:
     """What the re-plan with a fix applied reached.
 
     ``service_level``: share within the threshold over the horizon (mean of the replications);
-    ``segment_service_level``: per segment; ``meets_target``: every target in every interval;
+    ``segment_service_level``: per segment; ``meets_target``: every target in every interval, up
+    to the simulation's noise (:attr:`~simulator.planning.result.CapacityPlan.meets_target`);
     ``intervals_missing`` / ``clear_misses``: intervals where some target still misses (on the mean)
     and misses whose whole 95 % interval is on the wrong side. ``shift_cost`` is the re-planned
     schedule's cost, ``shift_cost_change`` its change from the plan without the fix (same horizon);
