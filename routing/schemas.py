@@ -168,6 +168,15 @@ def _day_names(days: list[int]) -> list[str]:
     return [_DAYS[d] for d in days]
 
 
+#: Weekdays as files spell them (``mon-fri``, ``[sat, sun]``, ``daily``), held as indices 0-6
+#: (Monday 0) and written back as names, so a dumped document reads back as it was.
+Weekdays = Annotated[
+    list[int],
+    BeforeValidator(_parse_days),
+    PlainSerializer(_day_names, return_type=list[str], when_used="json"),
+]
+
+
 class BreakIn(BaseModel):
     model_config = _STRICT
     start: Clock
@@ -181,12 +190,7 @@ class ShiftIn(BaseModel):
 
     model_config = _STRICT
     # written back as names (mon..sun), so a stored profile reads back as it was sent
-    days: Annotated[
-        list[int],
-        BeforeValidator(_parse_days),
-        PlainSerializer(_day_names, return_type=list[str], when_used="json"),
-        Field(min_length=1),
-    ]
+    days: Annotated[Weekdays, Field(min_length=1)]
     start: Clock
     end: Clock
     breaks: list[BreakIn] = Field(default_factory=list, max_length=limits.BREAKS_PER_SHIFT)

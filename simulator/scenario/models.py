@@ -26,7 +26,7 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from routing.domain import Agent, Channel, CustomerTier
 from routing.schemas import (
@@ -36,7 +36,7 @@ from routing.schemas import (
     Shifts,
     Tier,
     TimeZoneName,
-    _parse_days,
+    Weekdays,
     check_unique,
 )
 from routing.settings import RoutingSettings
@@ -129,7 +129,7 @@ class Peak(BaseModel):
     start: time
     end: time
     multiplier: Annotated[float, Field(ge=0)]
-    days: Annotated[list[int] | None, BeforeValidator(_parse_days), Field(min_length=1)] = None
+    days: Annotated[Weekdays, Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Peak:

@@ -14,9 +14,9 @@ from collections.abc import Collection
 from datetime import time
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from routing.schemas import AgentProfile, NonEmpty, Proficiency, TimeZoneName, _parse_days
+from routing.schemas import AgentProfile, NonEmpty, Proficiency, TimeZoneName, Weekdays
 
 __all__ = ["NamedAgent"]
 
@@ -40,7 +40,7 @@ class NamedAgent(BaseModel):
     contract: NonEmpty = "full-time"
     groups: list[NonEmpty] | None = None
     max_weekly_h: Annotated[float, Field(gt=0, le=7 * 24)] | None = None
-    preferred_days_off: Annotated[list[int], BeforeValidator(_parse_days)] = Field(default_factory=list)
+    preferred_days_off: Weekdays = Field(default_factory=list)
     preferred_start: time | None = None
 
     @model_validator(mode="after")

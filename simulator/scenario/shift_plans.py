@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from routing.schemas import NonEmpty, TimeZoneName, _parse_days, check_unique
+from routing.schemas import NonEmpty, TimeZoneName, Weekdays, check_unique
 
 __all__ = ["BreakRule", "ShiftPlan", "ShiftTemplate", "minutes_of"]
 
@@ -67,7 +67,7 @@ class ShiftTemplate(BaseModel):
     earliest_start: time
     latest_start: time
     start_every_min: Literal[15, 30, 60] = 30
-    days: Annotated[list[int] | None, BeforeValidator(_parse_days), Field(min_length=1)] = None
+    days: Annotated[Weekdays, Field(min_length=1)] | None = None
     cost_per_paid_hour: Annotated[float, Field(ge=0, le=1e6)] = 1.0
     min_count: Count = 0
     max_count: Count | None = None

@@ -13,7 +13,7 @@ peaks uses many 4-h part-time weeks), with random preferred days off and start t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -21,7 +21,7 @@ from routing.schemas import AgentProfile
 from simulator.planning.rostering import WeekRequirement
 from simulator.planning.shifts import default_shift_plan
 from simulator.planning.staffing_groups import StaffingGroup
-from simulator.scenario import AgentGroup, NamedAgent, ShiftPlan
+from simulator.scenario import AgentGroup, NamedAgent, Scenario, ShiftPlan
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)  # the week of 2026-03-08, when US clocks change
 #: site -> (time zone, the customers' UTC offset in hours it serves)
@@ -102,3 +102,74 @@ def build(people_total: int, scale: float = 1.0, seed: int = 7) -> WeekWorld:
         )
     req = WeekRequirement(MONDAY.timestamp(), 15, agents, first_day=MONDAY.date())
     return WeekWorld(req, plans, profiles, people)
+
+
+def _group_of(person: NamedAgent, profiles: dict[str, AgentProfile]) -> str:
+    """The site group whose skills and time zone the person has (``build`` draws them so)."""
+    return next(
+        g for g, p in profiles.items() if p.skills == person.skills and p.time_zone == person.time_zone
+    )
+
+
+#: Escalations per hour of one segment from one region's customers at the curve's value 1.
+REGION_RATE_PER_H = 5.0
+
+
+def week_scenario(people_total: int = 500, seed: int = 7) -> Scenario:
+    """The same world as a whole scenario for ``handoff plan``: 10 chat segments whose demand is
+    the sum of the 8 regions' business-hours curves (weekdays 100 %, Saturday 60 %, Sunday 40 %),
+    the 16 site groups as the current roster (each its named people on a 09:00-17:00 weekday
+    shift in the site's time zone), ``people_total`` named agents, default shift templates and
+    labour rules."""
+    world = build(people_total, seed=seed)
+    week = np.zeros(7 * 96)
+    for _, offset in SITES.values():
+        week += _curve(offset)
+    demand = []
+    for i, segment in enumerate(SEGMENTS):
+        weight = 0.7 + 0.6 * ((i * 7919) % 10) / 9  # segments differ in volume, deterministically
+        volumes = np.round(REGION_RATE_PER_H * weight * week / 4, 3)  # per quarter-hour
+        demand.append(
+            {
+                "segment": segment,
+                "channel": "chat",
+                "skills": {segment: 1},
+                "volume_per_interval": volumes.tolist(),
+                "handle_time": {"distribution": "lognormal", "mean_s": 420, "cv": 0.7},
+                "patience": {"distribution": "lognormal", "mean_s": 240, "cv": 1.0},
+            }
+        )
+    members: dict[str, int] = {}
+    for person in world.people:
+        group = _group_of(person, world.profiles)
+        members[group] = members.get(group, 0) + 1
+    roster = [
+        {
+            "group": name,
+            "count": members.get(name, 0),
+            "skills": dict(profile.skills),
+            "channels": {"chat": 2},
+            "time_zone": profile.time_zone,
+            "shifts": [{"days": "mon-fri", "start": "09:00", "end": "17:00"}],
+        }
+        for name, profile in world.profiles.items()
+    ]
+    people = [
+        {**p.model_dump(mode="json", exclude_defaults=True), "groups": [_group_of(p, world.profiles)]}
+        for p in world.people
+    ]
+    return Scenario.model_validate(
+        {
+            "name": f"bench-week-{people_total}-people",
+            "time_zone": "UTC",
+            "start": (MONDAY.replace(tzinfo=None) - timedelta(hours=1)).isoformat(),
+            "warmup_h": 1,
+            "duration_h": 168,
+            "interval_min": 15,
+            "service_level": {"threshold_s": 30, "target": 0.8, "max_abandon_rate": 0.05},
+            "demand": demand,
+            "roster": roster,
+            "people": people,
+            "routing": {"relaxation": []},
+        }
+    )

@@ -13,6 +13,8 @@ from routing.schemas import AgentProfile
 from simulator.scenario import LabourRules, NamedAgent, load_scenario
 from tests.factories import make_scenario, scenario_data
 
+SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
+
 
 def _problems(tmp_path: Path, **over: Any) -> list[str]:
     path = tmp_path / "s.yaml"
@@ -121,3 +123,12 @@ def test_can_work_needs_the_skills_languages_site_and_group() -> None:
     assert NamedAgent.model_validate({**base, "groups": ["berlin-day"]}).can_work(
         profile, ["berlin", "berlin-day"]
     )
+
+
+def test_a_scenario_with_people_survives_a_round_trip_through_its_file_format() -> None:
+    scenario = load_scenario(SCENARIOS / "ai_support_week.yaml")
+    assert any(p.preferred_days_off for p in scenario.people)
+    document = scenario.model_dump(mode="json", exclude_defaults=True)
+    jose = next(p for p in document["people"] if p["id"] == "mnl-02")
+    assert jose["preferred_days_off"] == ["sat", "sun"]  # written as the file spells days
+    assert type(scenario).model_validate(document) == scenario
