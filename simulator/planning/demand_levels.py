@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.demand import segment_rates_per_s
-from simulator.planning.scheduling import plan_can_cover
+from simulator.planning.scheduling.data import plan_covers
 from simulator.planning.staffing_groups import StaffingGroup
 from simulator.scenario import Scenario, ShiftPlan
 
@@ -65,4 +65,4 @@ def availability(
     :func:`simulator.planning.shifts.shift_plans_for` gives)."""
     mids = scenario.interval_starts_s + scenario.interval_s / 2
     by_group = {p.group: p for p in plans}
-    return {g.name: np.array([plan_can_cover(by_group[g.name], float(m)) for m in mids]) for g in groups}
+    return {g.name: plan_covers(by_group[g.name], mids) for g in groups}

@@ -41,7 +41,7 @@ OR-Tools and scipy.optimize load on first use, so importing this package loads n
 
 from simulator.planning.scheduling.baselines import greedy_schedule, paid_hours_lower_bound
 from simulator.planning.scheduling.cp_sat import schedule_shifts
-from simulator.planning.scheduling.data import plan_can_cover
+from simulator.planning.scheduling.data import plan_can_cover, plan_covers
 from simulator.planning.scheduling.result import ChosenShift, ScheduleResult, ScheduleStatus, Shortfall
 
 __all__ = [
@@ -52,5 +52,6 @@ __all__ = [
     "greedy_schedule",
     "paid_hours_lower_bound",
     "plan_can_cover",
+    "plan_covers",
     "schedule_shifts",
 ]

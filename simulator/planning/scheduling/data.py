@@ -31,6 +31,7 @@ __all__ = [
     "build_data",
     "local_starts",
     "plan_can_cover",
+    "plan_covers",
     "short_s",
 ]
 
@@ -228,6 +229,28 @@ def better(data: ScheduleData, g: int, a: IntArray, b: IntArray, penalty: int | 
     if penalty is None:
         return (short_a, cost_a) < (short_b, cost_b)
     return 3600 * cost_a + penalty * short_a < 3600 * cost_b + penalty * short_b
+
+
+def plan_covers(plan: ShiftPlan, at_s: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Per instant of ``at_s`` (epoch seconds), :func:`plan_can_cover`: each template's starts
+    are listed once over the instants' span, so a week of intervals costs one pass per template
+    instead of one per interval. Raise a ValueError if an instant is not finite."""
+    at = np.floor(np.asarray(at_s, dtype=np.float64))
+    if at.size == 0:
+        return np.zeros(at.shape, dtype=np.bool_)
+    if not np.all(np.isfinite(at)):
+        raise ValueError("at_s must be finite epoch seconds")
+    lo, hi = int(at.min()), int(at.max()) + 1
+    out = np.zeros(at.shape, dtype=np.bool_)
+    for template in plan.templates:
+        starts = np.array(local_starts(template, plan.time_zone, lo, hi), dtype=np.float64)
+        if starts.size == 0:
+            continue
+        # the latest start at or before an instant has the latest end (one length per template)
+        latest = np.searchsorted(starts, at, side="right") - 1
+        on = latest >= 0
+        out |= on & (starts[np.maximum(latest, 0)] + template.length_min * 60 > at)
+    return out
 
 
 def plan_can_cover(plan: ShiftPlan, at_s: float) -> bool:

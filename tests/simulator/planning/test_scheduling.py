@@ -20,6 +20,8 @@ from simulator.planning.scheduling import (
     ScheduleStatus,
     greedy_schedule,
     paid_hours_lower_bound,
+    plan_can_cover,
+    plan_covers,
     schedule_shifts,
 )
 from simulator.scenario import ShiftPlan
@@ -474,3 +476,31 @@ def test_the_bound_counts_fractional_agents_where_whole_ones_overshoot() -> None
     assert result.paid_hours == 8
     assert result.lower_bound_paid_hours == pytest.approx(4)
     assert result.paid_hours_gap == pytest.approx(1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zone=st.sampled_from(["UTC", "America/New_York", "Europe/Dublin", "Asia/Kolkata", "Australia/Sydney"]),
+    earliest_h=st.integers(0, 23),
+    spread_h=st.integers(0, 6),
+    length_h=st.sampled_from([4, 8, 10, 12]),
+    days=st.sampled_from([None, "mon-fri", "sat-sun", ["wed"]]),
+    offset_s=st.integers(0, 14 * 86400),
+)
+def test_the_vectorised_cover_agrees_with_the_instant_by_instant_one(
+    zone: str, earliest_h: int, spread_h: int, length_h: int, days: Any, offset_s: int
+) -> None:
+    latest_h = min(23, earliest_h + spread_h)
+    template: dict[str, Any] = {
+        "name": "t",
+        "length_h": length_h,
+        "earliest_start": f"{earliest_h:02d}:00",
+        "latest_start": f"{latest_h:02d}:00",
+    }
+    if days is not None:
+        template["days"] = days
+    plan = parse(ShiftPlan, {"group": "g", "time_zone": zone, "templates": [template]})
+    # a week of quarter-hour midpoints around a spring clock change, from a random offset
+    start = datetime(2026, 3, 1, tzinfo=UTC).timestamp() + offset_s
+    at = start + 450 + 900 * np.arange(7 * 96)
+    assert plan_covers(plan, at).tolist() == [plan_can_cover(plan, float(t)) for t in at]
