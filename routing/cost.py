@@ -91,10 +91,9 @@ def skills_used(
 def other_skills(t: AgentTable, row: int, used: tuple[str, ...]) -> list[tuple[str, int]]:
     """The skills agent ``row`` holds beyond ``used``, with their proficiency, by name: the other
     work the agent could serve instead."""
+    held = t.proficiency[row].tolist()
     return sorted(
-        (name, int(t.proficiency[row, col]))
-        for name, col in t.skills.index.items()
-        if t.proficiency[row, col] > 0 and name not in used
+        (name, held[col]) for name, col in t.skills.index.items() if held[col] > 0 and name not in used
     )
 
 
