@@ -236,6 +236,29 @@ def cost_terms_of(
     )
 
 
+def cost_terms_of_rows(
+    entry: StaticEligibility, t: AgentTable, rows: IntArray, now_s: float, settings: RoutingSettings
+) -> list[CostTerms]:
+    """:func:`cost_terms_of` for each of agent ``rows`` (one pass over them: the same floats,
+    every operation being elementwise)."""
+    load, idle = live_cost_terms(t, rows, now_s, settings)
+    totals = total_cost(entry.cost[rows], load, idle, settings).tolist()
+    return [
+        CostTerms(
+            proficiency_surplus=float(entry.surplus[row]),
+            preferred_skill_miss=float(entry.preferred_miss[row]),
+            tier_distance=float(entry.tier_distance[row]),
+            skill_breadth=float(entry.skill_breadth[row]),
+            load=load_k,
+            idle=idle_k,
+            total=total_k,
+        )
+        for row, load_k, idle_k, total_k in zip(
+            rows.tolist(), load.tolist(), idle.tolist(), totals, strict=True
+        )
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class CostTerms:
     """The winner's cost, term by term (each in [0, 1]) and weighted total."""

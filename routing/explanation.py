@@ -32,6 +32,7 @@ from routing.cost import (
     CostTerms,
     aging_per_s,
     cost_terms_of,
+    cost_terms_of_rows,
     costs_now,
     other_skills,
     skills_used,
@@ -475,15 +476,14 @@ def _runners_up(
         if not rows.size:
             return ()
         totals = costs_now(entry.cost[rows], t, rows, now_s, settings)
-    best = rows[_smallest(totals, RUNNERS_UP)].tolist()
+    best = rows[_smallest(totals, RUNNERS_UP)]
     w = settings.weights
     weights = [getattr(w, name) for name in COST_TERMS]
     out = []
-    for row in best:
-        terms = cost_terms_of(entry, t, row, now_s, settings)
+    for row, terms in zip(best.tolist(), cost_terms_of_rows(entry, t, best, now_s, settings), strict=True):
         weighted = terms.weighted(w)
         diffs = [weighted[name] - p.contribution for name, p in zip(COST_TERMS, winner_parts, strict=True)]
-        k = int(np.argmax(diffs))
+        k = max(range(len(diffs)), key=diffs.__getitem__)  # the first largest, as np.argmax
         lost = diffs[k] > 0 and terms.total >= winner_cost.total
         lost_on = None
         if lost:  # only the term it lost on is put in words
