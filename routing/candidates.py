@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routing.cost import cost_unit, cost_units, costs_now, live_terms_of, priority_units
+from routing.cost import cost_unit, cost_units, costs_now, live_cost_terms, live_terms_of, priority_units
 from routing.eligibility import EligibilityCache, Requirement, StaticEligibility
 from routing.ledger import LiveEscalation
-from routing.roster import AgentTable, IntArray
+from routing.roster import AgentTable, BoolArray, FloatArray, IntArray
 from routing.settings import RoutingSettings
 from routing.solver import AssignmentProblem
 from routing.waiting_queue import WaitingQueue
@@ -40,13 +40,31 @@ def cheapest_agent(
     esc: LiveEscalation, entry: StaticEligibility, t: AgentTable, now_s: float, settings: RoutingSettings
 ) -> int | None:
     """The row of the cheapest candidate agent of ``esc`` now; ``None`` when it has none."""
+    found = cheapest_candidate(esc, entry, t, now_s, settings)
+    return None if found is None else found[0]
+
+
+def cheapest_candidate(
+    esc: LiveEscalation, entry: StaticEligibility, t: AgentTable, now_s: float, settings: RoutingSettings
+) -> tuple[int, Candidates] | None:
+    """:func:`cheapest_agent`, with the candidates it chose from (for the explanation's runners-up)."""
     rows = free_agents(esc, entry, t)
     if rows.size == 0:
         return None
     if rows.size == 1:
-        return int(rows[0])
+        return int(rows[0]), Candidates(rows, None)
     # the float argmin rounds to the least cost unit too (rounding is monotone)
-    return int(rows[int(costs_now(entry.cost[rows], t, rows, now_s, settings).argmin())])
+    totals = costs_now(entry.cost[rows], t, rows, now_s, settings)
+    return int(rows[int(totals.argmin())]), Candidates(rows, totals)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The candidate agents of one escalation at one moment: their ``rows`` (ascending) and total
+    costs (aligned; ``None`` when there is one row and nothing was compared)."""
+
+    rows: IntArray
+    totals: FloatArray | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +98,18 @@ def best_waiting(
 
     Best = highest priority units, then least cost units: the solver's lexicographic objective
     (equal in both: the group that formed first). Only the first candidate of each requirement
-    group can win (the group is in priority order and shares this agent's cost).
+    group can win (the group is in priority order and shares this agent's cost), and only the
+    groups the agent is statically eligible for are looked at (the queue's index of them).
     """
     best: tuple[int, int, LiveEscalation, StaticEligibility] | None = None
     second: tuple[int, int, LiveEscalation] | None = None
     contenders = 0
     load_term, idle_term = live_terms_of(t, row, now_s, settings)
     free = (t.load[row] < t.cap[row]).tolist()
-    for req, group in queue.groups():
+    for req, group in queue.serving(row):  # the groups whose static mask holds ``row``
         if not free[req.channel_col]:
             continue
         entry = cache.get(req)
-        if not entry.mask[row]:
-            continue
         for _, _, esc_id in group:
             esc = active[esc_id]
             if row in esc.excluded:
@@ -146,12 +163,22 @@ def candidate_graph(
     arc_channel: list[IntArray] = []
     pruned: set[int] = set()
     k_min = settings.solver.candidates_per_escalation
+    # the live cost terms of every agent and the free slots per channel, once for all groups
+    # (elementwise, so each group's costs are the very floats costs_now gives its rows)
+    every = np.arange(t.n)
+    w = settings.weights
+    load, idle = live_cost_terms(t, every, now_s, settings)
+    live = (w.load * load, w.idle * idle)
+    free_of: dict[int, BoolArray] = {}
     for req, members in groups.items():
         entry = cache.get(req)
-        rows = np.flatnonzero(entry.mask & t.free_mask(req.channel_col))
+        free = free_of.get(req.channel_col)
+        if free is None:
+            free = free_of[req.channel_col] = t.free_mask(req.channel_col)
+        rows = np.flatnonzero(entry.mask & free)
         if rows.size == 0:
             continue
-        costs = cost_units(costs_now(entry.cost[rows], t, rows, now_s, settings))
+        costs = cost_units(entry.cost[rows] + live[0][rows] + live[1][rows])
         max_excluded = max(len(offered_before[i]) for i in members)
         keep = max(k_min, 2 * len(members)) + max_excluded
         if rows.size > keep:

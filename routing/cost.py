@@ -91,10 +91,9 @@ def skills_used(
 def other_skills(t: AgentTable, row: int, used: tuple[str, ...]) -> list[tuple[str, int]]:
     """The skills agent ``row`` holds beyond ``used``, with their proficiency, by name: the other
     work the agent could serve instead."""
+    held = t.proficiency[row].tolist()
     return sorted(
-        (name, int(t.proficiency[row, col]))
-        for name, col in t.skills.index.items()
-        if t.proficiency[row, col] > 0 and name not in used
+        (name, held[col]) for name, col in t.skills.index.items() if held[col] > 0 and name not in used
     )
 
 
@@ -235,6 +234,29 @@ def cost_terms_of(
         idle=float(idle[0]),
         total=float(total_cost(entry.cost[[row]], load, idle, settings)[0]),
     )
+
+
+def cost_terms_of_rows(
+    entry: StaticEligibility, t: AgentTable, rows: IntArray, now_s: float, settings: RoutingSettings
+) -> list[CostTerms]:
+    """:func:`cost_terms_of` for each of agent ``rows`` (one pass over them: the same floats,
+    every operation being elementwise)."""
+    load, idle = live_cost_terms(t, rows, now_s, settings)
+    totals = total_cost(entry.cost[rows], load, idle, settings).tolist()
+    return [
+        CostTerms(
+            proficiency_surplus=float(entry.surplus[row]),
+            preferred_skill_miss=float(entry.preferred_miss[row]),
+            tier_distance=float(entry.tier_distance[row]),
+            skill_breadth=float(entry.skill_breadth[row]),
+            load=load_k,
+            idle=idle_k,
+            total=total_k,
+        )
+        for row, load_k, idle_k, total_k in zip(
+            rows.tolist(), load.tolist(), idle.tolist(), totals, strict=True
+        )
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from collections import Counter
 import numpy as np
 
 from routing.arrival_batch import ArrivalBatch
-from routing.candidates import best_waiting, candidate_graph, cheapest_agent, free_agents
+from routing.candidates import best_waiting, candidate_graph, cheapest_candidate, free_agents
 from routing.cost import aging_per_s, priority_units
 from routing.decisions import (
     AgentStatusChanged,
@@ -467,10 +467,10 @@ class Dispatcher(Lifecycle):
     def _place(self, esc: LiveEscalation, now_s: float, out: list[Decision]) -> bool:
         """Fast path A: offer one escalation to its cheapest candidate agent, if it has one."""
         entry = self._cache.get(esc.req)
-        row = cheapest_agent(esc, entry, self._t, now_s, self.settings)
-        if row is None:
+        found = cheapest_candidate(esc, entry, self._t, now_s, self.settings)
+        if found is None:
             return False
-        self._placement.offer(esc, row, entry, now_s, out)
+        self._placement.offer(esc, found[0], entry, now_s, out, candidates=found[1])
         return True
 
     def _fill_agent(self, row: int, now_s: float, out: list[Decision]) -> None:

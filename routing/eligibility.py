@@ -24,15 +24,13 @@ import numpy as np
 import numpy.typing as npt
 
 from routing.cost import (
-    preferred_miss,
-    proficiency_surplus,
     skill_breadth,
     skill_stakes,
     skills_used,
     static_cost,
     tier_distance,
 )
-from routing.domain import CHANNEL_INDEX, MAX_TIER, Channel, Escalation
+from routing.domain import CHANNEL_INDEX, MAX_PROFICIENCY, MAX_TIER, Channel, Escalation
 from routing.roster import AVAILABLE, AgentTable, BoolArray, FloatArray
 from routing.settings import RoutingSettings
 
@@ -275,6 +273,16 @@ class EligibilityCache:
             value = self._parts[(name, key)] = compute(self._table, arg)
         return value
 
+    def _column_part(self, name: str, skill: str, level: int, compute: Callable[..., Any]) -> Any:
+        """``compute(table, skill column, level)`` for one skill, cached under ``(name, skill, level)``:
+        the per-skill pieces the whole-requirement parts are assembled from (reading a skill's
+        column of the roster is the expensive step, and there are few skills and levels)."""
+        key = (name, (skill, level))
+        value = self._parts.get(key)
+        if value is None:
+            value = self._parts[key] = compute(self._table, self._table.skills.get(skill), level)
+        return value
+
     def get(self, req: Requirement) -> StaticEligibility:
         t = self._table
         if t.version != self._version:
@@ -290,13 +298,19 @@ class EligibilityCache:
         if len(self._parts) >= 4 * limit:
             self._parts.clear()
         masks = tuple(
-            (name, self._part(name, _RULE_KEYS[name](req), rule, req)) for name, rule in STATIC_RULES
+            (
+                name,
+                self._part(
+                    name, _RULE_KEYS[name](req), _COMPOSED.get(name) or _static_rule(rule), (self, req)
+                ),
+            )
+            for name, rule in STATIC_RULES
         )
         mask = t.present[: t.n].copy()
         for _, m in masks:
             mask &= m
-        surplus = self._part("surplus", req.skills, proficiency_surplus, req.skills)
-        miss = self._part("preferred_miss", req.preferred, preferred_miss, req.preferred)
+        surplus = self._part("surplus", req.skills, _surplus, (self, req.skills))
+        miss = self._part("preferred_miss", req.preferred, _preferred_miss, (self, req.preferred))
         distance = self._part("tier_distance", req.complexity_tier, tier_distance, req.complexity_tier)
         used = skills_used(req.skills, req.preferred)
         stakes = self._part("skill_stakes", None, lambda table, _: skill_stakes(table), None)
@@ -305,6 +319,80 @@ class EligibilityCache:
         entry = StaticEligibility(masks, mask, surplus, miss, distance, breadth, cost)
         self._entries[req] = entry
         return entry
+
+
+# The static parts that depend on skills, assembled skill by skill from cached columns (see
+# EligibilityCache._column_part). Each does the very operations of its rule or cost term, in the
+# same order, on the same arrays, so the results are the same booleans and floats.
+def _has_skill(t: AgentTable, col: int, _: int) -> BoolArray:
+    return t.proficiency[: t.n, col] > 0 if col >= 0 else np.zeros(t.n, bool)
+
+
+def _meets_level(t: AgentTable, col: int, minimum: int) -> BoolArray:
+    if col < 0:
+        return np.ones(t.n, bool)
+    prof = t.proficiency[: t.n, col]
+    return (prof == 0) | (prof >= minimum)  # type: ignore[no-any-return]
+
+
+def _above_minimum(t: AgentTable, col: int, minimum: int) -> npt.NDArray[np.int64]:
+    return np.maximum(t.proficiency[: t.n, col] - minimum, 0)
+
+
+def _below_level(t: AgentTable, col: int, level: int) -> BoolArray:
+    return t.proficiency[: t.n, col] < level
+
+
+def _skills_composed(t: AgentTable, arg: tuple[EligibilityCache, Requirement]) -> BoolArray:
+    """:func:`rule_skills`, from one cached mask per skill."""
+    cache, req = arg
+    mask = np.ones(t.n, bool)
+    for name, _ in _demanded(req):
+        mask &= cache._column_part("has_skill", name, 0, _has_skill)
+    return mask
+
+
+def _proficiency_composed(t: AgentTable, arg: tuple[EligibilityCache, Requirement]) -> BoolArray:
+    """:func:`rule_proficiency`, from one cached mask per skill and minimum."""
+    cache, req = arg
+    mask = np.ones(t.n, bool)
+    for name, minimum in _demanded(req):
+        if t.skills.get(name) >= 0:
+            mask &= cache._column_part("meets_level", name, minimum, _meets_level)
+    return mask
+
+
+def _surplus(t: AgentTable, arg: tuple[EligibilityCache, tuple[tuple[str, int], ...]]) -> FloatArray:
+    """:func:`~routing.cost.proficiency_surplus`, from one cached column per skill and minimum."""
+    cache, skills = arg
+    surplus = np.zeros(t.n)
+    for name, minimum in skills:
+        if t.skills.get(name) >= 0:
+            surplus += cache._column_part("above_minimum", name, minimum, _above_minimum)
+    return surplus / ((MAX_PROFICIENCY - 1) * len(skills)) if skills else surplus
+
+
+def _preferred_miss(t: AgentTable, arg: tuple[EligibilityCache, tuple[tuple[str, int], ...]]) -> FloatArray:
+    """:func:`~routing.cost.preferred_miss`, from one cached mask per skill and level."""
+    cache, preferred = arg
+    miss = np.zeros(t.n)
+    for name, level in preferred:
+        if t.skills.get(name) < 0:
+            miss += 1.0
+        else:
+            miss += cache._column_part("below_level", name, level, _below_level)
+    return miss / len(preferred) if preferred else miss
+
+
+def _static_rule(rule: Rule) -> Callable[[AgentTable, tuple[EligibilityCache, Requirement]], BoolArray]:
+    return lambda t, arg: rule(t, arg[1])
+
+
+#: How the cache computes each static rule's mask: skill rules assembled per skill, the others as is.
+_COMPOSED: dict[str, Callable[[AgentTable, tuple[EligibilityCache, Requirement]], BoolArray]] = {
+    "skills": _skills_composed,
+    "proficiency": _proficiency_composed,
+}
 
 
 def first_failures(rule_masks: Mapping[str, BoolArray], present: BoolArray) -> dict[str, BoolArray]:

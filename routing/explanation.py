@@ -18,11 +18,12 @@ captured then), so explaining costs little when nobody reads them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from routing.cost import (
     COST_SCALE,
@@ -31,6 +32,7 @@ from routing.cost import (
     CostTerms,
     aging_per_s,
     cost_terms_of,
+    cost_terms_of_rows,
     costs_now,
     other_skills,
     skills_used,
@@ -44,11 +46,11 @@ from routing.eligibility import (
     StaticEligibility,
     first_failures,
 )
-from routing.roster import AgentTable, BoolArray
+from routing.roster import AgentTable, BoolArray, IntArray
 from routing.settings import RoutingSettings
 
 if TYPE_CHECKING:
-    from routing.candidates import Ranking
+    from routing.candidates import Candidates, Ranking
 
 #: Runners-up an explanation lists (the cheapest eligible agents after the winner).
 RUNNERS_UP = 3
@@ -360,6 +362,7 @@ def explain(
     escalation: Escalation | None = None,
     level: int = 0,
     unrelaxed: Requirement | None = None,
+    candidates: Candidates | None = None,
 ) -> Explanation:
     """The explanation of a decision about an escalation now demanding ``req``.
 
@@ -368,6 +371,9 @@ def explain(
     ``winner`` (an agent row), the winner's cost terms and the runners-up are captured too. With
     ``escalation``, the priority parts; ``level`` relaxation steps are listed, and with
     ``unrelaxed`` (the requirement before relaxation) and a winner, whether the offer needed them.
+    ``candidates``, when given, are the escalation's candidate agents and their costs now, as the
+    winner was chosen from (the agents passing every rule): the runners-up are read from them
+    instead of costing the roster again.
     """
     masks = {name: rule(t, req) for name, rule in LIVE_RULES}
     masks.update(entry.rule_masks)
@@ -384,7 +390,7 @@ def explain(
         winner_cost = cost_terms_of(entry, t, winner, now_s, settings)
         cost_parts = cost_parts_of(t, req, winner, now_s, settings, winner_cost)
         runners_up = _runners_up(
-            t, req, entry, masks, present, winner, winner_cost, cost_parts, now_s, settings
+            t, req, entry, masks, present, winner, winner_cost, cost_parts, now_s, settings, candidates
         )
         if level and unrelaxed is not None:
             needed = not all(bool(rule(t, unrelaxed)[winner]) for _, rule in STATIC_RULES)
@@ -450,65 +456,112 @@ def _runners_up(
     winner_parts: tuple[CostPart, ...],
     now_s: float,
     settings: RoutingSettings,
+    candidates: Candidates | None = None,
 ) -> tuple[RunnerUp, ...]:
-    """The cheapest eligible agents other than ``winner``, at most :data:`RUNNERS_UP`."""
-    ok = present.copy()
-    for mask in masks.values():
-        ok &= mask
-    ok[winner] = False
-    rows = np.flatnonzero(ok)
-    if not rows.size:
-        return ()
-    totals = costs_now(entry.cost[rows], t, rows, now_s, settings)
-    best = rows[np.argsort(totals, kind="stable")[:RUNNERS_UP]].tolist()
+    """The cheapest eligible agents other than ``winner``, at most :data:`RUNNERS_UP`
+    (``candidates``: the eligible agents with their costs, when known; see :func:`explain`)."""
+    if candidates is not None:
+        if candidates.totals is None:
+            return ()  # the winner was the only candidate
+        others = candidates.rows != winner
+        rows, totals = candidates.rows[others], candidates.totals[others]
+        if not rows.size:
+            return ()
+    else:
+        ok = present.copy()
+        for mask in masks.values():
+            ok &= mask
+        ok[winner] = False
+        rows = np.flatnonzero(ok)
+        if not rows.size:
+            return ()
+        totals = costs_now(entry.cost[rows], t, rows, now_s, settings)
+    best = rows[_smallest(totals, RUNNERS_UP)]
+    w = settings.weights
+    weights = [getattr(w, name) for name in COST_TERMS]
     out = []
-    for row in best:
-        terms = cost_terms_of(entry, t, row, now_s, settings)
-        parts = cost_parts_of(t, req, row, now_s, settings, terms)
-        diffs = [p.contribution - w.contribution for p, w in zip(parts, winner_parts, strict=True)]
-        k = int(np.argmax(diffs))
+    for row, terms in zip(best.tolist(), cost_terms_of_rows(entry, t, best, now_s, settings), strict=True):
+        weighted = terms.weighted(w)
+        diffs = [weighted[name] - p.contribution for name, p in zip(COST_TERMS, winner_parts, strict=True)]
+        k = max(range(len(diffs)), key=diffs.__getitem__)  # the first largest, as np.argmax
         lost = diffs[k] > 0 and terms.total >= winner_cost.total
-        out.append(RunnerUp(t.ids[row], terms.total, parts[k] if lost else None, diffs[k] if lost else 0.0))
+        lost_on = None
+        if lost:  # only the term it lost on is put in words
+            name = COST_TERMS[k]
+            words = _TERM_WORDS[name](t, req, row, now_s)
+            lost_on = CostPart(name, weights[k], getattr(terms, name), weighted[name], words)
+        out.append(RunnerUp(t.ids[row], terms.total, lost_on, diffs[k] if lost else 0.0))
     return tuple(out)
+
+
+def _smallest(values: npt.NDArray[np.float64], k: int) -> IntArray:
+    """Indices of the ``k`` smallest ``values``, smallest first, ties in index order: what
+    ``np.argsort(values, kind="stable")[:k]`` gives, without sorting them all."""
+    if values.size <= k:
+        return np.argsort(values, kind="stable")
+    kth = np.partition(values, k - 1)[k - 1]
+    near = np.flatnonzero(values <= kth)  # every value among the k smallest, ties included
+    return near[np.argsort(values[near], kind="stable")[:k]]
+
+
+def _prof(t: AgentTable, row: int, name: str) -> int:
+    col = t.skills.get(name)
+    return int(t.proficiency[row, col]) if col >= 0 else 0
+
+
+def _surplus_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> str:
+    surplus = ", ".join(f"{name} {_prof(t, row, name)} vs {minimum} needed" for name, minimum in req.skills)
+    return "proficiency surplus " + (surplus or "none (no required skills)")
+
+
+def _preferred_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> str:
+    missed = [f"{name} >= {level}" for name, level in req.preferred if _prof(t, row, name) < level]
+    if not req.preferred:
+        return "no preferred skills"
+    if missed:
+        return f"preferred skills missed {len(missed)} of {len(req.preferred)} ({', '.join(missed)})"
+    return "preferred skills all met"
+
+
+def _tier_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> str:
+    return f"tier {int(t.tier[row])} for a tier-{req.complexity_tier} escalation"
+
+
+def _breadth_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> str:
+    others = other_skills(t, row, skills_used(req.skills, req.preferred))
+    if not others:
+        return "no other skills"
+    shown = ", ".join(f"{name} {level}" for name, level in others[:_OTHER_SKILLS_SHOWN])
+    if len(others) > _OTHER_SKILLS_SHOWN:
+        shown += f", {len(others) - _OTHER_SKILLS_SHOWN} more"
+    return f"{len(others)} other skill{'s' if len(others) > 1 else ''} ({shown})"
+
+
+def _load_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> str:
+    return f"load {int(t.load_total[row])} of {int(t.cap_div[row])} slots"
+
+
+def _idle_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> str:
+    busy = int(t.load_total[row])
+    if busy:
+        return f"busy with {busy}, not idle"
+    return f"idle {_duration(max(now_s - float(t.idle_since_s[row]), 0.0))}"
+
+
+#: Each cost term of an agent for a requirement in the units a person reads, by term name.
+_TERM_WORDS: dict[str, Callable[[AgentTable, Requirement, int, float], str]] = {
+    "proficiency_surplus": _surplus_words,
+    "preferred_skill_miss": _preferred_words,
+    "tier_distance": _tier_words,
+    "skill_breadth": _breadth_words,
+    "load": _load_words,
+    "idle": _idle_words,
+}
 
 
 def _term_words(t: AgentTable, req: Requirement, row: int, now_s: float) -> dict[str, str]:
     """Each cost term of agent ``row`` for ``req`` in the units a person reads."""
-
-    def prof(name: str) -> int:
-        col = t.skills.get(name)
-        return int(t.proficiency[row, col]) if col >= 0 else 0
-
-    surplus = ", ".join(f"{name} {prof(name)} vs {minimum} needed" for name, minimum in req.skills)
-    missed = [f"{name} >= {level}" for name, level in req.preferred if prof(name) < level]
-    if not req.preferred:
-        preferred = "no preferred skills"
-    elif missed:
-        preferred = f"preferred skills missed {len(missed)} of {len(req.preferred)} ({', '.join(missed)})"
-    else:
-        preferred = "preferred skills all met"
-    others = other_skills(t, row, skills_used(req.skills, req.preferred))
-    if not others:
-        breadth = "no other skills"
-    else:
-        shown = ", ".join(f"{name} {level}" for name, level in others[:_OTHER_SKILLS_SHOWN])
-        if len(others) > _OTHER_SKILLS_SHOWN:
-            shown += f", {len(others) - _OTHER_SKILLS_SHOWN} more"
-        breadth = f"{len(others)} other skill{'s' if len(others) > 1 else ''} ({shown})"
-    busy = int(t.load_total[row])
-    idle = (
-        f"busy with {busy}, not idle"
-        if busy
-        else f"idle {_duration(max(now_s - float(t.idle_since_s[row]), 0.0))}"
-    )
-    return {
-        "proficiency_surplus": "proficiency surplus " + (surplus or "none (no required skills)"),
-        "preferred_skill_miss": preferred,
-        "tier_distance": f"tier {int(t.tier[row])} for a tier-{req.complexity_tier} escalation",
-        "skill_breadth": breadth,
-        "load": f"load {busy} of {int(t.cap_div[row])} slots",
-        "idle": idle,
-    }
+    return {name: words(t, req, row, now_s) for name, words in _TERM_WORDS.items()}
 
 
 def _duration(seconds: float) -> str:

@@ -10,7 +10,7 @@ a callback or a ticket (:class:`~routing.decisions.Deferred`). Each decision car
 
 from __future__ import annotations
 
-from routing.candidates import Ranking
+from routing.candidates import Candidates, Ranking
 from routing.cost import aging_per_s
 from routing.decisions import Decision, Deferred, Offer, Queued
 from routing.deferral import Deferral, deferral
@@ -66,11 +66,16 @@ class Placement:
         now_s: float,
         out: list[Decision],
         ranking: Ranking | None = None,
+        *,
+        candidates: Candidates | None = None,
     ) -> None:
         """Offer ``esc`` (not in the queue) to agent ``row``, a candidate of it; ``ranking``: how
-        it ranked among the waiting escalations a freed agent could take (fast path B)."""
+        it ranked among the waiting escalations a freed agent could take (fast path B);
+        ``candidates``: all of ``esc``'s candidates now, when the choice already costed them."""
         # explained before the slot is taken: the winner's cost terms are those it was chosen by
-        explanation = self.explanation(esc, entry, now_s, winner=row) if self.explain else None
+        explanation = (
+            self.explanation(esc, entry, now_s, winner=row, candidates=candidates) if self.explain else None
+        )
         if explanation is not None and ranking is not None:
             explanation.ranked_first = ranking_text(ranking, self._table.ids[row])
         expires = now_s + self._offer_timeout_s[esc.spec.channel]
@@ -123,7 +128,12 @@ class Placement:
         return queued_reason(esc, entry, self._table, now_s, next_step)
 
     def explanation(
-        self, esc: LiveEscalation, entry: StaticEligibility, now_s: float, winner: int | None = None
+        self,
+        esc: LiveEscalation,
+        entry: StaticEligibility,
+        now_s: float,
+        winner: int | None = None,
+        candidates: Candidates | None = None,
     ) -> Explanation:
         """Why ``esc`` (demanding what ``entry`` caches) goes where it goes now; see :func:`explain`."""
         relaxation = self._relaxation.describe(esc.level) if esc.level else None
@@ -141,6 +151,7 @@ class Placement:
             escalation=esc.spec,
             level=esc.level,
             unrelaxed=esc.ladder.reqs[0],
+            candidates=candidates,
         )
 
     def _deferral(self, esc: LiveEscalation, now_s: float) -> Deferral | None:

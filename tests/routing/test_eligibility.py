@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from routing.domain import (
     CHANNEL_INDEX,
@@ -494,3 +496,37 @@ def test_equal_requirements_share_a_cache_entry() -> None:
     )
     assert one == two
     assert cache.get(one) is cache.get(two)
+
+
+@given(
+    st.lists(st.sampled_from(["billing", "tech", "legal", "nobody"]), min_size=1, max_size=3, unique=True),
+    st.lists(st.integers(1, 5), min_size=3, max_size=3),
+    st.sampled_from(["tech", "legal", "nobody", None]),
+    st.integers(1, 5),
+)
+def test_the_cache_assembles_skill_parts_to_the_rules_and_terms_exactly(
+    names: list[str], levels: list[int], preferred: str | None, preferred_level: int
+) -> None:
+    """Skill masks and cost terms built skill by skill from cached columns are the very arrays
+    the rules and cost functions compute over the roster."""
+    from routing.cost import preferred_miss, proficiency_surplus
+    from routing.eligibility import rule_proficiency, rule_skills
+
+    table = AgentTable()
+    for k, skills in enumerate(
+        ({"billing": 3}, {"tech": 2, "legal": 5}, {"billing": 1, "tech": 4}, {"legal": 2})
+    ):
+        table.upsert(Agent(f"a{k}", skills), NOW_S)
+    settings = RoutingSettings()
+    cache = EligibilityCache(table, settings)
+    required = dict(zip(names, levels, strict=False))
+    prefs = {preferred: preferred_level} if preferred is not None and preferred not in required else {}
+    req = requirement_at(Escalation("e", NOW_S, CHAT, required, preferred_skills=prefs), 0, settings)
+    for _ in range(2):  # computed, then read back from the cache
+        entry = cache.get(req)
+        masks = dict(entry.rule_masks)
+        assert np.array_equal(masks["skills"], rule_skills(table, req))
+        assert np.array_equal(masks["proficiency"], rule_proficiency(table, req))
+        assert entry.surplus.tobytes() == proficiency_surplus(table, req.skills).tobytes()
+        assert entry.preferred_miss.tobytes() == preferred_miss(table, req.preferred).tobytes()
+        cache._entries.clear()  # the second round assembles the entry from cached parts only

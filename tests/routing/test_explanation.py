@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from routing.cost import COST_TERMS
 from routing.decisions import Decision, Deferred, Offer, Queued, decision_as_dict
 from routing.dispatcher import Dispatcher
 from routing.domain import Agent, AgentStatus, Channel, CustomerTier, Escalation, Trigger, WeeklyShift
-from routing.explanation import Explanation
+from routing.explanation import Explanation, _smallest
 from routing.settings import CostWeights, RoutingSettings
 from tests.routing.strategies import agents, escalations
 
@@ -313,3 +314,10 @@ def test_an_arrival_offered_at_once_has_no_ranking() -> None:
     d = desk(agent("ana"))
     [offer] = d.escalation_arrived(esc("e1"), T0)
     assert explained(offer).ranked_first is None
+
+
+@given(st.lists(st.sampled_from([0.5, 1.0, 1.25, 2.0, 3.0]), max_size=40), st.integers(1, 5))
+def test_the_runners_up_are_the_cheapest_in_a_stable_sort(values: list[float], k: int) -> None:
+    """The partial selection of runners-up picks what a full stable sort picks, ties in row order."""
+    a = np.array(values, dtype=np.float64)
+    assert _smallest(a, k).tolist() == np.argsort(a, kind="stable")[:k].tolist()

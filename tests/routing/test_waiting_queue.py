@@ -88,3 +88,75 @@ def test_only_competitors_count_ahead_weighted_by_the_agents_they_share() -> Non
     ana_and_bo = np.array([True, True, False])
     # half of the tech group's agents (bo of bo and cy) are b2's: each tech one ahead counts half
     assert queue.ahead(b2, ana_and_bo) == (4, 1.0 + 2 * 0.5)
+
+
+# ---------------------------------------------------------------------------- the group index
+def naive_ahead(
+    queue: WaitingQueue, cache: EligibilityCache, w: Waiting, pool: np.ndarray
+) -> tuple[int, float]:
+    """:meth:`WaitingQueue.ahead` as it reads: every group, its mask over the pool's rows."""
+    count, weighted = 0, 0.0
+    rows = np.flatnonzero(pool)
+    for other, group in queue.groups():
+        before = sum(1 for e in group if e < w.queue_entry)
+        mask = cache.get(other).mask
+        shared = int(np.count_nonzero(mask[rows]))
+        if before == 0 or shared == 0:
+            continue
+        count += before
+        weighted += before if other == w.req else before * shared / max(int(mask.sum()), 1)
+    return count + 1, weighted
+
+
+STAFF = (
+    Agent("ana", {"billing": 3}),
+    Agent("bo", {"billing": 1, "tech": 3}),
+    Agent("cy", {"tech": 2, "legal": 4}),
+    Agent("di", {"legal": 2, "billing": 5}),
+    Agent("ed", {"tech": 5}),
+    Agent("fay", {"billing": 2, "tech": 2, "legal": 2}),
+    Agent("gus", {"legal": 1}),
+    Agent("hal", {"refunds": 3}),
+    Agent("ivy", {"billing": 4, "refunds": 1}),
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),  # add (True) or remove the oldest of that skill
+            st.sampled_from(["billing", "tech", "legal", "refunds"]),
+            st.sampled_from([1.0, 2.0, 3.0]),
+            st.booleans(),  # re-save a profile first (the index is rebuilt)
+        ),
+        max_size=40,
+    ),
+    st.lists(st.booleans(), min_size=len(STAFF), max_size=len(STAFF)),
+)
+def test_the_index_finds_the_groups_a_mask_walk_finds(
+    steps: list[tuple[bool, str, float, bool]], pool_bits: list[bool]
+) -> None:
+    table = AgentTable()
+    for agent in STAFF:
+        table.set_status(table.upsert(agent, T0), AgentStatus.AVAILABLE)
+    cache = EligibilityCache(table, SETTINGS)
+    queue = WaitingQueue(table, cache)
+    queued: list[Waiting] = []
+    pool = np.array(pool_bits)
+    for seq, (add, skill, priority, resave) in enumerate(steps):
+        if resave:
+            table.upsert(STAFF[seq % len(STAFF)], T0)
+        if add:
+            w = waiting(f"e{seq}", priority, seq, skill)
+            queue.add(w)
+            queued.append(w)
+        else:
+            mine = [w for w in queued if w.req == requirement(skill)]
+            if mine:
+                queue.remove(mine[0])
+                queued.remove(mine[0])
+        for row in range(table.n):
+            expected = [(req, g) for req, g in queue.groups() if cache.get(req).mask[row]]
+            assert queue.serving(row) == expected
+        for w in queued:
+            assert queue.ahead(w, pool) == naive_ahead(queue, cache, w, pool)
