@@ -100,8 +100,17 @@ def overlap_per_bin(
     F(edges[k+1]) - F(edges[k]), and F at every edge comes from sorted starts and ends and their
     prefix sums. Times are best given relative to the first edge (smaller numbers, exact sums).
     """
-    w = np.ones_like(starts) if weights is None else np.asarray(weights, dtype=np.float64)
     keep = ends > starts
+    if weights is None:
+        # unit weights: the same sums without a weight column (1.0 * x is x, and the prefix sum of
+        # ones is the count), so a million spans need no more than their sorted copies
+        if keep.all():
+            a, b = starts, ends
+        else:
+            a, b = starts[keep], ends[keep]
+        del keep
+        return _unit_overlap(np.array(a, dtype=np.float64), np.array(b, dtype=np.float64), edges)
+    w = np.asarray(weights, dtype=np.float64)
     a, b, w = starts[keep], ends[keep], w[keep]
     return np.diff(_covered_before(a, w, edges) - _covered_before(b, w, edges))
 
@@ -114,6 +123,22 @@ def _covered_before(points: FloatArray, w: FloatArray, edges: FloatArray) -> Flo
     cwp = np.concatenate(([0.0], np.cumsum(ww * p)))
     k = np.searchsorted(p, edges, side="left")
     return cw[k] * edges - cwp[k]
+
+
+def _unit_overlap(a: FloatArray, b: FloatArray, edges: FloatArray) -> FloatArray:
+    """:func:`overlap_per_bin` of spans ``[a, b)`` that all have ``b > a``, unit weights; sorts
+    ``a`` and ``b`` in place (pass arrays of your own)."""
+    return np.diff(_unit_covered_before(a, edges) - _unit_covered_before(b, edges))
+
+
+def _unit_covered_before(points: FloatArray, edges: FloatArray) -> FloatArray:
+    """:func:`_covered_before` with unit weights, sorting ``points`` in place."""
+    points.sort(kind="stable")
+    prefix = np.empty(points.size + 1)
+    prefix[0] = 0.0
+    np.cumsum(points, out=prefix[1:])
+    k = np.searchsorted(points, edges, side="left")
+    return k.astype(np.float64) * edges - prefix[k]
 
 
 def on_shift_spans(group: AgentGroup, from_s: float, to_s: float) -> tuple[FloatArray, FloatArray]:
@@ -197,7 +222,16 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
         staffed[g] = on - away
         slots[g] = staffed[g] * per_agent + outside
         served = accepted & (records.agent_group == g)
-        busy[g] = per_bin(records.accepted_s[served], work_end[served])
+        busy_a, busy_b = records.accepted_s[served], work_end[served]
+        del served
+        busy_a -= origin
+        busy_b -= origin
+        keep = busy_b > busy_a
+        if not keep.all():
+            busy_a, busy_b = busy_a[keep], busy_b[keep]
+        del keep
+        busy[g] = _unit_overlap(busy_a, busy_b, rel_edges)
+        del busy_a, busy_b
     return Staffing(staffed, slots, busy)
 
 
@@ -231,6 +265,21 @@ def _segment_threshold_s(scenario: Scenario, segment: str) -> float:
         return scenario.service_level.threshold_s
 
 
+def _contiguous(idx: NDArray[np.intp]) -> slice | NDArray[np.intp]:
+    """Sorted indices as a slice when they are a run (a view instead of copies of each column)."""
+    if idx.size and int(idx[-1]) - int(idx[0]) + 1 == idx.size:
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
+def _part(idx: slice | NDArray[np.intp], lo: int, hi: int) -> slice | NDArray[np.intp]:
+    """Positions ``lo:hi`` of ``idx``."""
+    if isinstance(idx, slice):
+        start = idx.start or 0
+        return slice(start + int(lo), start + int(hi))
+    return idx[lo:hi]
+
+
 def summarise(records: RunRecords, scenario: Scenario) -> RunSummary:
     """Overall, per-interval and per-segment metrics of one replication (after warm-up)."""
     threshold = scenario.service_level.threshold_s
@@ -258,16 +307,18 @@ def summarise(records: RunRecords, scenario: Scenario) -> RunSummary:
         intervals[f"staffed_{name}"] = staff.staffed_agent_s[g] / interval_s
     overall["occupancy"] = _ratio(float(busy_s.sum()), float(slot_s.sum()))
 
-    post = np.flatnonzero(created >= warm)
-    segment_of = records.arrivals.segment[post]
+    post_from = int(np.searchsorted(created, warm))  # created is sorted
+    segment_of = records.arrivals.segment[post_from:]
     segments: dict[str, dict[str, float]] = {}
     segment_intervals: dict[str, dict[str, FloatArray]] = {}
     for s, name in enumerate(records.arrivals.segments):
         own = _segment_threshold_s(scenario, name)
-        idx = post[segment_of == s]
+        idx = _contiguous(np.flatnonzero(segment_of == s) + post_from)
         segments[name] = escalation_metrics(records, own, idx)
         cut = np.searchsorted(created[idx], edges, side="left")
-        rows = [escalation_metrics(records, own, idx[cut[k] : cut[k + 1]]) for k in range(edges.size - 1)]
+        rows = [
+            escalation_metrics(records, own, _part(idx, cut[k], cut[k + 1])) for k in range(edges.size - 1)
+        ]
         segment_intervals[name] = {m: np.asarray([r[m] for r in rows], np.float64) for m in METRICS}
     return RunSummary(
         overall=overall,
