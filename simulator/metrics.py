@@ -62,14 +62,15 @@ def escalation_metrics(
     outcome = records.outcome[idx]
     handoff = records.accepted_s[idx] - records.arrivals.created_s[idx]
     answered = handoff[~np.isnan(handoff)]
+    del handoff  # a long run's columns are large: keep one copy alive at a time
     offered = float(outcome.size)
     accepted = float(answered.size)
     within = float(np.count_nonzero(answered <= threshold_s))
     abandoned = float(np.count_nonzero(outcome == ABANDONED))
     deferred = float(np.count_nonzero(outcome == DEFERRED))
     if answered.size:
-        p50, p90, p95 = (float(q) for q in np.quantile(answered, (0.5, 0.9, 0.95)))
-        asa = float(answered.mean())
+        asa = float(answered.mean())  # before the quantiles reorder ``answered`` in place
+        p50, p90, p95 = (float(q) for q in np.quantile(answered, (0.5, 0.9, 0.95), overwrite_input=True))
     else:
         p50 = p90 = p95 = asa = math.nan
     return {
