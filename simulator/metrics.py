@@ -135,11 +135,10 @@ def _unit_overlap(a: FloatArray, b: FloatArray, edges: FloatArray) -> FloatArray
 def _unit_covered_before(points: FloatArray, edges: FloatArray) -> FloatArray:
     """:func:`_covered_before` with unit weights, sorting ``points`` in place."""
     points.sort(kind="stable")
-    prefix = np.empty(points.size + 1)
-    prefix[0] = 0.0
-    np.cumsum(points, out=prefix[1:])
     k = np.searchsorted(points, edges, side="left")
-    return k.astype(np.float64) * edges - prefix[k]
+    np.cumsum(points, out=points)  # the prefix sums, in place: sum of the first k is points[k - 1]
+    prefix = np.where(k > 0, points[np.maximum(k - 1, 0)], 0.0) if points.size else np.zeros(k.size)
+    return k.astype(np.float64) * edges - prefix
 
 
 def on_shift_spans(group: AgentGroup, from_s: float, to_s: float) -> tuple[FloatArray, FloatArray]:
@@ -202,7 +201,13 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
     slots = np.zeros_like(staffed)
     busy = np.zeros_like(staffed)
     accepted = ~np.isnan(records.accepted_s)
-    work_end = np.where(np.isnan(records.finished_s), records.stopped_s, records.finished_s)
+
+    def work_end(which: NDArray[np.bool_]) -> FloatArray:
+        """When the work of the escalations ``which`` ended: finished, or the run's stop."""
+        end = records.finished_s[which]
+        end[np.isnan(end)] = records.stopped_s
+        return end
+
     for g, (group, count) in enumerate(zip(scenario.roster, records.group_counts, strict=True)):
         per_agent = group.slots
         on_a, on_b = on_shift_spans(group, float(edges_s[0]), max(float(edges_s[-1]), records.stopped_s))
@@ -214,7 +219,7 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
             away_a, away_b = _intersect(records.away_start_s[mine], records.away_end_s[mine], on_a, on_b)
             away += per_bin(away_a, away_b)
             work = accepted & (records.agent == agent)
-            w0, w1 = records.accepted_s[work], work_end[work]
+            w0, w1 = records.accepted_s[work], work_end(work)
             if w0.size == 0:
                 continue
             # busy inside staffed = busy n shifts - busy n (away n shifts); the rest is outside
@@ -223,7 +228,7 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
         staffed[g] = on - away
         slots[g] = staffed[g] * per_agent + outside
         served = accepted & (records.agent_group == g)
-        busy_a, busy_b = records.accepted_s[served], work_end[served]
+        busy_a, busy_b = records.accepted_s[served], work_end(served)
         del served
         busy_a -= origin
         busy_b -= origin
