@@ -94,7 +94,7 @@ RECORD_COLUMNS = (
 
 
 #: Rows formatted and written at a time: bounds the strings alive while writing a long run.
-RECORDS_CHUNK = 16_384
+RECORDS_CHUNK = 4_096
 
 _INF = math.inf
 

@@ -35,6 +35,7 @@ peak RSS for the whole process.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import os
@@ -171,7 +172,7 @@ def run_plain_simpy(escalations: int, seed: int) -> tuple[int, float, dict[str, 
 
 def run_ciw(escalations: int, seed: int) -> tuple[int, float, dict[str, Any]] | None:
     try:
-        import ciw  # type: ignore[import-not-found]
+        import ciw  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError:
         return None
     lam = RATE_PER_H / 3600
@@ -388,9 +389,9 @@ def main() -> None:
         procs: dict[str, tuple[int, float, float]] = {}
         for r in range(rounds):
             for name, run in (
-                ("handoff simulate", lambda r=r: handoff_process(escalations, args.seed + r, workdir)),
-                ("plain SimPy", lambda r=r: reference_process("simpy", escalations, args.seed + r)),
-                ("ciw", lambda r=r: reference_process("ciw", escalations, args.seed + r)),
+                ("handoff simulate", functools.partial(handoff_process, escalations, args.seed + r, workdir)),
+                ("plain SimPy", functools.partial(reference_process, "simpy", escalations, args.seed + r)),
+                ("ciw", functools.partial(reference_process, "ciw", escalations, args.seed + r)),
             ):
                 got = run()
                 if got is not None and (
@@ -407,14 +408,14 @@ def main() -> None:
         print(f"\nin process, ~{in_process:,} escalations (demand and event loop only)")
         scenario = mm50_scenario(in_process)
         best: dict[str, tuple[int, float, dict[str, Any]]] = {}
-        for name, run in (
-            ("handoff", lambda: run_handoff(scenario, args.seed)),
-            ("plain SimPy", lambda: run_plain_simpy(in_process, args.seed)),
-            ("ciw", lambda: run_ciw(in_process, args.seed)),
+        for name, run_in in (
+            ("handoff", functools.partial(run_handoff, scenario, args.seed)),
+            ("plain SimPy", functools.partial(run_plain_simpy, in_process, args.seed)),
+            ("ciw", functools.partial(run_ciw, in_process, args.seed)),
         ):
-            result = run()
-            if result is not None:
-                best[name] = result
+            measured = run_in()
+            if measured is not None:
+                best[name] = measured
         print(f"{'model':<18}{'escalations':>12}{'wall s':>9}{'esc/s':>10}{'abandon':>9}")
         for name, (n, wall, extra) in best.items():
             print(f"{name:<18}{n:>12,}{wall:>9.2f}{n / wall:>10,.0f}{100 * extra['abandon_rate']:>8.2f}%")
