@@ -62,14 +62,15 @@ def escalation_metrics(
     outcome = records.outcome[idx]
     handoff = records.accepted_s[idx] - records.arrivals.created_s[idx]
     answered = handoff[~np.isnan(handoff)]
+    del handoff  # a long run's columns are large: keep one copy alive at a time
     offered = float(outcome.size)
     accepted = float(answered.size)
     within = float(np.count_nonzero(answered <= threshold_s))
     abandoned = float(np.count_nonzero(outcome == ABANDONED))
     deferred = float(np.count_nonzero(outcome == DEFERRED))
     if answered.size:
-        p50, p90, p95 = (float(q) for q in np.quantile(answered, (0.5, 0.9, 0.95)))
-        asa = float(answered.mean())
+        asa = float(answered.mean())  # before the quantiles reorder ``answered`` in place
+        p50, p90, p95 = (float(q) for q in np.quantile(answered, (0.5, 0.9, 0.95), overwrite_input=True))
     else:
         p50 = p90 = p95 = asa = math.nan
     return {
@@ -100,8 +101,17 @@ def overlap_per_bin(
     F(edges[k+1]) - F(edges[k]), and F at every edge comes from sorted starts and ends and their
     prefix sums. Times are best given relative to the first edge (smaller numbers, exact sums).
     """
-    w = np.ones_like(starts) if weights is None else np.asarray(weights, dtype=np.float64)
     keep = ends > starts
+    if weights is None:
+        # unit weights: the same sums without a weight column (1.0 * x is x, and the prefix sum of
+        # ones is the count), so a million spans need no more than their sorted copies
+        if keep.all():
+            a, b = starts, ends
+        else:
+            a, b = starts[keep], ends[keep]
+        del keep
+        return _unit_overlap(np.array(a, dtype=np.float64), np.array(b, dtype=np.float64), edges)
+    w = np.asarray(weights, dtype=np.float64)
     a, b, w = starts[keep], ends[keep], w[keep]
     return np.diff(_covered_before(a, w, edges) - _covered_before(b, w, edges))
 
@@ -114,6 +124,21 @@ def _covered_before(points: FloatArray, w: FloatArray, edges: FloatArray) -> Flo
     cwp = np.concatenate(([0.0], np.cumsum(ww * p)))
     k = np.searchsorted(p, edges, side="left")
     return cw[k] * edges - cwp[k]
+
+
+def _unit_overlap(a: FloatArray, b: FloatArray, edges: FloatArray) -> FloatArray:
+    """:func:`overlap_per_bin` of spans ``[a, b)`` that all have ``b > a``, unit weights; sorts
+    ``a`` and ``b`` in place (pass arrays of your own)."""
+    return np.diff(_unit_covered_before(a, edges) - _unit_covered_before(b, edges))
+
+
+def _unit_covered_before(points: FloatArray, edges: FloatArray) -> FloatArray:
+    """:func:`_covered_before` with unit weights, sorting ``points`` in place."""
+    points.sort(kind="stable")
+    k = np.searchsorted(points, edges, side="left")
+    np.cumsum(points, out=points)  # the prefix sums, in place: sum of the first k is points[k - 1]
+    prefix = np.where(k > 0, points[np.maximum(k - 1, 0)], 0.0) if points.size else np.zeros(k.size)
+    return k.astype(np.float64) * edges - prefix
 
 
 def on_shift_spans(group: AgentGroup, from_s: float, to_s: float) -> tuple[FloatArray, FloatArray]:
@@ -176,7 +201,13 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
     slots = np.zeros_like(staffed)
     busy = np.zeros_like(staffed)
     accepted = ~np.isnan(records.accepted_s)
-    work_end = np.where(np.isnan(records.finished_s), records.stopped_s, records.finished_s)
+
+    def work_end(which: NDArray[np.bool_]) -> FloatArray:
+        """When the work of the escalations ``which`` ended: finished, or the run's stop."""
+        end = records.finished_s[which]
+        end[np.isnan(end)] = records.stopped_s
+        return end
+
     for g, (group, count) in enumerate(zip(scenario.roster, records.group_counts, strict=True)):
         per_agent = group.slots
         on_a, on_b = on_shift_spans(group, float(edges_s[0]), max(float(edges_s[-1]), records.stopped_s))
@@ -188,7 +219,7 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
             away_a, away_b = _intersect(records.away_start_s[mine], records.away_end_s[mine], on_a, on_b)
             away += per_bin(away_a, away_b)
             work = accepted & (records.agent == agent)
-            w0, w1 = records.accepted_s[work], work_end[work]
+            w0, w1 = records.accepted_s[work], work_end(work)
             if w0.size == 0:
                 continue
             # busy inside staffed = busy n shifts - busy n (away n shifts); the rest is outside
@@ -197,7 +228,16 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
         staffed[g] = on - away
         slots[g] = staffed[g] * per_agent + outside
         served = accepted & (records.agent_group == g)
-        busy[g] = per_bin(records.accepted_s[served], work_end[served])
+        busy_a, busy_b = records.accepted_s[served], work_end(served)
+        del served
+        busy_a -= origin
+        busy_b -= origin
+        keep = busy_b > busy_a
+        if not keep.all():
+            busy_a, busy_b = busy_a[keep], busy_b[keep]
+        del keep
+        busy[g] = _unit_overlap(busy_a, busy_b, rel_edges)
+        del busy_a, busy_b
     return Staffing(staffed, slots, busy)
 
 
@@ -231,6 +271,21 @@ def _segment_threshold_s(scenario: Scenario, segment: str) -> float:
         return scenario.service_level.threshold_s
 
 
+def _contiguous(idx: NDArray[np.intp]) -> slice | NDArray[np.intp]:
+    """Sorted indices as a slice when they are a run (a view instead of copies of each column)."""
+    if idx.size and int(idx[-1]) - int(idx[0]) + 1 == idx.size:
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
+def _part(idx: slice | NDArray[np.intp], lo: int, hi: int) -> slice | NDArray[np.intp]:
+    """Positions ``lo:hi`` of ``idx``."""
+    if isinstance(idx, slice):
+        start = idx.start or 0
+        return slice(start + int(lo), start + int(hi))
+    return idx[lo:hi]
+
+
 def summarise(records: RunRecords, scenario: Scenario) -> RunSummary:
     """Overall, per-interval and per-segment metrics of one replication (after warm-up)."""
     threshold = scenario.service_level.threshold_s
@@ -258,16 +313,18 @@ def summarise(records: RunRecords, scenario: Scenario) -> RunSummary:
         intervals[f"staffed_{name}"] = staff.staffed_agent_s[g] / interval_s
     overall["occupancy"] = _ratio(float(busy_s.sum()), float(slot_s.sum()))
 
-    post = np.flatnonzero(created >= warm)
-    segment_of = records.arrivals.segment[post]
+    post_from = int(np.searchsorted(created, warm))  # created is sorted
+    segment_of = records.arrivals.segment[post_from:]
     segments: dict[str, dict[str, float]] = {}
     segment_intervals: dict[str, dict[str, FloatArray]] = {}
     for s, name in enumerate(records.arrivals.segments):
         own = _segment_threshold_s(scenario, name)
-        idx = post[segment_of == s]
+        idx = _contiguous(np.flatnonzero(segment_of == s) + post_from)
         segments[name] = escalation_metrics(records, own, idx)
         cut = np.searchsorted(created[idx], edges, side="left")
-        rows = [escalation_metrics(records, own, idx[cut[k] : cut[k + 1]]) for k in range(edges.size - 1)]
+        rows = [
+            escalation_metrics(records, own, _part(idx, cut[k], cut[k + 1])) for k in range(edges.size - 1)
+        ]
         segment_intervals[name] = {m: np.asarray([r[m] for r in rows], np.float64) for m in METRICS}
     return RunSummary(
         overall=overall,

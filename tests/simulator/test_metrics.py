@@ -506,3 +506,23 @@ def test_work_kept_while_away_keeps_occupancy_a_share() -> None:
     assert st_.staffed_slot_s.tolist() == [[900.0]]
     assert st_.busy_slot_s.tolist() == [[900.0]]
     assert out.overall["occupancy"] == 1.0
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(-1e6, 1e6), st.floats(0, 1e5)),
+        max_size=40,
+    ),
+    st.lists(st.floats(-2e6, 2e6), min_size=2, max_size=8, unique=True),
+)
+def test_unit_weights_give_the_weighted_sums_bit_for_bit(
+    spans: list[tuple[float, float]], edges: list[float]
+) -> None:
+    """The weight-free path (no weight column, sorted in place) is the weighted one with ones."""
+    starts = np.asarray([a for a, _ in spans], dtype=np.float64)
+    ends = np.asarray([a + d for a, d in spans], dtype=np.float64)
+    grid = np.sort(np.asarray(edges))
+    unit = overlap_per_bin(starts, ends, grid)
+    weighted = overlap_per_bin(starts, ends, grid, np.ones_like(starts))
+    assert unit.tobytes() == weighted.tobytes()
+    assert starts.tolist() == [a for a, _ in spans]  # the caller's arrays are left alone

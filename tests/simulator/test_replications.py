@@ -284,3 +284,12 @@ def test_bad_arguments_are_rejected_with_their_value(kwargs: dict[str, int], mes
     args = {"replications": 2, "seed": 1, "workers": 1, **kwargs}
     with pytest.raises(ValueError, match=message):
         run_replications(small_scenario(), args["replications"], args["seed"], workers=args["workers"])
+
+
+def test_t_quantile_table_is_scipys() -> None:
+    from scipy.special import stdtrit
+
+    from simulator.replications import _T975, t975
+
+    for df in range(1, len(_T975) + 3):
+        assert t975(df) == float(stdtrit(df, 0.975))
