@@ -142,12 +142,13 @@ class RoutingService:
         self, tx: Transaction, body: EscalationCreate, key: str, fingerprint: str
     ) -> tuple[int, dict[str, Any], bool]:
         s = tx.session
-        record = repo.idempotency_record(s, tx.tenant_id, key, tx.now_s - self.idempotency.ttl_s)
+        expired_s = tx.now_s - self.idempotency.ttl_s
+        record, duplicate = repo.create_lookup(s, tx.tenant_id, key, body.id, expired_s)
         if record is not None:
             if record[0] != fingerprint:
                 raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was already used with a different body")
             return record[1], record[2], True
-        if repo.escalation_exists(s, tx.tenant_id, body.id):
+        if duplicate:
             raise DuplicateEscalation(f"escalation {body.id!r} already exists")
         body = self._created_now_at_latest(body, tx.now_s)
         spec = body.to_domain()
@@ -171,7 +172,7 @@ class RoutingService:
         tx.decisions.extend(tx.run("arrive", spec=stored))
         tx.escalations.add(body.id)
         received = {"channel": spec.channel.value, "trigger": spec.trigger.value, "idempotency_key": key}
-        repo.audit(s, tx.tenant_id, tx.now_s, "escalation_received", received, escalation_id=body.id)
+        tx.audit("escalation_received", received, escalation_id=body.id)
         first = views.first_routing(tx.decisions, body.id)
         assert first is not None, "the dispatcher always answers an arrival with offer, queue or deferral"
         state = EscalationState.DEFERRED if isinstance(first, Deferred) else tx.dispatcher.state_of(body.id)

@@ -88,6 +88,7 @@ class Transaction:
     retired: set[str] = field(default_factory=set)  # agents the event removed from the dispatcher
     calls: list[commands.Call] = field(default_factory=list)  # the command: what the event did
     made: list[Decision] = field(default_factory=list)  # as the dispatcher made them (the digest's)
+    audits: list[dict[str, Any]] = field(default_factory=list)  # rows stored before the decisions'
     _details: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def run(self, operation: str, **args: Any) -> list[Decision]:
@@ -98,6 +99,10 @@ class Transaction:
         self.calls.append((operation, args))
         self.made.extend(made)
         return made
+
+    def audit(self, kind: str, detail: dict[str, Any], *, escalation_id: str | None = None) -> None:
+        """Audit ``kind`` now, stored with the decisions' audit rows (one statement), before them."""
+        self.audits.append(repo.audit_row(self.tenant_id, self.now_s, kind, detail, escalation_id))
 
     def detail(self, d: Decision) -> dict[str, Any]:
         """The decision as audit JSON, computed once (explanations are not free)."""
@@ -356,4 +361,5 @@ class UnitOfWork:
                 repo.update_escalation(tx.session, tx.tenant_id, esc_id, values)
         for agent_id in sorted(tx.agents - tx.retired):
             repo.update_agent(tx.session, tx.tenant_id, agent_id, d.agent_snapshot(agent_id), now_s)
-        repo.audit_many(tx.session, tx.tenant_id, now_s, [tx.detail(dec) for dec in tx.decisions])
+        details = [tx.detail(dec) for dec in tx.decisions]
+        repo.audit_many(tx.session, tx.tenant_id, now_s, details, before=tx.audits)

@@ -10,6 +10,7 @@ from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from routing.service.storage.models import CommandRow, Tenant
+from routing.service.storage.raw import RawWrite
 
 __all__ = ["StoredCommand", "after", "append", "purge"]
 
@@ -20,6 +21,7 @@ _AFTER = (
     .where(COMMANDS.c.tenant_id == bindparam("t"), COMMANDS.c.version > bindparam("v"))
     .order_by(COMMANDS.c.version)
 )
+_INSERT = RawWrite(COMMANDS, COMMANDS.insert())
 
 
 class StoredCommand(NamedTuple):
@@ -36,7 +38,7 @@ def append(
 ) -> None:
     """Store the command that made ``version`` of the tenant (in the event's transaction)."""
     row = {"tenant_id": tenant_id, "version": version, "now_s": now_s, "calls": calls, "digest": digest}
-    session.connection().execute(COMMANDS.insert(), [row])
+    _INSERT.execute(session, [row])
 
 
 def after(session: Session, tenant_id: str, version: int) -> Sequence[StoredCommand]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, delete, exists, func, or_, select, update
+from sqlalchemy import Row, Table, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from routing.service.storage.models import (
@@ -62,23 +62,25 @@ def escalation_facts(
     return out
 
 
+# built once (bind parameters only): each event's statements, their cache keys computed once
+_INSERT_EVENTS = OUTBOX.insert().returning(OUTBOX.c.position, sort_by_parameter_order=True)
+_SUBSCRIBERS = (
+    select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.event_types)
+    .where(SUBSCRIPTIONS.c.tenant_id == bindparam("t"), SUBSCRIPTIONS.c.enabled.is_(True))
+    .order_by(SUBSCRIPTIONS.c.created_s, SUBSCRIPTIONS.c.id)
+)
+
+
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Append outbox rows in one statement; returns their positions, in the order given."""
     if not rows:
         return []
-    statement = OUTBOX.insert().returning(OUTBOX.c.position, sort_by_parameter_order=True)
-    return [r[0] for r in session.connection().execute(statement, list(rows))]
+    return [r[0] for r in session.connection().execute(_INSERT_EVENTS, list(rows))]
 
 
 def subscribers(session: Session, tenant_id: str) -> list[tuple[str, list[str]]]:
     """(id, event types) of every enabled subscription of the tenant, oldest first."""
-    s = SUBSCRIPTIONS
-    query = (
-        select(s.c.id, s.c.event_types)
-        .where(s.c.tenant_id == tenant_id, s.c.enabled.is_(True))
-        .order_by(s.c.created_s, s.c.id)
-    )
-    return [(r[0], r[1]) for r in session.connection().execute(query)]
+    return [(r[0], r[1]) for r in session.connection().execute(_SUBSCRIBERS, {"t": tenant_id})]
 
 
 def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, exists, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session, defer
 
 from routing import offer_ids
@@ -25,6 +25,7 @@ from routing.service.storage.models import (
     IdempotencyKey,
     Tenant,
 )
+from routing.service.storage.raw import RawWrite
 from routing.snapshots import AgentSnapshot, EscalationSnapshot
 
 # the tables behind the models, for Core statements on the hot path
@@ -53,12 +54,33 @@ _UPDATE_AGENT = (
         updated_s=bindparam("now"),
     )
 )
+_RAW_BUMP_VERSION = RawWrite(TENANTS, _BUMP_VERSION)
+_RAW_UPDATE_AGENT = RawWrite(AGENTS, _UPDATE_AGENT)
+_INSERT_ESCALATION = RawWrite(ESCALATIONS, ESCALATIONS.insert())
+_INSERT_AUDIT = RawWrite(AUDIT, AUDIT.insert())
+_INSERT_IDEMPOTENCY = RawWrite(IDEMPOTENCY, IDEMPOTENCY.insert())
 _ESCALATION_EXISTS = select(ESCALATIONS.c.id).where(
     ESCALATIONS.c.tenant_id == bindparam("t"), ESCALATIONS.c.id == bindparam("e")
 )
 _IDEMPOTENCY = select(
     IDEMPOTENCY.c.fingerprint, IDEMPOTENCY.c.status_code, IDEMPOTENCY.c.response, IDEMPOTENCY.c.created_s
 ).where(IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k"))
+#: a create's two look-ups in one statement (one round trip): the key's record, if any (a LEFT JOIN
+#: on a one-row table), and whether the escalation id is stored already
+_ONE_ROW = select(literal(1).label("one")).subquery()
+_CREATE_LOOKUP = select(
+    exists()
+    .where(ESCALATIONS.c.tenant_id == bindparam("t"), ESCALATIONS.c.id == bindparam("e"))
+    .label("duplicate"),
+    IDEMPOTENCY.c.fingerprint,
+    IDEMPOTENCY.c.status_code,
+    IDEMPOTENCY.c.response,
+    IDEMPOTENCY.c.created_s,
+).select_from(
+    _ONE_ROW.outerjoin(
+        IDEMPOTENCY, and_(IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k"))
+    )
+)
 _DELETE_IDEMPOTENCY = delete(IDEMPOTENCY).where(
     IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k")
 )
@@ -148,7 +170,7 @@ def find_key(session: Session, api_key: str, now_s: float) -> KeyGrant | None:
 
 
 def bump_version(session: Session, tenant_id: str, version: int, next_wakeup_s: float | None) -> None:
-    session.connection().execute(_BUMP_VERSION, {"t": tenant_id, "version": version, "wake": next_wakeup_s})
+    _RAW_BUMP_VERSION.execute(session, [{"t": tenant_id, "version": version, "wake": next_wakeup_s}])
 
 
 def customer_salt(session: Session, tenant_id: str) -> bytes:
@@ -267,7 +289,7 @@ def update_agent(session: Session, tenant_id: str, agent_id: str, snap: AgentSna
         "done_at": snap.done_at_s,
         "now": now_s,
     }
-    session.connection().execute(_UPDATE_AGENT, params)
+    _RAW_UPDATE_AGENT.execute(session, [params])
 
 
 # ------------------------------------------------------------------------------------ escalations
@@ -314,8 +336,17 @@ def escalation_values(snap: EscalationSnapshot) -> dict[str, Any]:
 
 
 def insert_escalation(session: Session, values: dict[str, Any]) -> None:
-    row = {"level": 0, "attempts": 0, "offered_to": [], "reoffer_at": [], "transferred_from": [], **values}
-    session.connection().execute(ESCALATIONS.insert(), [row])
+    row = {
+        "level": 0,
+        "attempts": 0,
+        "offered_to": [],
+        "reoffer_at": [],
+        "transferred_from": [],
+        "event_seq": 0,
+        "transfers": 0,
+        **values,
+    }
+    _INSERT_ESCALATION.execute(session, [row])
 
 
 def update_escalation(session: Session, tenant_id: str, escalation_id: str, values: dict[str, Any]) -> None:
@@ -365,11 +396,18 @@ def decision_detail(d: Decision) -> dict[str, Any]:
     return detail
 
 
-def audit_many(session: Session, tenant_id: str, at_s: float, details: Sequence[dict[str, Any]]) -> None:
-    """Append decisions (as :func:`decision_detail` dicts) in one statement."""
-    if not details:
+def audit_many(
+    session: Session,
+    tenant_id: str,
+    at_s: float,
+    details: Sequence[dict[str, Any]],
+    before: Sequence[dict[str, Any]] = (),
+) -> None:
+    """Append decisions (as :func:`decision_detail` dicts) in one statement, after the rows
+    ``before`` (as :func:`audit_row` makes them), in that order."""
+    if not details and not before:
         return
-    rows = [
+    rows = [*before] + [
         {
             "tenant_id": tenant_id,
             "at_s": at_s,
@@ -381,7 +419,7 @@ def audit_many(session: Session, tenant_id: str, at_s: float, details: Sequence[
         }
         for detail in details
     ]
-    session.connection().execute(AUDIT.insert(), rows)
+    _INSERT_AUDIT.execute(session, rows)
 
 
 def audit(
@@ -396,7 +434,21 @@ def audit(
     offer_id: str | None = None,
 ) -> None:
     """Append one audit event (the table only ever grows)."""
-    row = {
+    row = audit_row(tenant_id, at_s, kind, detail, escalation_id, agent_id, offer_id)
+    _INSERT_AUDIT.execute(session, [row])
+
+
+def audit_row(
+    tenant_id: str,
+    at_s: float,
+    kind: str,
+    detail: dict[str, Any],
+    escalation_id: str | None = None,
+    agent_id: str | None = None,
+    offer_id: str | None = None,
+) -> dict[str, Any]:
+    """The values of one audit event, as :func:`audit` inserts it."""
+    return {
         "tenant_id": tenant_id,
         "at_s": at_s,
         "kind": kind,
@@ -405,7 +457,6 @@ def audit(
         "offer_id": offer_id,
         "detail": detail,
     }
-    session.connection().execute(AUDIT.insert(), [row])
 
 
 def audit_trail(
@@ -432,6 +483,23 @@ def idempotency_record(
         session.connection().execute(_DELETE_IDEMPOTENCY, params)
         return None
     return row[0], row[1], json.loads(row[2])  # keys in the order first sent: the same bytes again
+
+
+def create_lookup(
+    session: Session, tenant_id: str, key: str, escalation_id: str, expired_at_or_before_s: float
+) -> tuple[tuple[str, int, dict[str, Any]] | None, bool]:
+    """What a create looks up first, in one statement: (the key's record as
+    :func:`idempotency_record` returns it -- an expired one deleted and None --, whether the
+    tenant has an escalation ``escalation_id`` already)."""
+    params = {"t": tenant_id, "k": key, "e": escalation_id}
+    row = session.connection().execute(_CREATE_LOOKUP, params).one()
+    duplicate = bool(row[0])
+    if row[1] is None:
+        return None, duplicate
+    if row[4] <= expired_at_or_before_s:
+        session.connection().execute(_DELETE_IDEMPOTENCY, {"t": tenant_id, "k": key})
+        return None, duplicate
+    return (row[1], row[2], json.loads(row[3])), duplicate
 
 
 def oldest_idempotency_s(session: Session) -> float | None:
@@ -476,7 +544,7 @@ def store_idempotency(
         "response": json.dumps(response, ensure_ascii=False, allow_nan=False),
         "created_s": now_s,
     }
-    session.connection().execute(IDEMPOTENCY.insert(), [row])
+    _INSERT_IDEMPOTENCY.execute(session, [row])
 
 
 def wrap_up_ended_values(now_s: float) -> dict[str, Any]:
