@@ -53,8 +53,13 @@ def routing_state(d: Dispatcher) -> dict[str, Any]:
 
 
 def rebuilt_state(service: RoutingService, tenant_id: str) -> dict[str, Any]:
+    """The state a rebuild from the rows gives once it is at ``now``, as every event and read
+    advances it before deciding: a re-offer cool-down that ended at the last event is still in its
+    row (ending one decides nothing, so nothing is written) and ends at that first advance."""
+    now_s = service.clock.now_s()
     with service.db.read() as s:
-        d = service.work.rebuild(s, tenant_id, service.clock.now_s(), quiet=True)
+        d = service.work.rebuild(s, tenant_id, now_s, quiet=True)
+    d.advance_to(now_s, service.work.catch_up.late_after_s)
     return routing_state(d)
 
 
