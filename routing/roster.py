@@ -2,8 +2,9 @@
 
 Eligibility and cost are computed over all agents at once on these columns, which is what keeps a
 decision over 10,000 agents in the tens of microseconds. Skill, language and region names are
-interned into column indices. Profile changes bump :attr:`AgentTable.version`, which invalidates
-the eligibility cache; live state (status, load, shift, idle time) does not.
+interned into column indices. Profile changes (not an unchanged re-save) bump
+:attr:`AgentTable.version`, which invalidates the eligibility cache; live state (status, load, shift,
+idle time) does not.
 """
 
 from __future__ import annotations
@@ -143,7 +144,17 @@ class AgentTable:
 
     # ----------------------------------------------------------------------------- profiles
     def upsert(self, agent: Agent, now_s: float) -> int:
-        """Add an agent or replace its profile; live state (status, load) is kept. Returns the row."""
+        """Add an agent or replace its profile; live state (status, load) is kept. Returns the row.
+
+        Re-saving a present agent's profile unchanged (equal :class:`Agent`) rewrites no column and
+        leaves :attr:`version` alone, so the eligibility cache and the waiting queue's index stay
+        valid; only the shift state is recomputed for ``now_s``, as on any save.
+        """
+        same = self.row.get(agent.id)
+        if same is not None and self.present[same] and self.profiles[same] == agent:
+            self.profiles[same] = agent
+            self.refresh_shift(same, now_s)
+            return same
         for name in agent.skills:
             self.skills.add(name)
         for lang in agent.languages:

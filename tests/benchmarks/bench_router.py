@@ -19,10 +19,11 @@ What is measured
    conversation; between samples the offered work is completed or revoked so the roster stays
    mostly free and the queue empty. Two identical dispatchers are fed the same events,
    ``explain=True`` (what the service runs) and ``explain=False`` (what a simulator runs), so
-   their figures are paired. Split by *cache miss* (first escalation with its requirement since
-   the eligibility cache was last invalidated: the static rules run over the whole roster) and
-   *cache hit*. The cache is invalidated every few hundred samples by re-saving one agent's
-   profile, as the service does when a profile changes; that also bounds its memory.
+   their figures are paired. Split by *cache miss* (the dispatcher's eligibility cache holds no
+   entry for the arrival's requirement: the static rules run over the whole roster) and *cache
+   hit*. Every few hundred samples one agent's profile is re-saved unchanged, as the service does on
+   any save; an unchanged profile keeps the cache, so misses come from new requirements and from
+   the cache's size bound.
 2. **Completion**: one agent frees up (``Dispatcher.work_completed``) while 1,000 escalations
    wait and every agent is busy; the freed slot goes to the best waiting escalation. After each
    sample (outside the timed region) the new offer is accepted and the queue topped back up to
@@ -39,6 +40,16 @@ What is measured
    is their sum.
 4. **Growth**: the arrival figures at 1,000, 10,000 and 50,000 agents, and the completion and
    arrival figures with 10, 100 and 1,000 escalations waiting, each with its ratio per step.
+   Arrival grows faster than the roster: the eligibility cache is bounded in bytes
+   (``CACHE_BUDGET_BYTES``, counted as 48 bytes per agent per requirement), so it keeps
+   ``max(16, budget / (48 n))`` requirements -- about 1,400 at 1,000 agents, 140 at 10,000, 27 at
+   50,000 -- while the requirements hardly repeat (1,000 escalations from ``make_escalation``
+   give 825 distinct requirements), so most arrivals miss at every size (about 95 % at 10,000
+   agents, 92 % at 50,000 in one run) and rebuild their entry with O(roster) numpy work. The cache
+   limit is therefore not the whole cause: in the same run cache *hits* grew too (p50 0.78 ms at
+   10,000 agents, 7.7 ms at 50,000), so the per-arrival roster-wide work itself grows faster
+   than the roster; that part is not explained yet. The section prints the limit and the measured
+   miss share per size.
 """
 
 from __future__ import annotations
@@ -78,7 +89,13 @@ from routing.domain import (
     Trigger,
     WeeklyShift,
 )
-from routing.eligibility import STATIC_RULES, EligibilityCache, Requirement, requirement_at
+from routing.eligibility import (
+    CACHE_BUDGET_BYTES,
+    STATIC_RULES,
+    EligibilityCache,
+    Requirement,
+    requirement_at,
+)
 from routing.roster import AgentTable, BoolArray
 from routing.settings import RoutingSettings
 from routing.solver import AssignmentProblem, AssignmentResult, solve_assignment, solve_greedy
@@ -277,6 +294,12 @@ def outcome(decisions: list[Decision], esc_id: str) -> str:
     return "other"
 
 
+def cached(d: Dispatcher, req: Requirement) -> bool:
+    """Whether ``d``'s eligibility cache holds a valid entry for ``req`` (read, not changed)."""
+    cache = d._cache
+    return cache._version == d._t.version and req in cache._entries
+
+
 def add_roster(d: Dispatcher, agents: list[Agent], now_s: float) -> None:
     for agent in agents:
         d.add_agent(agent, now_s, AgentStatus.AVAILABLE)
@@ -301,8 +324,8 @@ def bench_arrival(
     def feed(ds: tuple[Dispatcher, ...], esc: Escalation) -> list[list[Decision]]:
         return [d.escalation_arrived(esc, now) for d in ds]
 
-    # prefill on one dispatcher, then copy it: both start from the same state. The profile re-save
-    # every `refresh_every` arrivals (see below) also keeps the cache, and so the copy, small.
+    # prefill on one dispatcher, then copy it: both start from the same state. The cache size bound
+    # (CACHE_BUDGET_BYTES) keeps the cache, and so the copy, small.
     while len(active) < background:
         if seq % refresh_every == 0:
             d_exp.add_agent(agents[0], now)
@@ -326,22 +349,20 @@ def bench_arrival(
     cold: list[bool] = []
     first_after: list[bool] = []
     kinds: list[str] = []
-    seen: set[Requirement] = set()
     cleanup_rng = np.random.default_rng([seed, 2, n_agents])
     gc.collect()
     prof = Profiler(profile, f"escalation_arrived, {n_agents:,} agents (both dispatchers)")
     for k in range(warmup + samples):
         now += 0.5
         if k % refresh_every == 0:
-            # a profile update (same profile re-saved): invalidates the eligibility cache
+            # a profile update (same profile re-saved, as the service does on any save): an
+            # unchanged profile keeps the eligibility cache, so this no longer forces rebuilds
             for d in pair:
                 d.add_agent(agents[0], now)
-            seen.clear()
         seq += 1
         esc = make_escalation(rng, f"e{seq}", now)
         req = requirement_at(esc, 0, settings)
-        miss = req not in seen
-        seen.add(req)
+        miss = not cached(d_exp, req)
         order = pair if k % 2 == 0 else pair[::-1]  # alternate who goes first
         out_of: dict[bool, list[Decision]] = {}
         for d in order:
@@ -394,8 +415,8 @@ def bench_arrival(
         rows.append((f"{tag} cache miss", stats(t[cold_a & ~first_a]), miss_note))
         rows.append((f"{tag} cache hit", stats(t[~cold_a]), ""))
         rows.append((f"{tag} offer made", stats(t[kinds_a == "offer"]), ""))
-        first_note = "also frees the old cache" if explain else ""
-        rows.append((f"{tag} 1st after invalidation", stats(t[first_a]), first_note))
+        first_note = "unchanged re-save: cache kept" if explain else ""
+        rows.append((f"{tag} 1st after re-save", stats(t[first_a]), first_note))
     note = f"roster built in {build_s:.2f} s ({build_s / n_agents * 1e6:.0f} us/agent via add_agent)"
     return rows, stats(times[True]), stats(cpu_times[True]), note
 
@@ -904,7 +925,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(f"1. One escalation arrives (Dispatcher.escalation_arrived)  [{lap()}]", "us", rows)
     for note in notes:
         print(f"  {note}")
-    print("  cache miss: first arrival with its requirement since the cache was invalidated (excl. the 1st)")
+    print("  cache miss: the eligibility cache held no entry for the requirement (excl. 1st after re-save)")
     assert arrival_10k is not None
     report.floors.append(
         Floor(
@@ -991,6 +1012,18 @@ def main(argv: list[str] | None = None) -> int:
                 for n in (1_000, 10_000, 50_000)
             ]
     growth_table("  arrival vs agents (us)", "us", ["1,000", "10,000", "50,000"], figures)
+    for n in (1_000, 10_000, 50_000):
+        miss = stat_of(by_agents[n], f"{n:,} agents, explain=True  cache miss")
+        share = next(note for label, _, note in by_agents[n] if label.endswith("True  cache miss"))
+        limit = max(16, CACHE_BUDGET_BYTES // (48 * n))
+        print(
+            f"  {n:>6,} agents: eligibility cache keeps <= {limit:,} requirements; misses {share},"
+            f" p50 {miss.p50:.0f} us"
+        )
+    print(
+        "  the cache's byte budget holds ~1/n requirements and requirements hardly repeat, so most"
+        " arrivals miss at every size; cache hits grow faster than the roster too (see the docstring)"
+    )
     for queue_len in (10, 100):
         waiting_rows[queue_len], _ = bench_completion(1_000, queue_len, 40 if q else 200, args.seed, False)
     figures = {}
