@@ -54,7 +54,7 @@ def cheapest_candidate(
     if rows.size == 1:
         return int(rows[0]), Candidates(rows, None)
     # the float argmin rounds to the least cost unit too (rounding is monotone)
-    totals = costs_now(entry.cost[rows], t, rows, now_s, settings)
+    totals = costs_now(entry.cost_at(rows), t, rows, now_s, settings)
     return int(rows[int(totals.argmin())]), Candidates(rows, totals)
 
 
@@ -178,7 +178,7 @@ def candidate_graph(
         rows = np.flatnonzero(entry.mask & free)
         if rows.size == 0:
             continue
-        costs = cost_units(entry.cost[rows] + live[0][rows] + live[1][rows])
+        costs = cost_units(entry.cost_at(rows) + live[0][rows] + live[1][rows])
         max_excluded = max(len(offered_before[i]) for i in members)
         keep = max(k_min, 2 * len(members)) + max_excluded
         if rows.size > keep:

@@ -224,16 +224,7 @@ def cost_terms_of(
     entry: StaticEligibility, t: AgentTable, row: int, now_s: float, settings: RoutingSettings
 ) -> CostTerms:
     """Agent ``row``'s cost for the requirement of ``entry``, term by term, now."""
-    load, idle = live_cost_terms(t, np.array([row]), now_s, settings)
-    return CostTerms(
-        proficiency_surplus=float(entry.surplus[row]),
-        preferred_skill_miss=float(entry.preferred_miss[row]),
-        tier_distance=float(entry.tier_distance[row]),
-        skill_breadth=float(entry.skill_breadth[row]),
-        load=float(load[0]),
-        idle=float(idle[0]),
-        total=float(total_cost(entry.cost[[row]], load, idle, settings)[0]),
-    )
+    return cost_terms_of_rows(entry, t, np.array([row]), now_s, settings)[0]
 
 
 def cost_terms_of_rows(
@@ -241,20 +232,21 @@ def cost_terms_of_rows(
 ) -> list[CostTerms]:
     """:func:`cost_terms_of` for each of agent ``rows`` (one pass over them: the same floats,
     every operation being elementwise)."""
+    surplus, miss, distance, breadth = entry.terms_at(rows)
     load, idle = live_cost_terms(t, rows, now_s, settings)
-    totals = total_cost(entry.cost[rows], load, idle, settings).tolist()
+    static = static_cost(surplus, miss, distance, breadth, settings.weights)
+    totals = total_cost(static, load, idle, settings).tolist()
     return [
-        CostTerms(
-            proficiency_surplus=float(entry.surplus[row]),
-            preferred_skill_miss=float(entry.preferred_miss[row]),
-            tier_distance=float(entry.tier_distance[row]),
-            skill_breadth=float(entry.skill_breadth[row]),
-            load=load_k,
-            idle=idle_k,
-            total=total_k,
-        )
-        for row, load_k, idle_k, total_k in zip(
-            rows.tolist(), load.tolist(), idle.tolist(), totals, strict=True
+        CostTerms(*terms)
+        for terms in zip(
+            surplus.tolist(),
+            miss.tolist(),
+            distance.tolist(),
+            breadth.tolist(),
+            load.tolist(),
+            idle.tolist(),
+            totals,
+            strict=True,
         )
     ]
 

@@ -17,22 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from routing.cost import (
-    skill_breadth,
     skill_stakes,
     skills_used,
     static_cost,
     tier_distance,
 )
 from routing.domain import CHANNEL_INDEX, MAX_PROFICIENCY, MAX_TIER, Channel, Escalation
-from routing.roster import AVAILABLE, AgentTable, BoolArray, FloatArray
-from routing.settings import RoutingSettings
+from routing.roster import AVAILABLE, AgentTable, BoolArray, FloatArray, IntArray
+from routing.settings import CostWeights, RoutingSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,18 +229,106 @@ _RULE_KEYS: dict[str, Callable[[Requirement], Hashable]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class StaticEligibility:
-    """Cached per requirement: each static rule's mask, their conjunction, and the static cost
-    terms of :mod:`routing.cost`."""
+    """Cached per requirement: each static rule's mask and their conjunction, and the recipe of the
+    static cost terms of :mod:`routing.cost` (per-skill columns shared between requirements).
 
-    rule_masks: tuple[tuple[str, BoolArray], ...]
-    mask: BoolArray
-    surplus: FloatArray
-    preferred_miss: FloatArray
-    tier_distance: FloatArray
-    skill_breadth: FloatArray
-    cost: FloatArray  # weighted sum of the four terms
+    The terms are computed only where asked (:meth:`terms_at`, :meth:`cost_at`: the candidates of
+    a decision, a few hundred rows of a roster of thousands) or, for every agent, on first use of
+    the full arrays (:attr:`surplus`, :attr:`preferred_miss`, :attr:`tier_distance`,
+    :attr:`skill_breadth`, :attr:`cost`). Every operation is elementwise and done in the same
+    order either way, so a term at a row is the very float the full array holds there.
+    """
+
+    __slots__ = (
+        "_distance",
+        "_full",
+        "_miss_cols",
+        "_miss_div",
+        "_n",
+        "_stakes",
+        "_surplus_cols",
+        "_surplus_div",
+        "_used_rows",
+        "_weights",
+        "mask",
+        "rule_masks",
+    )
+
+    def __init__(
+        self,
+        rule_masks: tuple[tuple[str, BoolArray], ...],
+        mask: BoolArray,
+        surplus_cols: tuple[npt.NDArray[Any], ...],
+        surplus_div: int,
+        miss_cols: tuple[npt.NDArray[Any] | float, ...],
+        miss_div: int,
+        distance: FloatArray,
+        stakes: FloatArray,
+        used_rows: tuple[int, ...],
+        weights: CostWeights,
+    ) -> None:
+        self.rule_masks = rule_masks
+        self.mask = mask
+        self._surplus_cols, self._surplus_div = surplus_cols, surplus_div
+        self._miss_cols, self._miss_div = miss_cols, miss_div
+        self._distance, self._stakes, self._used_rows = distance, stakes, used_rows
+        self._weights = weights
+        self._n = mask.size
+        self._full: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray] | None = None
+
+    def terms_at(self, rows: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """(proficiency surplus, preferred miss, tier distance, skill breadth) of agent ``rows``."""
+        k = rows.size
+        surplus = np.zeros(k)
+        for col in self._surplus_cols:
+            surplus += col[rows]
+        if self._surplus_div:
+            surplus = surplus / self._surplus_div
+        miss = np.zeros(k)
+        for item in self._miss_cols:
+            miss += item if isinstance(item, float) else item[rows]
+        if self._miss_div:
+            miss = miss / self._miss_div
+        stakes = self._stakes
+        total = stakes[-1][rows]
+        in_used = np.zeros(k)
+        for r in self._used_rows:
+            in_used += stakes[r][rows]
+        # both sums add the same stakes in the same (name) order, so a specialist's difference is 0.0
+        breadth: FloatArray = np.divide(total - in_used, total, out=np.zeros(k), where=total > 0)
+        return surplus, miss, self._distance[rows], breadth
+
+    def cost_at(self, rows: IntArray) -> FloatArray:
+        """The static cost (:func:`~routing.cost.static_cost`) of agent ``rows``."""
+        return static_cost(*self.terms_at(rows), self._weights)
+
+    def _all(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        if self._full is None:
+            terms = self.terms_at(np.arange(self._n))
+            self._full = (*terms, static_cost(*terms, self._weights))
+        return self._full
+
+    @property
+    def surplus(self) -> FloatArray:
+        return self._all()[0]
+
+    @property
+    def preferred_miss(self) -> FloatArray:
+        return self._all()[1]
+
+    @property
+    def tier_distance(self) -> FloatArray:
+        return self._all()[2]
+
+    @property
+    def skill_breadth(self) -> FloatArray:
+        return self._all()[3]
+
+    @property
+    def cost(self) -> FloatArray:
+        """Every agent's static cost (weighted sum of the four terms)."""
+        return self._all()[4]
 
 
 #: Memory budget of the cache, in bytes of arrays (masks and costs are one value per agent).
@@ -309,14 +395,32 @@ class EligibilityCache:
         mask = t.present[: t.n].copy()
         for _, m in masks:
             mask &= m
-        surplus = self._part("surplus", req.skills, _surplus, (self, req.skills))
-        miss = self._part("preferred_miss", req.preferred, _preferred_miss, (self, req.preferred))
+        skills = t.skills
+        surplus_cols = tuple(
+            self._column_part("above_minimum", name, minimum, _above_minimum)
+            for name, minimum in req.skills
+            if skills.get(name) >= 0
+        )
+        miss_cols = tuple(
+            1.0 if skills.get(name) < 0 else self._column_part("below_level", name, level, _below_level)
+            for name, level in req.preferred
+        )
         distance = self._part("tier_distance", req.complexity_tier, tier_distance, req.complexity_tier)
         used = skills_used(req.skills, req.preferred)
         stakes = self._part("skill_stakes", None, lambda table, _: skill_stakes(table), None)
-        breadth = self._part("skill_breadth", used, partial(skill_breadth, stakes=stakes), used)
-        cost = static_cost(surplus, miss, distance, breadth, self._settings.weights)
-        entry = StaticEligibility(masks, mask, surplus, miss, distance, breadth, cost)
+        used_rows = tuple(col for col in map(skills.get, sorted(used)) if col >= 0)
+        entry = StaticEligibility(
+            masks,
+            mask,
+            surplus_cols,
+            (MAX_PROFICIENCY - 1) * len(req.skills),
+            miss_cols,
+            len(req.preferred),
+            distance,
+            stakes,
+            used_rows,
+            self._settings.weights,
+        )
         self._entries[req] = entry
         return entry
 
@@ -360,28 +464,6 @@ def _proficiency_composed(t: AgentTable, arg: tuple[EligibilityCache, Requiremen
         if t.skills.get(name) >= 0:
             mask &= cache._column_part("meets_level", name, minimum, _meets_level)
     return mask
-
-
-def _surplus(t: AgentTable, arg: tuple[EligibilityCache, tuple[tuple[str, int], ...]]) -> FloatArray:
-    """:func:`~routing.cost.proficiency_surplus`, from one cached column per skill and minimum."""
-    cache, skills = arg
-    surplus = np.zeros(t.n)
-    for name, minimum in skills:
-        if t.skills.get(name) >= 0:
-            surplus += cache._column_part("above_minimum", name, minimum, _above_minimum)
-    return surplus / ((MAX_PROFICIENCY - 1) * len(skills)) if skills else surplus
-
-
-def _preferred_miss(t: AgentTable, arg: tuple[EligibilityCache, tuple[tuple[str, int], ...]]) -> FloatArray:
-    """:func:`~routing.cost.preferred_miss`, from one cached mask per skill and level."""
-    cache, preferred = arg
-    miss = np.zeros(t.n)
-    for name, level in preferred:
-        if t.skills.get(name) < 0:
-            miss += 1.0
-        else:
-            miss += cache._column_part("below_level", name, level, _below_level)
-    return miss / len(preferred) if preferred else miss
 
 
 def _static_rule(rule: Rule) -> Callable[[AgentTable, tuple[EligibilityCache, Requirement]], BoolArray]:

@@ -475,7 +475,7 @@ def _runners_up(
         rows = np.flatnonzero(ok)
         if not rows.size:
             return ()
-        totals = costs_now(entry.cost[rows], t, rows, now_s, settings)
+        totals = costs_now(entry.cost_at(rows), t, rows, now_s, settings)
     best = rows[_smallest(totals, RUNNERS_UP)]
     w = settings.weights
     weights = [getattr(w, name) for name in COST_TERMS]

@@ -11,7 +11,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routing.cost import other_skills, skill_breadth, skills_used
+from routing.cost import (
+    other_skills,
+    preferred_miss,
+    proficiency_surplus,
+    skill_breadth,
+    skills_used,
+    static_cost,
+    tier_distance,
+)
 from routing.decisions import Decision, Offer
 from routing.dispatcher import Dispatcher
 from routing.domain import Agent, AgentStatus, Channel, Escalation
@@ -223,3 +231,32 @@ def test_weight_zero_gives_the_static_cost_without_the_term_bit_for_bit(
         + w.tier_distance * entry.tier_distance
     )
     assert np.array_equal(entry.cost, before)
+
+
+@given(rosters, escalations("e1", T0), st.integers(0, 4), st.data())
+def test_terms_at_some_rows_are_the_full_arrays_at_them_bit_for_bit(
+    roster: tuple[Agent, ...], esc: Escalation, level: int, data: st.DataObject
+) -> None:
+    settings = RoutingSettings()
+    t = table(*roster)
+    req = requirement_at(esc, level, settings)
+    rows = np.array(sorted(data.draw(st.sets(st.integers(0, t.n - 1)))), np.int64)
+    lazy = EligibilityCache(t, settings).get(req)  # terms of some rows before any full array exists
+    at_rows = (*lazy.terms_at(rows), lazy.cost_at(rows))
+    # the reference: the term functions of routing.cost over the whole roster, then indexed
+    full = (
+        proficiency_surplus(t, req.skills),
+        preferred_miss(t, req.preferred),
+        tier_distance(t, req.complexity_tier),
+        skill_breadth(t, skills_used(req.skills, req.preferred)),
+    )
+    full = (*full, static_cost(*full, settings.weights))
+    for mine, theirs in zip(at_rows, full, strict=True):
+        assert mine.tobytes() == theirs[rows].tobytes()
+    entry = EligibilityCache(t, settings).get(req)
+    for mine, theirs in zip(
+        (entry.surplus, entry.preferred_miss, entry.tier_distance, entry.skill_breadth, entry.cost),
+        full,
+        strict=True,
+    ):
+        assert mine.tobytes() == theirs.tobytes()
