@@ -78,32 +78,55 @@ class Requirement:
 
 def requirement_at(escalation: Escalation, level: int, settings: RoutingSettings) -> Requirement:
     """The escalation's requirement after the first ``level`` relaxation steps (effects accumulate)."""
-    steps = settings.relaxation[:level]
-    lower = sum(s.lower_min_proficiency_by for s in steps)
-    extra_tiers = sum(s.extra_tiers_above for s in steps)
-    widen = any(s.widen_regions for s in steps)
-    drop_preferred = any(s.drop_preferred_skills for s in steps)
-    regions: frozenset[str] | None = None
-    if escalation.customer_region is not None:
-        allowed = {escalation.customer_region}
-        if widen:
-            allowed.update(settings.region_widening.get(escalation.customer_region, ()))
-        regions = frozenset(allowed)
+    return requirements_by_level(escalation, settings, level)[-1]
+
+
+def requirements_by_level(
+    escalation: Escalation, settings: RoutingSettings, top: int | None = None
+) -> tuple[Requirement, ...]:
+    """:func:`requirement_at` for every level ``0..top`` (default: every relaxation step), built
+    together: what the levels share is computed once, and a level whose steps change nothing
+    (their accumulated effects equal the level below's) is the very same object."""
+    steps = settings.relaxation if top is None else settings.relaxation[:top]
     preferred = tuple(sorted(escalation.preferred_skills.items()))
-    return Requirement(
-        channel=escalation.channel,
-        skills=tuple(
-            sorted((name, max(1, level_ - lower)) for name, level_ in escalation.required_skills.items())
-        ),
-        preferred=preferred,
-        preferred_required=bool(preferred) and not drop_preferred,
-        language=escalation.language,
-        complexity_tier=escalation.complexity_tier,
-        max_agent_tier=min(MAX_TIER, escalation.complexity_tier + settings.tier_headroom + extra_tiers),
-        policy_min_tier=settings.min_agent_tier.get(escalation.customer_tier, 1),
-        regions=regions,
-        regionless_agents=settings.regionless_agents_serve_any_region,
-    )
+    required = tuple(sorted(escalation.required_skills.items()))
+    region = escalation.customer_region
+    widened: frozenset[str] | None = None
+    if region is not None:
+        widened = frozenset({region, *settings.region_widening.get(region, ())})
+    max_tier = escalation.complexity_tier + settings.tier_headroom
+    policy_min_tier = settings.min_agent_tier.get(escalation.customer_tier, 1)
+    lower = extra_tiers = 0
+    widen = drop_preferred = False
+    out: list[Requirement] = []
+    effects: tuple[int, int, bool, bool] | None = None
+    for k in range(len(steps) + 1):
+        if k:
+            step = steps[k - 1]
+            lower += step.lower_min_proficiency_by
+            extra_tiers += step.extra_tiers_above
+            widen = widen or step.widen_regions
+            drop_preferred = drop_preferred or step.drop_preferred_skills
+        now = (lower, extra_tiers, widen, drop_preferred)
+        if now == effects:
+            out.append(out[-1])
+            continue
+        effects = now
+        out.append(
+            Requirement(
+                channel=escalation.channel,
+                skills=tuple((name, max(1, level_ - lower)) for name, level_ in required),
+                preferred=preferred,
+                preferred_required=bool(preferred) and not drop_preferred,
+                language=escalation.language,
+                complexity_tier=escalation.complexity_tier,
+                max_agent_tier=min(MAX_TIER, max_tier + extra_tiers),
+                policy_min_tier=policy_min_tier,
+                regions=None if region is None else widened if widen else frozenset((region,)),
+                regionless_agents=settings.regionless_agents_serve_any_region,
+            )
+        )
+    return tuple(out)
 
 
 # ------------------------------------------------------------------------------------- static rules

@@ -14,7 +14,7 @@ from typing import Final
 
 from routing.cost import base_priority
 from routing.domain import Escalation
-from routing.eligibility import Requirement, requirement_at
+from routing.eligibility import Requirement, requirements_by_level
 from routing.settings import RoutingSettings
 
 #: Distinct routing profiles remembered; the ladder cache restarts beyond it.
@@ -25,8 +25,9 @@ MAX_LADDERS: Final = 4096
 class Ladder:
     """An escalation's requirement at every relaxation level, and where it next changes.
 
-    ``reqs[level]`` is :func:`requirement_at` for that level; ``next_change[level]`` is the first
-    higher level whose requirement differs (``None``: no further step loosens anything).
+    ``reqs[level]`` is :func:`~routing.eligibility.requirement_at` for that level (levels whose
+    steps change nothing share one object); ``next_change[level]`` is the first higher level whose
+    requirement differs (``None``: no further step loosens anything).
     ``base_priority`` is the escalation's priority before aging (it depends on the same fields).
     """
 
@@ -36,9 +37,7 @@ class Ladder:
 
     @staticmethod
     def of(escalation: Escalation, settings: RoutingSettings) -> Ladder:
-        reqs = tuple(
-            requirement_at(escalation, level, settings) for level in range(len(settings.relaxation) + 1)
-        )
+        reqs = requirements_by_level(escalation, settings)
         next_change: list[int | None] = []
         for level, req in enumerate(reqs):
             later = (k for k in range(level + 1, len(reqs)) if reqs[k] != req)

@@ -4,10 +4,15 @@ step that actually loosens a requirement."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from routing.domain import Channel, Escalation
+from routing.domain import MAX_TIER, Channel, Escalation
+from routing.eligibility import Requirement, requirement_at, requirements_by_level
 from routing.relaxation import Relaxation
 from routing.settings import RelaxationStep, RoutingSettings
+
+from .strategies import escalations
 
 T0 = 1_700_000_000.0
 STEPS = (
@@ -59,3 +64,51 @@ def test_describe_names_the_step_and_rejects_level_zero() -> None:
     assert r.describe(1) == STEPS[0].describe()
     with pytest.raises(ValueError, match="level"):
         r.describe(0)
+
+
+def _requirement_one_level(escalation: Escalation, level: int, settings: RoutingSettings) -> Requirement:
+    """The requirement at ``level`` computed on its own, step effects summed from scratch: the
+    reference :func:`requirements_by_level` must equal level by level."""
+    steps = settings.relaxation[:level]
+    lower = sum(s.lower_min_proficiency_by for s in steps)
+    regions = None
+    if escalation.customer_region is not None:
+        allowed = {escalation.customer_region}
+        if any(s.widen_regions for s in steps):
+            allowed.update(settings.region_widening.get(escalation.customer_region, ()))
+        regions = frozenset(allowed)
+    preferred = tuple(sorted(escalation.preferred_skills.items()))
+    return Requirement(
+        channel=escalation.channel,
+        skills=tuple(sorted((n, max(1, m - lower)) for n, m in escalation.required_skills.items())),
+        preferred=preferred,
+        preferred_required=bool(preferred) and not any(s.drop_preferred_skills for s in steps),
+        language=escalation.language,
+        complexity_tier=escalation.complexity_tier,
+        max_agent_tier=min(
+            MAX_TIER,
+            escalation.complexity_tier + settings.tier_headroom + sum(s.extra_tiers_above for s in steps),
+        ),
+        policy_min_tier=settings.min_agent_tier.get(escalation.customer_tier, 1),
+        regions=regions,
+        regionless_agents=settings.regionless_agents_serve_any_region,
+    )
+
+
+LADDER_STEPS = (
+    *STEPS,
+    RelaxationStep(after_s=120, extra_tiers_above=1),
+    RelaxationStep(after_s=150, lower_min_proficiency_by=2),
+    RelaxationStep(after_s=180),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(escalations("e1", T0), st.integers(0, len(LADDER_STEPS) + 2))
+def test_levels_built_together_equal_each_level_on_its_own(escalation: Escalation, level: int) -> None:
+    config = RoutingSettings(relaxation=LADDER_STEPS, region_widening={"eu": ("us",), "us": ("ca",)})
+    together = requirements_by_level(escalation, config)
+    assert len(together) == len(LADDER_STEPS) + 1
+    for k, req in enumerate(together):
+        assert req == _requirement_one_level(escalation, k, config)
+    assert requirement_at(escalation, level, config) == _requirement_one_level(escalation, level, config)
