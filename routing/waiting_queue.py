@@ -40,12 +40,19 @@ class WaitingQueue:
         "_bits",
         "_bits_version",
         "_cache",
+        "_entry_at",
+        "_entry_free",
+        "_entry_key",
+        "_entry_seq",
+        "_entry_slot",
+        "_entry_top",
         "_formed",
         "_free_slots",
         "_groups",
         "_next_formed",
         "_slot",
         "_slot_eligible",
+        "_slot_eligible_arr",
         "_slot_entries",
         "_slot_req",
         "_table",
@@ -62,12 +69,21 @@ class WaitingQueue:
         self._slot_req: list[Requirement | None] = []
         self._slot_entries: list[list[QueueEntry]] = []  # the group's entries (the same list)
         self._slot_eligible: list[int] = []  # agents eligible for the group, at least 1
+        self._slot_eligible_arr = np.ones(16, np.int64)  # the same counts, for ahead()
         self._free_slots: list[int] = []
         self._top = 0  # slots ever used: rows 0.._top-1 of _bits
         self._formed = np.zeros(16, np.int64)
         self._next_formed = 0
         self._bits = np.zeros((16, 0), np.uint8)
         self._bits_version = -1
+        # every queued entry flat, for ahead(): its key (-priority at time 0, sequence number) and
+        # slot at one position (slot -1: a free position); _entry_at maps a sequence number to it
+        self._entry_key = np.zeros(16)
+        self._entry_seq = np.zeros(16, np.int64)
+        self._entry_slot = np.full(16, -1, np.int64)
+        self._entry_at: dict[int, int] = {}
+        self._entry_free: list[int] = []
+        self._entry_top = 0
 
     def __bool__(self) -> bool:
         return bool(self._groups)
@@ -78,12 +94,32 @@ class WaitingQueue:
         if group is None:
             group = self._groups[req] = []
             self._open_slot(req, group)
-        bisect.insort(group, waiter.queue_entry)
+        entry = waiter.queue_entry
+        bisect.insort(group, entry)
+        self._add_flat(entry, self._slot[req])
+
+    def _add_flat(self, entry: QueueEntry, slot: int) -> None:
+        if self._entry_free:
+            pos = self._entry_free.pop()
+        else:
+            pos = self._entry_top
+            self._entry_top += 1
+            if pos >= self._entry_key.size:
+                size = 2 * self._entry_key.size
+                self._entry_key = np.concatenate([self._entry_key, np.zeros(size - pos)])
+                self._entry_seq = np.concatenate([self._entry_seq, np.zeros(size - pos, np.int64)])
+                self._entry_slot = np.concatenate([self._entry_slot, np.full(size - pos, -1, np.int64)])
+        self._entry_key[pos], self._entry_seq[pos], self._entry_slot[pos] = entry[0], entry[1], slot
+        self._entry_at[entry[1]] = pos
 
     def remove(self, waiter: Waiter) -> None:
         """Take ``waiter`` out of the queue. It must be queued, under the requirement it has now."""
         group = self._groups[waiter.req]
-        del group[bisect.bisect_left(group, waiter.queue_entry)]
+        entry = waiter.queue_entry
+        del group[bisect.bisect_left(group, entry)]
+        pos = self._entry_at.pop(entry[1])
+        self._entry_slot[pos] = -1
+        self._entry_free.append(pos)
         if not group:
             del self._groups[waiter.req]
             self._close_slot(waiter.req)
@@ -107,6 +143,9 @@ class WaitingQueue:
                 formed = np.zeros(2 * self._formed.size, np.int64)
                 formed[:slot] = self._formed[:slot]
                 self._formed = formed
+                eligible = np.ones(2 * self._slot_eligible_arr.size, np.int64)
+                eligible[:slot] = self._slot_eligible_arr[:slot]
+                self._slot_eligible_arr = eligible
         self._slot[req] = slot
         self._formed[slot] = self._next_formed
         self._next_formed += 1
@@ -117,7 +156,7 @@ class WaitingQueue:
     def _fill_slot(self, slot: int, req: Requirement) -> None:
         mask = self._cache.get(req).mask
         self._bits[slot] = np.packbits(mask)
-        self._slot_eligible[slot] = max(int(np.count_nonzero(mask)), 1)
+        self._slot_eligible[slot] = self._slot_eligible_arr[slot] = max(int(np.count_nonzero(mask)), 1)
 
     def _close_slot(self, req: Requirement) -> None:
         slot = self._slot.pop(req)
@@ -174,20 +213,22 @@ class WaitingQueue:
         in ``pool`` (its own group counts in full). The shares are popcounts over the index (a
         byte per 8 agents per group); only the groups sharing agents with ``pool`` are walked.
         """
-        entry = waiter.queue_entry
+        key, seq, _ = waiter.queue_entry
         bits = self._index()
         shared_of = np.bitwise_count(bits & np.packbits(pool)).sum(axis=1, dtype=np.int64)
-        hits = self._in_formed_order(np.flatnonzero(shared_of))
+        # entries ahead per slot: QueueEntry order on the flat keys (sequence numbers are unique,
+        # so the id never decides), counted per slot in one pass instead of a search per group
+        top = self._entry_top
+        slot_of, keys = self._entry_slot[:top], self._entry_key[:top]
+        ahead = (slot_of >= 0) & ((keys < key) | ((keys == key) & (self._entry_seq[:top] < seq)))
+        before_of = np.bincount(slot_of[ahead], minlength=self._top)
+        hits = self._in_formed_order(np.flatnonzero((shared_of > 0) & (before_of[: self._top] > 0)))
+        if not hits.size:
+            return 1, 0.0
+        before = before_of[hits]
+        # each group's share as the int quotient Python would take (exact ints, one rounding)
+        terms = (before * shared_of[hits]) / self._slot_eligible_arr[hits]
         own = self._slot.get(waiter.req, -1)
-        entries, eligible = self._slot_entries, self._slot_eligible
-        count, weighted = 0, 0.0
-        for slot, shared in zip(hits.tolist(), shared_of[hits].tolist(), strict=True):
-            before = bisect.bisect_left(entries[slot], entry)
-            if before == 0:
-                continue
-            count += before
-            if slot == own:
-                weighted += before
-            else:
-                weighted += before * shared / eligible[slot]
-        return count + 1, weighted
+        terms[hits == own] = before[hits == own]
+        # added in formed order one by one (cumsum is sequential), as a running total would be
+        return int(before.sum()) + 1, float(np.cumsum(terms)[-1])
