@@ -31,7 +31,6 @@ from routing.cost import (
     PRIORITY_SCALE,
     CostTerms,
     aging_per_s,
-    cost_terms_of,
     cost_terms_of_rows,
     costs_now,
     other_skills,
@@ -387,11 +386,12 @@ def explain(
     runners_up: tuple[RunnerUp, ...] = ()
     needed = None
     if winner is not None:
-        winner_cost = cost_terms_of(entry, t, winner, now_s, settings)
+        # the winner's and the runners-up's terms in one pass (elementwise: the same floats)
+        best = _runner_up_rows(t, entry, masks, present, winner, now_s, settings, candidates)
+        terms = cost_terms_of_rows(entry, t, np.concatenate(([winner], best)), now_s, settings)
+        winner_cost = terms[0]
         cost_parts = cost_parts_of(t, req, winner, now_s, settings, winner_cost)
-        runners_up = _runners_up(
-            t, req, entry, masks, present, winner, winner_cost, cost_parts, now_s, settings, candidates
-        )
+        runners_up = _runners_up(t, req, best, terms[1:], winner_cost, cost_parts, now_s, settings)
         if level and unrelaxed is not None:
             needed = not all(bool(rule(t, unrelaxed)[winner]) for _, rule in STATIC_RULES)
     priority_parts = () if escalation is None else priority_parts_of(escalation, now_s, settings)
@@ -445,28 +445,27 @@ def priority_parts_of(
     )
 
 
-def _runners_up(
+def _runner_up_rows(
     t: AgentTable,
-    req: Requirement,
     entry: StaticEligibility,
     masks: Mapping[str, BoolArray],
     present: BoolArray,
     winner: int,
-    winner_cost: CostTerms,
-    winner_parts: tuple[CostPart, ...],
     now_s: float,
     settings: RoutingSettings,
     candidates: Candidates | None = None,
-) -> tuple[RunnerUp, ...]:
-    """The cheapest eligible agents other than ``winner``, at most :data:`RUNNERS_UP`
-    (``candidates``: the eligible agents with their costs, when known; see :func:`explain`)."""
+) -> IntArray:
+    """The rows of the cheapest eligible agents other than ``winner``, at most :data:`RUNNERS_UP`,
+    cheapest first (``candidates``: the eligible agents with their costs, when known; see
+    :func:`explain`)."""
+    none = np.zeros(0, np.int64)
     if candidates is not None:
         if candidates.totals is None:
-            return ()  # the winner was the only candidate
+            return none  # the winner was the only candidate
         others = candidates.rows != winner
         rows, totals = candidates.rows[others], candidates.totals[others]
         if not rows.size:
-            return ()
+            return none
     else:
         ok = present.copy()
         for mask in masks.values():
@@ -474,13 +473,28 @@ def _runners_up(
         ok[winner] = False
         rows = np.flatnonzero(ok)
         if not rows.size:
-            return ()
+            return none
         totals = costs_now(entry.cost_at(rows), t, rows, now_s, settings)
-    best = rows[_smallest(totals, RUNNERS_UP)]
+    best: IntArray = rows[_smallest(totals, RUNNERS_UP)]
+    return best
+
+
+def _runners_up(
+    t: AgentTable,
+    req: Requirement,
+    best: IntArray,
+    best_terms: Sequence[CostTerms],
+    winner_cost: CostTerms,
+    winner_parts: tuple[CostPart, ...],
+    now_s: float,
+    settings: RoutingSettings,
+) -> tuple[RunnerUp, ...]:
+    """The runners-up ``best`` (rows, cheapest first, their cost terms ``best_terms``), each with
+    the term it lost on against the winner."""
     w = settings.weights
     weights = [getattr(w, name) for name in COST_TERMS]
     out = []
-    for row, terms in zip(best.tolist(), cost_terms_of_rows(entry, t, best, now_s, settings), strict=True):
+    for row, terms in zip(best.tolist(), best_terms, strict=True):
         weighted = terms.weighted(w)
         diffs = [weighted[name] - p.contribution for name, p in zip(COST_TERMS, winner_parts, strict=True)]
         k = max(range(len(diffs)), key=diffs.__getitem__)  # the first largest, as np.argmax
