@@ -361,9 +361,14 @@ CACHE_BUDGET_BYTES = 64 * 2**20
 class EligibilityCache:
     """Static eligibility per :class:`Requirement`, rebuilt when the roster's profiles change.
 
-    Two levels: per-rule masks and cost terms under the few keys each reads (``_parts``), and
-    their combination per whole requirement (``_entries``). Both are bounded by
-    :data:`CACHE_BUDGET_BYTES`; past it they are emptied and refill from use.
+    Three levels: the per-skill columns (a skill held, a minimum met, the proficiency above a
+    minimum or below a level), the tier distances and the skill stakes, which every requirement
+    is assembled from and which are few (``_columns``); per-rule masks under the few keys each
+    rule reads (``_parts``); and their combination per whole requirement (``_entries``). Each is
+    bounded by :data:`CACHE_BUDGET_BYTES`; past it that level is emptied and refills from use.
+    The columns are kept apart so that the churn of requirements (they hardly repeat) never
+    drops them: rebuilding them (the stakes are a pass over every skill of every agent) made the
+    slowest arrivals.
     """
 
     def __init__(self, table: AgentTable, settings: RoutingSettings) -> None:
@@ -372,6 +377,16 @@ class EligibilityCache:
         self._version = -1
         self._entries: dict[Requirement, StaticEligibility] = {}
         self._parts: dict[tuple[str, Hashable], npt.NDArray[Any]] = {}
+        self._columns: dict[tuple[str, Hashable], npt.NDArray[Any]] = {}
+
+    def _shared(
+        self, name: str, key: Hashable, compute: Callable[..., npt.NDArray[Any]], arg: Any
+    ) -> npt.NDArray[Any]:
+        """The array ``compute(table, arg)``, cached under ``(name, key)`` among the columns."""
+        value = self._columns.get((name, key))
+        if value is None:
+            value = self._columns[(name, key)] = compute(self._table, arg)
+        return value
 
     def _part(
         self, name: str, key: Hashable, compute: Callable[..., npt.NDArray[Any]], arg: Any
@@ -387,9 +402,9 @@ class EligibilityCache:
         the per-skill pieces the whole-requirement parts are assembled from (reading a skill's
         column of the roster is the expensive step, and there are few skills and levels)."""
         key = (name, (skill, level))
-        value = self._parts.get(key)
+        value = self._columns.get(key)
         if value is None:
-            value = self._parts[key] = compute(self._table, self._table.skills.get(skill), level)
+            value = self._columns[key] = compute(self._table, self._table.skills.get(skill), level)
         return value
 
     def get(self, req: Requirement) -> StaticEligibility:
@@ -397,6 +412,7 @@ class EligibilityCache:
         if t.version != self._version:
             self._entries.clear()
             self._parts.clear()
+            self._columns.clear()
             self._version = t.version
         entry = self._entries.get(req)
         if entry is not None:
@@ -406,6 +422,8 @@ class EligibilityCache:
             self._entries.clear()
         if len(self._parts) >= 4 * limit:
             self._parts.clear()
+        if len(self._columns) >= max(64, CACHE_BUDGET_BYTES // max(t.n, 1)):  # a byte per agent
+            self._columns.clear()
         masks = tuple(
             (
                 name,
@@ -428,9 +446,9 @@ class EligibilityCache:
             1.0 if skills.get(name) < 0 else self._column_part("below_level", name, level, _below_level)
             for name, level in req.preferred
         )
-        distance = self._part("tier_distance", req.complexity_tier, tier_distance, req.complexity_tier)
+        distance = self._shared("tier_distance", req.complexity_tier, tier_distance, req.complexity_tier)
         used = skills_used(req.skills, req.preferred)
-        stakes = self._part("skill_stakes", None, lambda table, _: skill_stakes(table), None)
+        stakes = self._shared("skill_stakes", None, lambda table, _: skill_stakes(table), None)
         used_rows = tuple(col for col in map(skills.get, sorted(used)) if col >= 0)
         entry = StaticEligibility(
             masks,
@@ -462,8 +480,10 @@ def _meets_level(t: AgentTable, col: int, minimum: int) -> BoolArray:
     return (prof == 0) | (prof >= minimum)  # type: ignore[no-any-return]
 
 
-def _above_minimum(t: AgentTable, col: int, minimum: int) -> npt.NDArray[np.int64]:
-    return np.maximum(t.proficiency[: t.n, col] - minimum, 0)
+def _above_minimum(t: AgentTable, col: int, minimum: int) -> npt.NDArray[np.int8]:
+    # 0..4 fits a byte (a fraction of the memory, so more columns stay cached); added to the
+    # float sums it is the same value as the int64 it was computed from
+    return np.maximum(t.proficiency[: t.n, col] - minimum, 0).astype(np.int8)
 
 
 def _below_level(t: AgentTable, col: int, level: int) -> BoolArray:
