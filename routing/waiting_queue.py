@@ -155,7 +155,9 @@ class WaitingQueue:
 
     def _fill_slot(self, slot: int, req: Requirement) -> None:
         mask = self._cache.get(req).mask
-        self._bits[slot] = np.packbits(mask)
+        packed = np.packbits(mask)
+        self._bits[slot, : packed.size] = packed
+        self._bits[slot, packed.size :] = 0
         self._slot_eligible[slot] = self._slot_eligible_arr[slot] = max(int(np.count_nonzero(mask)), 1)
 
     def _close_slot(self, req: Requirement) -> None:
@@ -166,10 +168,11 @@ class WaitingQueue:
         self._free_slots.append(slot)
 
     def _index(self) -> np.ndarray:
-        """The packed masks, one row per slot, current with the roster's profiles."""
+        """The packed masks, one row per slot, current with the roster's profiles. A row is padded
+        with zero bytes to whole 64-bit words, so that popcounts run a word at a time."""
         t = self._table
         if self._bits_version != t.version:
-            width = (t.n + 7) // 8
+            width = (t.n + 63) // 64 * 8
             self._bits = np.zeros((max(self._bits.shape[0], 16), width), np.uint8)
             for req, slot in self._slot.items():
                 self._fill_slot(slot, req)
@@ -215,7 +218,10 @@ class WaitingQueue:
         """
         key, seq, _ = waiter.queue_entry
         bits = self._index()
-        shared_of = np.bitwise_count(bits & np.packbits(pool)).sum(axis=1, dtype=np.int64)
+        packed = np.zeros(bits.shape[1], np.uint8)
+        packed[: (pool.size + 7) // 8] = np.packbits(pool)
+        # popcounts a 64-bit word at a time: summing a count per byte was most of this call
+        shared_of = np.bitwise_count((bits & packed).view(np.uint64)).sum(axis=1, dtype=np.int64)
         # entries ahead per slot: QueueEntry order on the flat keys (sequence numbers are unique,
         # so the id never decides), counted per slot in one pass instead of a search per group
         top = self._entry_top
