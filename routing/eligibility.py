@@ -85,44 +85,54 @@ def requirements_by_level(
     escalation: Escalation, settings: RoutingSettings, top: int | None = None
 ) -> tuple[Requirement, ...]:
     """:func:`requirement_at` for every level ``0..top`` (default: every relaxation step), built
-    together: what the levels share is computed once, and a level whose steps change nothing
-    (their accumulated effects equal the level below's) is the very same object."""
+    together: what the levels share is computed once, and a level whose steps change none of the
+    fields relaxation touches (skills, preferred required, agent tiers, regions) is the very same
+    object as the level below (the usual case: a step for preferred skills or a region the
+    escalation does not have)."""
     steps = settings.relaxation if top is None else settings.relaxation[:top]
     preferred = tuple(sorted(escalation.preferred_skills.items()))
     required = tuple(sorted(escalation.required_skills.items()))
     region = escalation.customer_region
+    own_region: frozenset[str] | None = None
     widened: frozenset[str] | None = None
     if region is not None:
+        own_region = frozenset((region,))
         widened = frozenset({region, *settings.region_widening.get(region, ())})
     max_tier = escalation.complexity_tier + settings.tier_headroom
     policy_min_tier = settings.min_agent_tier.get(escalation.customer_tier, 1)
     lower = extra_tiers = 0
     widen = drop_preferred = False
+    skills = tuple((name, max(1, level_)) for name, level_ in required)
     out: list[Requirement] = []
-    effects: tuple[int, int, bool, bool] | None = None
+    fields: tuple[object, ...] | None = None
     for k in range(len(steps) + 1):
         if k:
             step = steps[k - 1]
-            lower += step.lower_min_proficiency_by
+            if step.lower_min_proficiency_by:
+                lower += step.lower_min_proficiency_by
+                skills = tuple((name, max(1, level_ - lower)) for name, level_ in required)
             extra_tiers += step.extra_tiers_above
             widen = widen or step.widen_regions
             drop_preferred = drop_preferred or step.drop_preferred_skills
-        now = (lower, extra_tiers, widen, drop_preferred)
-        if now == effects:
+        preferred_required = bool(preferred) and not drop_preferred
+        max_agent_tier = min(MAX_TIER, max_tier + extra_tiers)
+        regions = widened if widen else own_region
+        changed = (skills, preferred_required, max_agent_tier, regions)
+        if changed == fields:
             out.append(out[-1])
             continue
-        effects = now
+        fields = changed
         out.append(
             Requirement(
                 channel=escalation.channel,
-                skills=tuple((name, max(1, level_ - lower)) for name, level_ in required),
+                skills=skills,
                 preferred=preferred,
-                preferred_required=bool(preferred) and not drop_preferred,
+                preferred_required=preferred_required,
                 language=escalation.language,
                 complexity_tier=escalation.complexity_tier,
-                max_agent_tier=min(MAX_TIER, max_tier + extra_tiers),
+                max_agent_tier=max_agent_tier,
                 policy_min_tier=policy_min_tier,
-                regions=None if region is None else widened if widen else frozenset((region,)),
+                regions=regions,
                 regionless_agents=settings.regionless_agents_serve_any_region,
             )
         )

@@ -40,7 +40,8 @@ class Ladder:
         reqs = requirements_by_level(escalation, settings)
         next_change: list[int | None] = []
         for level, req in enumerate(reqs):
-            later = (k for k in range(level + 1, len(reqs)) if reqs[k] != req)
+            # a shared object is an equal requirement: the identity test spares the comparison
+            later = (k for k in range(level + 1, len(reqs)) if reqs[k] is not req and reqs[k] != req)
             next_change.append(next(later, None))
         return Ladder(reqs, tuple(next_change), base_priority(escalation, settings))
 
