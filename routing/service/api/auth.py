@@ -74,8 +74,8 @@ def authenticate(scope: str, *also: str) -> Callable[..., Caller]:
         if credentials is None or not credentials.credentials:
             raise Unauthenticated("send the API key as 'Authorization: Bearer <key>'")
         service: RoutingService = request.app.state.service
-        with service.db.read() as session:
-            grant = repo.find_key(session, credentials.credentials, service.clock.now_s())
+        with service.db.lookup() as conn:  # committed rows now: a revocation holds at once
+            grant = repo.find_key(conn, credentials.credentials, service.clock.now_s())
         if grant is None:
             raise Unauthenticated("unknown, revoked or expired API key")
         used = next((s for s in accepted if s in grant.scopes), None)

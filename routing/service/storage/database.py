@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Table, bindparam, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from routing.service.storage.models import Tenant
@@ -56,6 +56,11 @@ class Database:
         else:
             self.engine = create_engine(url, pool_size=8, max_overflow=32, pool_pre_ping=True)
             self._write_engine = self.engine
+        # SQLite: its reads start a deferred BEGIN (the engine's) and end with a rollback, as
+        # sessions' do; PostgreSQL: autocommit, set on checkout and reset on return (no round trip)
+        self._lookup = (
+            self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self._write_engine, expire_on_commit=False)
         self._locks: dict[str, threading.Lock] = {}
@@ -93,6 +98,15 @@ class Database:
         """A read-only session (committed data as of its first statement)."""
         with self._read() as session:
             yield session
+
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A connection for one-statement reads of committed data, each seeing what is committed
+        when it runs (as :meth:`read`'s first statement does), without an ORM session. On
+        PostgreSQL in autocommit: a read is one round trip, no BEGIN and ROLLBACK around it (the
+        API key check of every request, :func:`~.repository.find_key`)."""
+        with self._lookup.connect() as conn:
+            yield conn
 
     @contextmanager
     def write(self) -> Iterator[Session]:

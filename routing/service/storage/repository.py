@@ -11,7 +11,20 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session, defer
 
 from routing import offer_ids
@@ -161,9 +174,11 @@ class KeyGrant(NamedTuple):
     agent_id: str | None = None  # a desktop key: acts for this agent only
 
 
-def find_key(session: Session, api_key: str, now_s: float) -> KeyGrant | None:
-    """The grant of ``api_key`` if it authenticates at ``now_s``: issued, not revoked, not expired."""
-    row = session.connection().execute(_KEY_GRANT, {"h": hash_key(api_key)}).first()
+def find_key(session: Session | Connection, api_key: str, now_s: float) -> KeyGrant | None:
+    """The grant of ``api_key`` if it authenticates at ``now_s``: issued, not revoked, not expired.
+    One primary-key read, on a session or a connection (:meth:`Database.lookup`)."""
+    conn = session.connection() if isinstance(session, Session) else session
+    row = conn.execute(_KEY_GRANT, {"h": hash_key(api_key)}).first()
     if row is None or row.revoked_s is not None or (row.expires_s is not None and row.expires_s <= now_s):
         return None
     return KeyGrant(row.id, row.tenant_id, frozenset(row.scopes.split()), row.agent_id)
