@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: tests.benchmarks
 
 from reports.capacity_report import write_report
 from simulator.planning.plan import PlanOptions, plan_capacity
