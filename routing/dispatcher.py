@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -55,6 +56,7 @@ from routing.domain import (
 )
 from routing.eligibility import EligibilityCache
 from routing.errors import DuplicateEscalation, InvalidTransition
+from routing.eta import LearnedMean
 from routing.ledger import Ledger, LiveEscalation, LiveOffer
 from routing.lifecycle import Lifecycle
 from routing.placement import Placement
@@ -586,6 +588,21 @@ class Dispatcher(Lifecycle):
         """The routing state of an escalation that storage must keep; terminal ones carry only state.
         Raise :class:`UnknownEscalation` if it never arrived (or finished, with keep_finished off)."""
         return self._ledger.snapshot(escalation_id, self._t.ids)
+
+    def learned_means(self) -> list[LearnedMean]:
+        """What the dispatcher has learned of handle and wrap-up times (expected ends of work and
+        ETAs follow from it), for storage to keep."""
+        return self._placement.eta.handle_times.learned()
+
+    def learned_changes(self) -> tuple[bool, list[LearnedMean]]:
+        """The learned means changed since the last call, and whether the kinds' means were
+        forgotten since (:meth:`HandleTimes.take_changes <routing.eta.HandleTimes.take_changes>`)."""
+        return self._placement.eta.handle_times.take_changes()
+
+    def restore_learned_means(self, means: Iterable[LearnedMean]) -> None:
+        """Put back learned means (:meth:`learned_means` of a dispatcher with the same settings),
+        before the escalations. Raise a ValueError for a mean filed under another channel."""
+        self._placement.eta.handle_times.restore(means)
 
     def restore_agent(self, agent: Agent, snapshot: AgentSnapshot, now_s: float) -> None:
         """Put back an agent with its stored live state. Routes nothing.

@@ -36,10 +36,12 @@ follow every change of the queue and of the roster.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
-from routing.domain import CHANNELS
+from routing.domain import CHANNEL_INDEX, CHANNELS, Channel
 from routing.eligibility import EligibilityCache, Requirement
 from routing.ledger import LiveEscalation
 from routing.relaxation import Relaxation
@@ -57,18 +59,40 @@ MIN_HANDLE_S = 1.0
 MAX_KINDS = 4096
 
 
+@dataclass(frozen=True, slots=True)
+class LearnedMean:
+    """One learned mean of :class:`HandleTimes`, as storage keeps it: the handle time of a kind
+    of work (``kind``), or of a channel's work (``kind`` None), or a channel's wrap-up
+    (``wrap_up``); ``count``: values folded in so far (it sets the weight of the next)."""
+
+    channel: Channel
+    kind: Requirement | None
+    wrap_up: bool
+    mean_s: float
+    count: int
+
+
 class HandleTimes:
     """Recent mean handle time (accepted -> completed) per kind of work -- the escalation's
     unrelaxed requirement -- and per channel; before any completion of a kind is seen its channel's
     mean stands in, and before any on the channel the settings' ``default_handle_time_s``. Beside
-    it, the recent mean wrap-up per channel (its most, ``wrap_up_s``, until one has ended)."""
+    it, the recent mean wrap-up per channel (its most, ``wrap_up_s``, until one has ended).
 
-    __slots__ = ("_channel", "_kind", "_wrap_up")
+    What it learns is state a rebuilt dispatcher must get back (expected ends of work and ETAs
+    follow from it): :meth:`learned` reads it out, :meth:`restore` puts it back, and
+    :meth:`take_changes` says what changed since it was last asked, for storage to write only that.
+    """
+
+    __slots__ = ("_changed", "_channel", "_forgot", "_kind", "_wrap_up")
 
     def __init__(self, settings: RoutingSettings) -> None:
         self._channel = [[settings.default_handle_time_s.get(c, 600.0), 0] for c in CHANNELS]
         self._kind: dict[Requirement, list[float]] = {}
         self._wrap_up = [[settings.wrap_up_for(c), 0] for c in CHANNELS]
+        # (kind, channel column, wrap-up) of the means changed since take_changes; _forgot: the
+        # kinds were forgotten (MAX_KINDS reached) since
+        self._changed: set[tuple[Requirement | None, int, bool]] = set()
+        self._forgot = False
 
     def observe(self, esc: LiveEscalation, handle_s: float) -> None:
         """Count ``esc``'s work, completed after ``handle_s`` (NaN: acceptance not known, ignored)."""
@@ -77,8 +101,12 @@ class HandleTimes:
         kind = esc.ladder.reqs[0]
         if kind not in self._kind and len(self._kind) >= MAX_KINDS:
             self._kind.clear()
+            self._changed = {c for c in self._changed if c[0] is None}
+            self._forgot = True
         _update(self._kind.setdefault(kind, [handle_s, 0]), handle_s)
         _update(self._channel[kind.channel_col], handle_s)
+        self._changed.add((kind, kind.channel_col, False))
+        self._changed.add((None, kind.channel_col, False))
 
     def mean_s(self, esc: LiveEscalation) -> float:
         """The handle time to expect of ``esc``'s work."""
@@ -91,10 +119,48 @@ class HandleTimes:
         known, ignored)."""
         if lasted_s >= 0:
             _update(self._wrap_up[channel_col], lasted_s)
+            self._changed.add((None, channel_col, True))
 
     def wrap_up_s(self, channel_col: int) -> float:
         """The wrap-up to expect after work on channel ``channel_col`` (0: none)."""
         return self._wrap_up[channel_col][0]
+
+    def learned(self) -> list[LearnedMean]:
+        """Every mean that has learned from at least one value (the rest are the settings')."""
+        keys: list[tuple[Requirement | None, int, bool]] = [(k, k.channel_col, False) for k in self._kind]
+        keys += [(None, col, wrap) for wrap in (False, True) for col in range(len(CHANNELS))]
+        return [m for m in map(self._mean, keys) if m.count > 0]
+
+    def take_changes(self) -> tuple[bool, list[LearnedMean]]:
+        """(whether the kinds' means were forgotten, the means changed) since the last call; the
+        next call reports only what changes after this one."""
+        changed, forgot = sorted(map(self._mean, self._changed), key=_order), self._forgot
+        self._changed, self._forgot = set(), False
+        return forgot, changed
+
+    def restore(self, means: Iterable[LearnedMean]) -> None:
+        """Put back means read out by :meth:`learned` (of a dispatcher with the same settings);
+        they count as unchanged. Raise a ValueError for a kind whose channel is not its own."""
+        for m in means:
+            col = CHANNEL_INDEX[m.channel]
+            if m.wrap_up:
+                self._wrap_up[col] = [m.mean_s, m.count]
+            elif m.kind is None:
+                self._channel[col] = [m.mean_s, m.count]
+            elif m.kind.channel_col != col:
+                raise ValueError(f"a learned mean of {m.kind.channel} work filed under {m.channel}")
+            else:
+                self._kind[m.kind] = [m.mean_s, m.count]
+
+    def _mean(self, key: tuple[Requirement | None, int, bool]) -> LearnedMean:
+        kind, col, wrap = key
+        mean = self._wrap_up[col] if wrap else (self._channel[col] if kind is None else self._kind[kind])
+        return LearnedMean(CHANNELS[col], kind, wrap, mean[0], int(mean[1]))
+
+
+def _order(m: LearnedMean) -> tuple[bool, str, bool, str]:
+    """A stable order of means (storage writes them in it: no deadlock between two writers)."""
+    return (m.wrap_up, m.channel.value, m.kind is not None, repr(m.kind))
 
 
 def _update(mean: list[float], value: float) -> None:

@@ -54,7 +54,7 @@ from routing.service.errors import RequestInFlight, UnknownTenant
 from routing.service.metrics import Metrics
 from routing.service.positions import PositionAnnouncer
 from routing.service.settings import CatchUpSettings, PositionSettings
-from routing.service.storage import command_log
+from routing.service.storage import command_log, learned_means
 from routing.service.storage import repository as repo
 from routing.service.storage.database import AdvisoryLockBusy, Database, TenantNotFound
 from routing.service.storage.models import EscalationRow
@@ -239,6 +239,7 @@ class UnitOfWork:
                     )
                     faithful = False
                 if faithful:
+                    cached.dispatcher.learned_changes()  # stored by the instance that made them
                     self.replayed += len(pending)
                     return _Cached(cached.dispatcher, version)
         self.rebuilds += 1
@@ -283,6 +284,7 @@ class UnitOfWork:
     def rebuild(self, session: Session, tenant_id: str, now_s: float, *, quiet: bool = False) -> Dispatcher:
         """A dispatcher holding exactly the stored state of the tenant (logged unless ``quiet``)."""
         d = Dispatcher(self.settings, keep_finished=False)
+        d.restore_learned_means(learned_means.read(session, tenant_id))
         agents = repo.roster(session, tenant_id)
         for row in agents:
             profile = AgentIn.model_validate(repo.stored_profile(row)).to_domain()
@@ -363,3 +365,4 @@ class UnitOfWork:
             repo.update_agent(tx.session, tx.tenant_id, agent_id, d.agent_snapshot(agent_id), now_s)
         details = [tx.detail(dec) for dec in tx.decisions]
         repo.audit_many(tx.session, tx.tenant_id, now_s, details, before=tx.audits)
+        learned_means.save(tx.session, tx.tenant_id, *d.learned_changes())

@@ -253,3 +253,56 @@ def test_without_wrap_up_the_eta_is_the_work_alone() -> None:
     d.offer_accepted(offer.offer_id, T0)
     d.work_completed("busy", T0 + 300)  # no wrap-up: the slot is free at once, e1 is offered
     assert not [x for x in d.escalation_arrived(esc("e1", T0 + 330), T0 + 330) if isinstance(x, Queued)]
+
+
+# ------------------------------------------------------------------------------ learned means
+def learned_desk() -> Dispatcher:
+    """A dispatcher that has learned a billing chat takes 120 s and a wrap-up 30 s."""
+    d = desk(agent("a"), settings=WRAP)
+    [offer] = d.escalation_arrived(esc("first"), T0)
+    d.offer_accepted(offer.offer_id, T0)
+    d.work_completed("first", T0 + 120)
+    d.wrap_up_ended("a", T0 + 150)
+    return d
+
+
+def test_a_dispatcher_given_the_learned_means_expects_what_the_original_does() -> None:
+    from routing.snapshots import AgentSnapshot
+
+    d = learned_desk()
+    copy = Dispatcher(WRAP)
+    copy.restore_learned_means(d.learned_means())
+    copy.restore_agent(agent("a"), AgentSnapshot(AgentStatus.AVAILABLE), T0 + 150)
+    for x in (d, copy):
+        [offer] = x.escalation_arrived(esc("busy", T0 + 200), T0 + 200)
+        x.offer_accepted(offer.offer_id, T0 + 200)
+    etas = [queued(x.escalation_arrived(esc("e1", T0 + 230), T0 + 230)).eta_s for x in (d, copy)]
+    assert etas[0] == etas[1] == pytest.approx(120.0)  # ends T0 + 320, its wrap-up T0 + 350
+    assert copy.escalation_snapshot("busy").expected_end_s == d.escalation_snapshot("busy").expected_end_s
+    assert sorted(map(repr, copy.learned_means())) == sorted(map(repr, d.learned_means()))
+
+
+def test_learned_changes_name_each_changed_mean_once_and_restored_ones_are_unchanged() -> None:
+    d = learned_desk()
+    forgot, changed = d.learned_changes()
+    assert not forgot
+    kinds = [(m.kind is not None, m.wrap_up, m.mean_s, m.count) for m in changed]
+    assert sorted(kinds) == [(False, False, 120.0, 1), (False, True, 30.0, 1), (True, False, 120.0, 1)]
+    assert d.learned_changes() == (False, [])  # nothing since
+    copy = Dispatcher(WRAP)
+    copy.restore_learned_means(d.learned_means())
+    assert copy.learned_changes() == (False, [])
+
+
+def test_a_dispatcher_that_forgets_the_kinds_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import routing.eta
+
+    monkeypatch.setattr(routing.eta, "MAX_KINDS", 1)
+    d = learned_desk()
+    d.learned_changes()
+    [offer] = d.escalation_arrived(esc("other", T0 + 200, skills={"billing": 1}), T0 + 200)
+    d.offer_accepted(offer.offer_id, T0 + 200)
+    d.work_completed("other", T0 + 260)
+    forgot, changed = d.learned_changes()
+    assert forgot
+    assert [m.kind.skills for m in changed if m.kind is not None] == [(("billing", 1),)]

@@ -49,6 +49,7 @@ def routing_state(d: Dispatcher) -> dict[str, Any]:
         "waiting": sorted(d.waiting_ids()),
         "wrap_ups": sorted(d.wrap_ups()),
         "next_wakeup_s": d.next_wakeup_s(),
+        "learned": sorted(map(repr, d.learned_means())),  # the handle and wrap-up times expected
     }
 
 
@@ -170,6 +171,48 @@ def test_an_instance_behind_applies_the_commands_instead_of_rebuilding(instances
         cached = service.work.cached(tenant_id)
         assert cached is not None
         assert routing_state(cached) == rebuilt_state(service, tenant_id)
+
+
+def test_a_rebuilt_dispatcher_expects_work_to_end_when_the_one_that_learned_did(
+    instances: Instances,
+) -> None:
+    a, b = instances.services
+    tenant_id = instances.tenant()
+    a.upsert_agent(tenant_id, AgentUpsert.model_validate(agent_body("ana")), create_only=True)
+    a.accept_offer(tenant_id, create(a, tenant_id, "e1")["decision"]["offer_id"])
+    instances.clock.advance(120)
+    a.complete(tenant_id, "e1", CompletionIn(resolved=True))  # billing chats take 120 s here
+    offer = create(b, tenant_id, "e2")["decision"]["offer_id"]
+    assert b.work.rebuilds == 1  # b's first event: it rebuilt from the rows
+    b.accept_offer(tenant_id, offer)
+    accepted_s = instances.clock.now_s()
+    a.queues(tenant_id)  # a applies b's commands
+    for service in (a, b):
+        cached = service.work.cached(tenant_id)
+        assert cached is not None
+        assert cached.escalation_snapshot("e2").expected_end_s == pytest.approx(accepted_s + 120, abs=1e-6)
+    with b.db.read() as s:
+        row = s.scalar(select(EscalationRow).where(EscalationRow.id == "e2"))
+    assert row is not None
+    assert row.expected_end_s == pytest.approx(accepted_s + 120, abs=1e-6)
+
+
+def test_a_rebuild_keeps_the_end_expected_at_acceptance_when_the_mean_moved_since(
+    instances: Instances,
+) -> None:
+    a, b = instances.services
+    tenant_id = instances.tenant()
+    for agent_id in ("ana", "ben"):
+        a.upsert_agent(tenant_id, AgentUpsert.model_validate(agent_body(agent_id)), create_only=True)
+    a.accept_offer(tenant_id, create(a, tenant_id, "e1")["decision"]["offer_id"])
+    a.accept_offer(tenant_id, create(a, tenant_id, "e2")["decision"]["offer_id"])
+    accepted_s = instances.clock.now_s()  # e2 is expected to end 600 s on (nothing learned yet)
+    instances.clock.advance(60)
+    a.complete(tenant_id, "e1", CompletionIn(resolved=True))  # now billing chats take 60 s
+    b.queues(tenant_id)  # b's first use: a rebuild from the rows
+    cached = b.work.cached(tenant_id)
+    assert cached is not None
+    assert cached.escalation_snapshot("e2").expected_end_s == pytest.approx(accepted_s + 600, abs=1e-6)
 
 
 class TwoInstances(RuleBasedStateMachine):

@@ -21,6 +21,9 @@
   (subscription, event) saying how its delivery goes.
 * ``commands``: the command log, one row per committed event of a tenant (its ``version``), with
   the dispatcher calls it made, written in the event's transaction (:mod:`routing.service.commands`).
+* ``learned_means``: what each tenant's dispatcher has learned of handle and wrap-up times
+  (:class:`~routing.eta.LearnedMean`), one row per mean, written in the transaction of the event
+  that changed it, so that a rebuilt dispatcher expects the same ends of work and ETAs.
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ class EscalationRow(Base):
     created_s: Mapped[float] = mapped_column(Float)
     arrived_s: Mapped[float] = mapped_column(Float)
     assigned_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    expected_end_s: Mapped[float | None] = mapped_column(Float, nullable=True)  # as of acceptance
     handoff_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     finished_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
@@ -252,6 +256,21 @@ class CommandRow(Base):
     now_s: Mapped[float] = mapped_column(Float)
     calls: Mapped[list[Any]] = mapped_column(Json)
     digest: Mapped[str] = mapped_column(String(32))
+
+
+class LearnedMeanRow(Base):
+    """One learned mean of a tenant's dispatcher: ``key`` names it (a digest of what it is the mean
+    of); ``requirement`` is the kind of work as JSON (None: the channel's handle time, or with
+    ``wrap_up`` its wrap-up)."""
+
+    __tablename__ = "learned_means"
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    wrap_up: Mapped[bool] = mapped_column(Boolean)
+    requirement: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    mean_s: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(BigInteger)
 
 
 class ConversationVolume(Base):

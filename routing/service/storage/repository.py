@@ -347,6 +347,7 @@ def escalation_values(snap: EscalationSnapshot) -> dict[str, Any]:
         "offer_expires_at_s": snap.offer_expires_at_s,
         "transfers": snap.transfers,
         "transferred_from": list(snap.transferred_from),
+        "expected_end_s": snap.expected_end_s,
     }
 
 
@@ -387,6 +388,7 @@ def escalation_snapshot(row: EscalationRow) -> EscalationSnapshot:
         transferred_from=tuple(row.transferred_from or ()),
         callback=row.callback is not None,
         assigned_at_s=row.assigned_s if row.state == EscalationState.ASSIGNED.value else None,
+        expected_end_s=row.expected_end_s if row.state == EscalationState.ASSIGNED.value else None,
     )
 
 
