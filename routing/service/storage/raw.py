@@ -25,12 +25,20 @@ __all__ = ["RawWrite"]
 
 class RawWrite:
     """``statement`` (an INSERT of ``table`` without RETURNING, or an UPDATE with bind parameters
-    only), executed on the session's DBAPI connection for one or more parameter sets."""
+    only), executed on the session's DBAPI connection for one or more parameter sets.
+    ``json_binds``: the parameters that carry JSON columns' values (by default those named as a
+    JSON column of ``table``)."""
 
-    def __init__(self, table: Table, statement: Insert | Update) -> None:
+    def __init__(
+        self, table: Table, statement: Insert | Update, json_binds: frozenset[str] | None = None
+    ) -> None:
         self.table = table
         self.statement = statement
-        self.json_keys = frozenset(c.key for c in table.columns if isinstance(c.type, JSON))
+        self.json_keys = (
+            frozenset(c.key for c in table.columns if isinstance(c.type, JSON))
+            if json_binds is None
+            else json_binds
+        )
         self._compiled: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
 
     def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
+    JSON,
     Connection,
     Table,
     and_,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session, defer
+from sqlalchemy.sql.elements import ClauseElement
 
 from routing import offer_ids
 from routing.decisions import Decision, decision_as_dict
@@ -366,10 +368,35 @@ def insert_escalation(session: Session, values: dict[str, Any]) -> None:
 
 
 def update_escalation(session: Session, tenant_id: str, escalation_id: str, values: dict[str, Any]) -> None:
+    """Set ``values`` (column -> value) in one escalation's row (one UPDATE; no-op for an id not
+    stored). The statement is built once per set of columns: a few shapes recur on every event;
+    values that are SQL expressions (a wrap-up's length) go through SQLAlchemy as they are."""
+    if any(isinstance(v, ClauseElement) for v in values.values()):
+        t = ESCALATIONS
+        where = (t.c.tenant_id == tenant_id, t.c.id == escalation_id)
+        session.connection().execute(update(t).where(*where).values(**values))
+        return
+    write = _ESCALATION_UPDATES.get(tuple(values))
+    if write is None:
+        write = _ESCALATION_UPDATES.setdefault(tuple(values), _escalation_update(tuple(values)))
+    params = {f"v_{k}": v for k, v in values.items()}
+    params["w_t"], params["w_id"] = tenant_id, escalation_id
+    write.execute(session, [params])
+
+
+#: per set of columns (in the caller's order), the UPDATE of an escalation's row that sets them
+_ESCALATION_UPDATES: dict[tuple[str, ...], RawWrite] = {}
+
+
+def _escalation_update(columns: tuple[str, ...]) -> RawWrite:
     t = ESCALATIONS
-    session.connection().execute(
-        update(t).where(t.c.tenant_id == tenant_id, t.c.id == escalation_id).values(**values)
+    statement = (
+        update(t)
+        .where(t.c.tenant_id == bindparam("w_t"), t.c.id == bindparam("w_id"))
+        .values({c: bindparam(f"v_{c}") for c in columns})
     )
+    json_columns = {c.key for c in t.columns if isinstance(c.type, JSON)}
+    return RawWrite(t, statement, frozenset(f"v_{c}" for c in columns if c in json_columns))
 
 
 def escalation_snapshot(row: EscalationRow) -> EscalationSnapshot:
