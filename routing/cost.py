@@ -14,7 +14,7 @@ The solver and the fast paths compare the same integer units (:func:`priority_un
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -264,7 +264,7 @@ class CostTerms:
     total: float
 
     def as_dict(self) -> dict[str, float]:
-        return {k: round(v, 4) for k, v in asdict(self).items()}
+        return {name: round(getattr(self, name), 4) for name in _COST_TERMS_AND_TOTAL}
 
     def weighted(self, w: CostWeights) -> dict[str, float]:
         """Term name -> weight x term, in :data:`COST_TERMS` order; they add up to ``total``
@@ -281,3 +281,4 @@ COST_TERMS: tuple[str, ...] = (
     "load",
     "idle",
 )
+_COST_TERMS_AND_TOTAL = (*COST_TERMS, "total")  # CostTerms' fields, in order

@@ -245,15 +245,22 @@ class Explanation:
         """The rejected agents grouped by their first failed rule, largest group first (ties in
         rule order), each with how many also fail each later rule and, for at most ``max_agents``
         of them (``None``: all), every rule they fail."""
+        return self._groups(self._first_failures(), max_agents)
+
+    def _first_failures(self) -> dict[str, BoolArray]:
+        return first_failures(self._masks, self._present)
+
+    def _groups(self, failures: Mapping[str, BoolArray], max_agents: int | None) -> list[RejectionGroup]:
+        """:meth:`rejections` from the first failures (computed once per use: O(roster) each)."""
         order = {rule: k for k, rule in enumerate(RULE_ORDER)}
         groups = []
-        for rule, failed in first_failures(self._masks, self._present).items():
+        for rule, failed in failures.items():
             also = {
                 other: n
                 for other in RULE_ORDER
                 if other != rule and other in self._masks and (n := int((failed & ~self._masks[other]).sum()))
             }
-            rows = np.flatnonzero(failed)[:max_agents].tolist()
+            rows = np.flatnonzero(failed)[:max_agents].tolist() if max_agents != 0 else []
             agents = [(self._agent_ids[i], self._fails_of(i)) for i in rows]
             count = int(failed.sum())
             text = f"{count} {self.rule_phrase(rule)}"
@@ -272,8 +279,10 @@ class Explanation:
 
     def lines(self) -> list[str]:
         """The explanation as a few sentences a support manager reads."""
-        out = [f"eligible {self.eligible} of {self.considered}"]
-        groups = self.rejections(max_agents=0)
+        return self._lines(self.eligible, self.considered, self.rejections(max_agents=0))
+
+    def _lines(self, eligible: int, considered: int, groups: list[RejectionGroup]) -> list[str]:
+        out = [f"eligible {eligible} of {considered}"]
         if groups:
             rejected = sum(g.count for g in groups)
             out[0] += f"; rejected {rejected}: " + ", ".join(g.text for g in groups)
@@ -301,24 +310,28 @@ class Explanation:
     def as_dict(self, max_ids_per_rule: int | None = 50) -> dict[str, Any]:
         """As JSON-ready data, listing at most ``max_ids_per_rule`` rejected ids per rule
         (``None``: all); the counts are always complete."""
-        rejected = self.rejected
+        failures = self._first_failures()
+        ids = self._agent_ids
+        rejected = {rule: np.flatnonzero(failed).tolist() for rule, failed in failures.items()}
+        groups = self._groups(failures, max_ids_per_rule)
+        considered, eligible = self.considered, self.eligible
         return {
-            "considered": self.considered,
-            "eligible": self.eligible,
-            "rejected_counts": {rule: len(ids) for rule, ids in rejected.items()},
-            "rejected": {rule: ids[:max_ids_per_rule] for rule, ids in rejected.items()},
+            "considered": considered,
+            "eligible": eligible,
+            "rejected_counts": {rule: len(rows) for rule, rows in rejected.items()},
+            "rejected": {rule: [ids[i] for i in rows[:max_ids_per_rule]] for rule, rows in rejected.items()},
             "winner_cost": self.winner_cost.as_dict() if self.winner_cost else None,
             "priority": round(self.priority, 4),
             "relaxation": self.relaxation,
             "residency": self.residency,
-            "rejections": [g.as_dict() for g in self.rejections(max_ids_per_rule)],
+            "rejections": [g.as_dict() for g in groups],
             "cost_parts": [p.as_dict() for p in self.cost_parts],
             "runners_up": [r.as_dict() for r in self.runners_up],
             "priority_parts": [p.as_dict() for p in self.priority_parts],
             "relaxation_steps": list(self.relaxation_steps),
             "relaxation_needed": self.relaxation_needed,
             "ranked_first": self.ranked_first,
-            "lines": self.lines(),
+            "lines": self._lines(eligible, considered, groups),
         }
 
     def __repr__(self) -> str:
