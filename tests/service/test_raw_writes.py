@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from routing.service import tenants
 from routing.service.storage import repository as repo
@@ -123,3 +124,46 @@ def test_the_create_lookup_answers_the_two_lookups(db: Database) -> None:
         assert repo.create_lookup(s, "acme", "k2", "e1", T0 - 10) == (None, True)
         assert repo.create_lookup(s, "globex", "k2", "e1", T0 - 10) == (None, False)
         assert repo.escalation_exists(s, "acme", "e1")
+
+
+# ------------------------------------------------------------------ writes held back (PostgreSQL)
+def test_a_statement_after_raw_writes_sees_them(db: Database) -> None:
+    kind = f"seen-{uuid.uuid4().hex}"
+    with db.write() as s:
+        rows = [repo.audit_row("acme", T0 + i, kind, {}) for i in range(3)]
+        RawWrite(AUDIT, AUDIT.insert()).execute(s, rows)
+        count = s.connection().execute(select(AUDIT.c.seq).where(AUDIT.c.kind == kind)).all()
+        assert len(count) == 3  # a PostgreSQL transaction sent the held writes before this read
+    assert len(_rows(db, kind)) == 3
+
+
+def test_a_failed_held_write_fails_the_transaction_and_stores_nothing(db: Database) -> None:
+    tenants.provision(db, "acme", now_s=T0)
+    kind = f"lost-{uuid.uuid4().hex}"
+    values = {"tenant_id": "acme", "id": "dup", "seq": 1, "spec": {}, "context": {}, "state": "queued"}
+    values |= {"created_s": T0, "arrived_s": T0}
+    with db.write() as s:
+        repo.insert_escalation(s, values)
+
+    def audit_then_the_same_escalation_again() -> None:
+        with db.write() as s:
+            RawWrite(AUDIT, AUDIT.insert()).execute(s, [repo.audit_row("acme", T0, kind, {})])
+            repo.insert_escalation(s, values)  # the same key again: fails at once, or at the commit
+
+    with pytest.raises(IntegrityError):
+        audit_then_the_same_escalation_again()
+    assert _rows(db, kind) == []  # the audit row sent before it went with the transaction
+
+
+def test_an_escalation_update_sets_the_columns_given_and_no_other(db: Database) -> None:
+    tenants.provision(db, "acme", now_s=T0)
+    values = {"tenant_id": "acme", "id": "e1", "seq": 1, "spec": {}, "context": {"k": 1}, "state": "queued"}
+    with db.write() as s:
+        repo.insert_escalation(s, values | {"created_s": T0, "arrived_s": T0})
+    with db.write() as s:
+        repo.update_escalation(s, "acme", "e1", {"state": "offered", "offered_to": ["ana"], "level": 2})
+        repo.update_escalation(s, "acme", "other", {"state": "offered"})  # not stored: no-op
+    with db.read() as s:
+        row = repo.escalation(s, "acme", "e1")
+        assert row is not None
+        assert (row.state, row.offered_to, row.level, row.context) == ("offered", ["ana"], 2, {"k": 1})

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, even
 from sqlalchemy.orm import Session, sessionmaker
 
 from routing.service.storage.models import Tenant
+from routing.service.storage.raw import hold_writes
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK_ID = 0x68616E64  # "hand": PostgreSQL advisory lock held while migrating
@@ -55,6 +56,8 @@ class Database:
             self._write_engine = _sqlite_engine(url, sqlite_synchronous, "BEGIN IMMEDIATE")
         else:
             self.engine = create_engine(url, pool_size=8, max_overflow=32, pool_pre_ping=True)
+            if self.engine.dialect.driver == "psycopg":  # the hot path's writes: one round trip
+                hold_writes(self.engine)
             self._write_engine = self.engine
         # SQLite: its reads start a deferred BEGIN (the engine's) and end with a rollback, as
         # sessions' do; PostgreSQL: autocommit, set on checkout and reset on return (no round trip)

@@ -9,6 +9,11 @@ part of the session's transaction exactly as the statement would be. Values are 
 SQLAlchemy would pass them to these drivers (sqlite3, psycopg): JSON columns serialised with
 ``json.dumps`` (SQLAlchemy's default serialiser, so SQLite stores the same text; PostgreSQL's
 JSONB parses it), everything else as it is.
+
+On PostgreSQL (:func:`hold_writes`) these writes are held back and sent together in one psycopg
+pipeline -- one round trip instead of one per statement, under the tenant lock -- before the
+connection's next other statement and before the commit, so every statement still sees them and
+a failed one fails the transaction; a rollback drops them.
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Insert, Table, Update
+from sqlalchemy import JSON, Connection, Engine, Insert, Table, Update, event, exc
 from sqlalchemy.orm import Session
 
-__all__ = ["RawWrite"]
+__all__ = ["RawWrite", "hold_writes"]
+
+#: ``Connection.info`` key of the writes a transaction holds back (absent: writes run at once)
+_HELD = "handoff_held_writes"
 
 
 class RawWrite:
@@ -54,12 +62,18 @@ class RawWrite:
         for row in rows:
             values = {k: (json.dumps(v) if k in json_keys else v) for k, v in row.items()}
             prepared.append(values if positions is None else tuple(values[k] for k in positions))
+        held: list[tuple[str, list[Any]]] | None = conn.info.get(_HELD)
+        if held is not None:
+            held.append((sql, prepared))
+            return
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             if len(prepared) == 1:
                 cursor.execute(sql, prepared[0])
             else:
                 cursor.executemany(sql, prepared)
+        except conn.dialect.loaded_dbapi.Error as err:
+            raise _as_sqlalchemy(conn, sql, err) from err
         finally:
             cursor.close()
 
@@ -76,3 +90,51 @@ class RawWrite:
             positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
             found = self._compiled[cache_key] = (str(compiled), positions)
         return found
+
+
+def hold_writes(engine: Engine) -> None:
+    """Make :class:`RawWrite` hold its writes back in transactions on ``engine`` (PostgreSQL with
+    psycopg 3) and send them in one pipeline before the connection's next other statement and
+    before commit; a rollback drops them (see the module docstring)."""
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.info[_HELD] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Connection, *_: Any) -> None:
+        send_held(conn)
+
+    @event.listens_for(engine, "commit")
+    def _commit(conn: Connection) -> None:
+        send_held(conn)
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(conn: Connection) -> None:
+        conn.info.pop(_HELD, None)
+
+
+def send_held(conn: Connection) -> None:
+    """Send the writes ``conn``'s transaction holds back, in order, in one pipeline; raise what
+    the first failed one raises (the transaction is then to be rolled back)."""
+    held: list[tuple[str, list[Any]]] | None = conn.info.get(_HELD)
+    if not held:
+        return
+    conn.info[_HELD] = []
+    driver = conn.connection.driver_connection
+    sql = ""
+    try:
+        with driver.pipeline(), driver.cursor() as cursor:  # type: ignore[union-attr]
+            for sql, rows in held:
+                if len(rows) == 1:
+                    cursor.execute(sql, rows[0])
+                else:
+                    cursor.executemany(sql, rows)
+    except conn.dialect.loaded_dbapi.Error as err:
+        raise _as_sqlalchemy(conn, sql, err) from err
+
+
+def _as_sqlalchemy(conn: Connection, sql: str, err: Exception) -> Exception:
+    """The driver's error as SQLAlchemy would have raised it (an unreachable database is an
+    ``OperationalError``, a 503 to the API, as for any other statement)."""
+    return exc.DBAPIError.instance(sql, None, err, conn.dialect.loaded_dbapi.Error)
