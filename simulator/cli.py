@@ -46,11 +46,13 @@ def simulate(
     from routing.errors import InvalidInput
     from simulator.console import print_replay_comparison, print_summary, progress_bar
     from simulator.output import write_results
+    from simulator.process_memory import return_large_arrays_to_the_os
     from simulator.replay_check import compare_replay
     from simulator.replications import default_workers, run_replications
     from simulator.scaleout import replication_pool
     from simulator.scenario import load_scenario
 
+    return_large_arrays_to_the_os()
     console = Console()
     try:
         scenario = load_scenario(file)

@@ -228,6 +228,10 @@ class _Builder:
         arrays: list[Any] = []
         for j in range(6):
             parts = [c[j] for c in columns]
+            constant = _merged_constant(parts)
+            if constant is not None:  # in any order the same
+                arrays.append(constant)
+                continue
             col = parts[0] if len(parts) == 1 else np.concatenate(parts)
             arrays.append(col if order is None else col[order])
             for c in columns:
@@ -262,9 +266,28 @@ def _mix(rng: np.random.Generator, shares: list[float], n: int) -> NDArray[np.in
 def _first_offers(
     scenario: Scenario, rng: np.random.Generator, n: int
 ) -> tuple[FloatArray, NDArray[np.bool_]]:
-    delays = sample(scenario.offers.accept_delay, rng, n)
+    delay = scenario.offers.accept_delay
+    delays = _constant(delay.mean, n) if delay.distribution == "fixed" else sample(delay, rng, n)
     declines = rng.random(n) < scenario.offers.decline_probability
     return delays, declines
+
+
+def _constant(value: float, n: int) -> FloatArray:
+    """``n`` times ``value``, read-only, in no memory (a million escalations' default accept
+    delay or infinite patience would otherwise be 8 MB each); ``sample`` draws nothing for a
+    fixed value either, so the streams are unchanged."""
+    return np.broadcast_to(np.float64(value), (n,))
+
+
+def _merged_constant(parts: list[Any]) -> Any:
+    """The concatenation of ``parts`` as one :func:`_constant`, when each is one of the same
+    value (None otherwise)."""
+    if not all(isinstance(p, np.ndarray) and p.ndim == 1 and p.strides == (0,) for p in parts):
+        return None
+    values = {float(p[0]) for p in parts if p.size}
+    if len(values) > 1:
+        return None
+    return _constant(values.pop() if values else 0.0, sum(p.size for p in parts))
 
 
 def generate_demand(scenario: Scenario, replication: np.random.SeedSequence) -> Arrivals:
@@ -305,7 +328,7 @@ def generate_demand(scenario: Scenario, replication: np.random.SeedSequence) -> 
         patience = (
             sample(seg.patience, stream(replication, "patience", s), n)
             if seg.patience is not None
-            else np.full(n, np.inf)
+            else _constant(np.inf, n)
         )
         delays, declines = _first_offers(scenario, stream(replication, "accept", s), n)
         builder.add(created, kind_of[tier_idx, lang_idx], handle, patience, delays, declines)

@@ -60,9 +60,7 @@ def escalation_metrics(
 ) -> dict[str, float]:
     """The :data:`METRICS` of the escalations ``idx`` (a slice or index array into the records)."""
     outcome = records.outcome[idx]
-    handoff = records.accepted_s[idx] - records.arrivals.created_s[idx]
-    answered = handoff[~np.isnan(handoff)]
-    del handoff  # a long run's columns are large: keep one copy alive at a time
+    answered = _handoff_times_s(records.accepted_s[idx], records.arrivals.created_s[idx])
     offered = float(outcome.size)
     accepted = float(answered.size)
     within = float(np.count_nonzero(answered <= threshold_s))
@@ -89,6 +87,24 @@ def escalation_metrics(
         "p90_handoff_s": p90,
         "p95_handoff_s": p95,
     }
+
+
+#: escalations whose handoff times are taken at a time: a million-escalation run's columns are
+#: large, and the peak memory of a run is its summaries' temporaries
+_HANDOFF_CHUNK = 65_536
+
+
+def _handoff_times_s(accepted_s: FloatArray, created_s: FloatArray) -> FloatArray:
+    """``accepted_s - created_s`` of the accepted ones (``accepted_s`` not NaN), in order; no
+    temporary larger than a chunk besides the result."""
+    answered = np.empty(int(np.count_nonzero(~np.isnan(accepted_s))), np.float64)
+    at = 0
+    for lo in range(0, accepted_s.size, _HANDOFF_CHUNK):
+        handoff = accepted_s[lo : lo + _HANDOFF_CHUNK] - created_s[lo : lo + _HANDOFF_CHUNK]
+        part = handoff[~np.isnan(handoff)]
+        answered[at : at + part.size] = part
+        at += part.size
+    return answered
 
 
 # ------------------------------------------------------------------------------ clock-time sums
@@ -227,17 +243,21 @@ def staffing(records: RunRecords, scenario: Scenario, edges_s: FloatArray) -> St
             outside += per_bin(w0, w1) - inside
         staffed[g] = on - away
         slots[g] = staffed[g] * per_agent + outside
-        served = accepted & (records.agent_group == g)
-        busy_a, busy_b = records.accepted_s[served], work_end(served)
-        del served
-        busy_a -= origin
-        busy_b -= origin
-        keep = busy_b > busy_a
-        if not keep.all():
-            busy_a, busy_b = busy_a[keep], busy_b[keep]
-        del keep
-        busy[g] = _unit_overlap(busy_a, busy_b, rel_edges)
-        del busy_a, busy_b
+        # the group's work that took time, its starts then its ends: one column copy at a time
+        # (times minus the origin are exact, so the order of starts and ends is kept)
+        took_time = (records.agent_group == g) & (
+            (records.finished_s > records.accepted_s)
+            | (np.isnan(records.finished_s) & (records.stopped_s > records.accepted_s))
+        )
+        starts = records.accepted_s[took_time]
+        starts -= origin
+        covered = _unit_covered_before(starts, rel_edges)
+        del starts
+        ends = work_end(took_time)
+        del took_time
+        ends -= origin
+        busy[g] = np.diff(covered - _unit_covered_before(ends, rel_edges))
+        del ends
     return Staffing(staffed, slots, busy)
 
 
@@ -319,7 +339,15 @@ def summarise(records: RunRecords, scenario: Scenario) -> RunSummary:
     segment_intervals: dict[str, dict[str, FloatArray]] = {}
     for s, name in enumerate(records.arrivals.segments):
         own = _segment_threshold_s(scenario, name)
-        idx = _contiguous(np.flatnonzero(segment_of == s) + post_from)
+        mine = segment_of == s
+        idx: slice | NDArray[np.intp]
+        if mine.all():  # one segment (or every escalation after warm-up is of it): no index array
+            idx = slice(post_from, len(created))
+        else:
+            positions = np.flatnonzero(mine)
+            positions += post_from
+            idx = _contiguous(positions)
+        del mine
         segments[name] = escalation_metrics(records, own, idx)
         cut = np.searchsorted(created[idx], edges, side="left")
         rows = [

@@ -423,3 +423,22 @@ def test_replay_beside_generated_demand_leaves_the_generated_customers(tmp_path:
     assert b.segments == ("general", "chat:billing")
     assert np.count_nonzero(b.segment == 1) == 12
     assert np.all(np.diff(b.created_s) >= 0)  # merged in arrival order
+
+
+def test_a_fixed_accept_delay_and_no_patience_take_no_memory_and_read_as_values() -> None:
+    two = scenario(demand=[segment("a", patience=None), segment("b", patience=None, arrivals_per_hour=300)])
+    a = generate_demand(two, seq())
+    for column, value in ((a.accept_delay_s, 0.0), (a.patience_s, math.inf)):
+        assert column.strides == (0,)  # one value, broadcast: no 8 bytes per escalation
+        assert len(column) == len(a)
+        assert np.all(column == value)
+        with pytest.raises(ValueError, match="read-only"):
+            column[0] = 1.0
+
+
+def test_a_constant_column_beside_drawn_ones_merges_into_values() -> None:
+    mixed = scenario(demand=[segment("a", patience=None), segment("b", arrivals_per_hour=300)])
+    a = generate_demand(mixed, seq())
+    assert a.patience_s.strides != (0,)
+    assert np.all(np.isinf(a.patience_s[a.segment == 0]))
+    assert np.all(np.isfinite(a.patience_s[a.segment == 1]))

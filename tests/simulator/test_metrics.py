@@ -526,3 +526,24 @@ def test_unit_weights_give_the_weighted_sums_bit_for_bit(
     weighted = overlap_per_bin(starts, ends, grid, np.ones_like(starts))
     assert unit.tobytes() == weighted.tobytes()
     assert starts.tolist() == [a for a, _ in spans]  # the caller's arrays are left alone
+
+
+@hyp_settings(max_examples=60, deadline=None)
+@given(
+    accepted=st.lists(st.one_of(st.just(math.nan), st.floats(0, 1e4)), max_size=300),
+    chunk=st.integers(1, 40),
+)
+def test_handoff_times_are_the_accepted_ones_in_order_whatever_the_chunk(
+    accepted: list[float], chunk: int
+) -> None:
+    import simulator.metrics as metrics
+
+    acc = np.asarray(accepted, np.float64) + 1.7e9
+    created = np.full(acc.size, 1.7e9) - np.arange(acc.size, dtype=np.float64)
+    expected = (acc - created)[~np.isnan(acc)]
+    default = metrics._HANDOFF_CHUNK
+    try:
+        metrics._HANDOFF_CHUNK = chunk
+        assert np.array_equal(metrics._handoff_times_s(acc, created), expected)
+    finally:
+        metrics._HANDOFF_CHUNK = default

@@ -241,3 +241,11 @@ def test_interval_starts_are_in_the_scenarios_time_zone(tmp_path: Path) -> None:
         "2026-12-01T00:30:00+01:00",
     ]
     assert not (out / "records.csv").exists()
+
+
+def test_a_simulating_process_returns_large_arrays_to_the_os_on_linux() -> None:
+    import sys
+
+    from simulator.process_memory import return_large_arrays_to_the_os
+
+    assert return_large_arrays_to_the_os() is sys.platform.startswith("linux")
