@@ -15,6 +15,7 @@ requirements share one cache entry, which is what keeps the common decision chea
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -379,7 +380,7 @@ class EligibilityCache:
     is assembled from and which are few (``_columns``); per-rule masks under the few keys each
     rule reads (``_parts``); and their combination per whole requirement (``_entries``). Each is
     bounded by :data:`CACHE_BUDGET_BYTES`; past it that level drops its oldest item for each new
-    one (first in, first out: a dict keeps insertion order). The columns are kept apart so that
+    one (first in, first out). The columns are kept apart so that
     the churn of requirements (they hardly repeat) never drops them: rebuilding them (the stakes
     are a pass over every skill of every agent) made the slowest arrivals. Emptying a full level
     at once, as it once did, freed a hundred entries' arrays inside one arrival and rebuilt them
@@ -390,9 +391,9 @@ class EligibilityCache:
         self._table = table
         self._settings = settings
         self._version = -1
-        self._entries: dict[Requirement, StaticEligibility] = {}
-        self._parts: dict[tuple[str, Hashable], npt.NDArray[Any]] = {}
-        self._columns: dict[tuple[str, Hashable], npt.NDArray[Any]] = {}
+        self._entries: OrderedDict[Requirement, StaticEligibility] = OrderedDict()
+        self._parts: OrderedDict[tuple[str, Hashable], npt.NDArray[Any]] = OrderedDict()
+        self._columns: OrderedDict[tuple[str, Hashable], npt.NDArray[Any]] = OrderedDict()
 
     def _shared(
         self, name: str, key: Hashable, compute: Callable[..., npt.NDArray[Any]], arg: Any
@@ -482,11 +483,12 @@ class EligibilityCache:
         return _put(self._entries, req, entry, self._entry_limit())
 
 
-def _put(level: dict[_K, _V], key: _K, value: _V, limit: int) -> _V:
+def _put(level: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> _V:
     """Store ``value`` under ``key`` in a cache ``level`` of at most ``limit`` items, dropping
-    its oldest items to make room; return ``value``."""
+    its oldest items to make room; return ``value``. (An OrderedDict drops its first item in
+    constant time; a dict's first item is found by a scan over the slots of those dropped before.)"""
     while len(level) >= limit:
-        del level[next(iter(level))]
+        level.popitem(last=False)
     level[key] = value
     return value
 
