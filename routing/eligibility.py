@@ -277,7 +277,6 @@ class StaticEligibility:
     __slots__ = (
         "_distance",
         "_full",
-        "_held",
         "_miss_cols",
         "_miss_div",
         "_n",
@@ -302,7 +301,6 @@ class StaticEligibility:
         stakes: FloatArray,
         used_rows: tuple[int, ...],
         weights: CostWeights,
-        held: HeldBytes | None = None,
     ) -> None:
         self.rule_masks = rule_masks
         self.mask = mask
@@ -312,18 +310,6 @@ class StaticEligibility:
         self._weights = weights
         self._n = mask.size
         self._full: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray] | None = None
-        self._held = held
-
-    @property
-    def nbytes(self) -> int:
-        """What the entry holds of its own: its mask, its full term arrays once built, and
-        :data:`ENTRY_OVERHEAD_BYTES` (the rule masks and columns it reads are shared)."""
-        full = sum(a.nbytes for a in self._full) if self._full is not None else 0
-        return ENTRY_OVERHEAD_BYTES + self.mask.nbytes + full
-
-    def release(self) -> None:
-        """Stop counting the entry in the bytes it was counted in (it left its cache)."""
-        self._held = None
 
     def terms_at(self, rows: IntArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """(proficiency surplus, preferred miss, tier distance, skill breadth) of agent ``rows``."""
@@ -355,8 +341,6 @@ class StaticEligibility:
         if self._full is None:
             terms = self.terms_at(np.arange(self._n))
             self._full = (*terms, static_cost(*terms, self._weights))
-            if self._held is not None:
-                self._held.nbytes += sum(a.nbytes for a in self._full)
         return self._full
 
     @property
@@ -384,23 +368,8 @@ class StaticEligibility:
 _K = TypeVar("_K", bound=Hashable)
 _V = TypeVar("_V")
 
-#: Memory budget of each level of the cache, in bytes of arrays (masks and costs are one value
-#: per agent).
+#: Memory budget of the cache, in bytes of arrays (masks and costs are one value per agent).
 CACHE_BUDGET_BYTES = 64 * 2**20
-#: What a cached requirement holds beyond its arrays (objects, tuples, references), as counted.
-ENTRY_OVERHEAD_BYTES = 1024
-#: Requirements the cache keeps whatever their size.
-MIN_ENTRIES = 16
-
-
-class HeldBytes:
-    """The bytes the entries of one cache hold (:attr:`StaticEligibility.nbytes`), kept up to
-    date as entries come, go, and build their full term arrays."""
-
-    __slots__ = ("nbytes",)
-
-    def __init__(self) -> None:
-        self.nbytes = 0
 
 
 class EligibilityCache:
@@ -410,17 +379,12 @@ class EligibilityCache:
     minimum or below a level), the tier distances and the skill stakes, which every requirement
     is assembled from and which are few (``_columns``); per-rule masks under the few keys each
     rule reads (``_parts``); and their combination per whole requirement (``_entries``). Each is
-    bounded by :data:`CACHE_BUDGET_BYTES`; past it that level drops its oldest items for each new
-    one (first in, first out). The entries are bounded by the bytes they hold: a mask (a byte per
-    agent) until a freed agent's pick reads a group's full cost arrays (41 bytes per agent then),
-    so a queue of hundreds of groups keeps them all where a bound of 48 bytes per agent for each
-    kept under 300 at 5,000 agents, and a batch solve rebuilt most of them (the bound holds as
-    each entry comes: one that builds its full arrays later counts them from then on). The
-    columns are kept apart so that the churn of requirements (they hardly repeat) never drops
-    them: rebuilding them (the stakes are a pass over every skill of every agent) made the
-    slowest arrivals. Emptying a full level at once, as it once did, freed a hundred entries'
-    arrays inside one arrival and rebuilt them over the next ones: at 10,000 agents those
-    arrivals (one in 140) were among the slowest 1 %.
+    bounded by :data:`CACHE_BUDGET_BYTES`; past it that level drops its oldest item for each new
+    one (first in, first out). The columns are kept apart so that
+    the churn of requirements (they hardly repeat) never drops them: rebuilding them (the stakes
+    are a pass over every skill of every agent) made the slowest arrivals. Emptying a full level
+    at once, as it once did, freed a hundred entries' arrays inside one arrival and rebuilt them
+    over the next ones: at 10,000 agents those arrivals (one in 140) were among the slowest 1 %.
     """
 
     def __init__(self, table: AgentTable, settings: RoutingSettings) -> None:
@@ -428,7 +392,6 @@ class EligibilityCache:
         self._settings = settings
         self._version = -1
         self._entries: OrderedDict[Requirement, StaticEligibility] = OrderedDict()
-        self._held = HeldBytes()  # by the entries
         self._parts: OrderedDict[tuple[str, Hashable], npt.NDArray[Any]] = OrderedDict()
         self._columns: OrderedDict[tuple[str, Hashable], npt.NDArray[Any]] = OrderedDict()
 
@@ -447,7 +410,7 @@ class EligibilityCache:
         """The array ``compute(table, arg)``, cached under ``(name, key)``."""
         value = self._parts.get((name, key))
         if value is None:
-            value = _put(self._parts, (name, key), compute(self._table, arg), self._part_limit())
+            value = _put(self._parts, (name, key), compute(self._table, arg), 4 * self._entry_limit())
         return value
 
     def _column_part(self, name: str, skill: str, level: int, compute: Callable[..., Any]) -> Any:
@@ -461,21 +424,9 @@ class EligibilityCache:
             value = _put(self._columns, key, column, self._column_limit())
         return value
 
-    def _part_limit(self) -> int:
-        """Rule masks the cache keeps: its budget at 12 bytes per agent each, at least 64."""
-        return max(64, CACHE_BUDGET_BYTES // (12 * max(self._table.n, 1)))
-
-    def _keep(self, req: Requirement, entry: StaticEligibility) -> StaticEligibility:
-        """Store ``entry`` for ``req``, dropping the oldest entries while the entries would hold
-        more than :data:`CACHE_BUDGET_BYTES` (but :data:`MIN_ENTRIES`); return ``entry``."""
-        held, size = self._held, entry.nbytes
-        while len(self._entries) >= MIN_ENTRIES and held.nbytes + size > CACHE_BUDGET_BYTES:
-            _, dropped = self._entries.popitem(last=False)
-            held.nbytes -= dropped.nbytes
-            dropped.release()
-        self._entries[req] = entry
-        held.nbytes += size
-        return entry
+    def _entry_limit(self) -> int:
+        """Requirements the cache keeps: its budget at 48 bytes per agent each, at least 16."""
+        return max(16, CACHE_BUDGET_BYTES // (48 * max(self._table.n, 1)))
 
     def _column_limit(self) -> int:
         """Columns (and tier distances, stakes) the cache keeps: a byte per agent each, at least 64."""
@@ -485,7 +436,6 @@ class EligibilityCache:
         t = self._table
         if t.version != self._version:
             self._entries.clear()
-            self._held = HeldBytes()
             self._parts.clear()
             self._columns.clear()
             self._version = t.version
@@ -529,9 +479,8 @@ class EligibilityCache:
             stakes,
             used_rows,
             self._settings.weights,
-            self._held,
         )
-        return self._keep(req, entry)
+        return _put(self._entries, req, entry, self._entry_limit())
 
 
 def _put(level: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> _V:

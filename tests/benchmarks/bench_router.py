@@ -44,28 +44,22 @@ What is measured
    is their sum.
 4. **Growth**: the arrival figures at 1,000, 10,000 and 50,000 agents, and the completion and
    arrival figures with 10, 100 and 1,000 escalations waiting, each with its ratio per step.
-   The eligibility cache bounds its requirements by the bytes they hold (``CACHE_BUDGET_BYTES``:
-   a mask, a byte per agent, and 40 more per agent once fast path B reads a group's full cost
-   arrays); in one run it held 2,805 requirements at 1,000 agents, 3,914 (41 MiB) at 10,000 and
-   1,315 (64 MiB, the bound) at 50,000. The requirements hardly repeat, though (1,000 escalations
+   The eligibility cache is bounded in bytes (``CACHE_BUDGET_BYTES``, counted as 48 bytes per agent
+   per requirement), so it keeps ``max(16, budget / (48 n))`` requirements -- about 1,400 at 1,000
+   agents, 140 at 10,000, 27 at 50,000 -- while the requirements hardly repeat (1,000 escalations
    from ``make_escalation`` give 825 distinct requirements), so most arrivals miss at every size
-   (in that run 70 %, 61 % and 71 %; when the cache counted 48 bytes per agent for each
-   requirement, it kept 140 at 10,000 agents and 96 % missed). A miss is cheap: its rule masks
-   are ANDs of per-skill columns the cache keeps apart (they are few and shared by every
-   requirement), and the static cost is computed only for the arrival's free eligible agents, so
-   hits and misses cost about the same and an arrival grows under 2x per 5-10x roster. (Until the
-   columns were kept apart, the per-requirement parts' bound emptied them every few dozen
-   arrivals and the arrival that rebuilt the skill stakes was among the slowest: then hits grew
-   too, in one run p50 0.78 ms at 10,000 agents and 7.7 ms at 50,000.) What remains per arrival
-   is a few O(roster) boolean passes (the rule masks' AND, the free mask, the explanation's
-   live-rule masks), the candidates' cost terms (thousands of rows for a common requirement: in
-   the slowest 5 % the cheapest-candidate step took about 2.5x its median, the explanation about
-   2-3x), the relaxation ladder of the new escalation and the explanation's Python. The garbage
-   collector, tuned as above, runs a pass inside about 0.6 % of the arrivals at 10,000 agents
-   (about 1.5-2.5 ms each: beyond the p99); with CPython's defaults
-   (``--default-gc``) a pass came inside 4 % of them and a generation-1 pass (about 1 ms)
-   inside 0.4 %, which set the p99.
-   The section prints what the cache held and the measured miss share per size.
+   (about 96 % at 10,000 agents, 99 % at 50,000). A miss is cheap, though: its rule masks are ANDs
+   of per-skill columns the cache keeps apart (they are few and shared by every requirement), and
+   the static cost is computed only for the arrival's free eligible agents, so hits and misses cost
+   about the same and an arrival grows about 2x per 5-10x roster. (Until the columns were kept
+   apart, the per-requirement parts' bound emptied them every few dozen arrivals and the arrival
+   that rebuilt the skill stakes was among the slowest: then hits grew too, in one run p50 0.78 ms
+   at 10,000 agents and 7.7 ms at 50,000.) What remains per arrival is a few O(roster) boolean
+   passes (the rule masks' AND, the free mask, the explanation's live-rule masks), the candidates'
+   cost terms, the relaxation ladder of the new escalation, the explanation's Python, and, now and
+   then, a collection by the garbage collector (in one run some collection ran inside 8 % of the
+   arrivals at 10,000 agents, and a generation-1 pass took about 1 ms: the slowest arrivals are those).
+   The section prints the limit and the measured miss share per size.
 """
 
 from __future__ import annotations
@@ -317,12 +311,6 @@ def cached(d: Dispatcher, req: Requirement) -> bool:
     return cache._version == d._t.version and req in cache._entries
 
 
-def cache_held(d: Dispatcher) -> str:
-    """What ``d``'s eligibility cache holds now: requirements and the bytes counted for them."""
-    cache = d._cache
-    return f"cache held {len(cache._entries):,} requirements ({cache._held.nbytes / 2**20:.1f} MiB)"
-
-
 def add_roster(d: Dispatcher, agents: list[Agent], now_s: float) -> None:
     for agent in agents:
         d.add_agent(agent, now_s, AgentStatus.AVAILABLE)
@@ -434,7 +422,7 @@ def bench_arrival(
         t = np.array(times[explain])
         tag = f"{label}, explain={explain!s:<5}"
         rows.append((f"{tag} all", stats(t), mix if explain else ""))
-        miss_note = f"{cold_a.mean():.0%} of samples; {cache_held(d_exp)}" if explain else ""
+        miss_note = f"{cold_a.mean():.0%} of samples" if explain else ""
         rows.append((f"{tag} cache miss", stats(t[cold_a & ~first_a]), miss_note))
         rows.append((f"{tag} cache hit", stats(t[~cold_a]), ""))
         rows.append((f"{tag} offer made", stats(t[kinds_a == "offer"]), ""))
@@ -1044,11 +1032,14 @@ def main(argv: list[str] | None = None) -> int:
     for n in (1_000, 10_000, 50_000):
         miss = stat_of(by_agents[n], f"{n:,} agents, explain=True  cache miss")
         share = next(note for label, _, note in by_agents[n] if label.endswith("True  cache miss"))
-        print(f"  {n:>6,} agents: misses {share} at the end; a miss p50 {miss.p50:.0f} us")
+        limit = max(16, CACHE_BUDGET_BYTES // (48 * n))
+        print(
+            f"  {n:>6,} agents: eligibility cache keeps <= {limit:,} requirements; misses {share},"
+            f" p50 {miss.p50:.0f} us"
+        )
     print(
-        f"  the cache's budget ({CACHE_BUDGET_BYTES / 2**20:.0f} MiB) holds thousands of requirements,"
-        " but they hardly repeat, so most arrivals miss at every size; a miss costs about what a hit"
-        " does (see the docstring)"
+        "  the cache's byte budget holds ~1/n requirements and requirements hardly repeat, so most"
+        " arrivals miss at every size; a miss costs about what a hit does (see the docstring)"
     )
     for queue_len in (10, 100):
         waiting_rows[queue_len], _ = bench_completion(1_000, queue_len, 40 if q else 200, args.seed, False)

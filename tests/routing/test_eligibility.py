@@ -530,36 +530,3 @@ def test_the_cache_assembles_skill_parts_to_the_rules_and_terms_exactly(
         assert entry.surplus.tobytes() == proficiency_surplus(table, req.skills).tobytes()
         assert entry.preferred_miss.tobytes() == preferred_miss(table, req.preferred).tobytes()
         cache._entries.clear()  # the second round assembles the entry from cached parts only
-
-
-def test_the_cache_keeps_requirements_within_its_budget_by_the_bytes_they_hold(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Entries count their mask, and their full cost arrays once built; past the budget the
-    oldest go first, and what the cache counts is what its entries hold."""
-    import routing.eligibility as eligibility
-
-    table = AgentTable()
-    for k in range(100):
-        table.upsert(Agent(f"a{k}", {"billing": 1 + k % 5, "tech": 1 + k % 3}), NOW_S)
-    settings = RoutingSettings()
-    cache = EligibilityCache(table, settings)
-    mask_only = eligibility.ENTRY_OVERHEAD_BYTES + 100  # a byte per agent
-    monkeypatch.setattr(eligibility, "CACHE_BUDGET_BYTES", 20 * mask_only)
-    reqs = [  # 60 distinct requirements (each language its own)
-        requirement_at(
-            Escalation(f"e{k}", NOW_S, CHAT, {"billing": 1 + k % 3}, language=f"l{k}"), 0, settings
-        )
-        for k in range(60)
-    ]
-    kept = []
-    for k, req in enumerate(reqs):
-        entry = cache.get(req)
-        if k % 4 == 0:
-            assert entry.cost.size == 100  # builds the full arrays: the entry grows
-        kept.append(req)
-        held = sum(e.nbytes for e in cache._entries.values())
-        assert cache._held.nbytes == held
-        assert held <= 20 * mask_only or len(cache._entries) <= eligibility.MIN_ENTRIES
-    assert list(cache._entries) == kept[-len(cache._entries) :]  # the newest, in order
-    assert eligibility.MIN_ENTRIES <= len(cache._entries) < 20
