@@ -15,9 +15,10 @@ requirements share one cache entry, which is what keeps the common decision chea
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -364,6 +365,9 @@ class StaticEligibility:
         return self._all()[4]
 
 
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
 #: Memory budget of the cache, in bytes of arrays (masks and costs are one value per agent).
 CACHE_BUDGET_BYTES = 64 * 2**20
 
@@ -375,19 +379,21 @@ class EligibilityCache:
     minimum or below a level), the tier distances and the skill stakes, which every requirement
     is assembled from and which are few (``_columns``); per-rule masks under the few keys each
     rule reads (``_parts``); and their combination per whole requirement (``_entries``). Each is
-    bounded by :data:`CACHE_BUDGET_BYTES`; past it that level is emptied and refills from use.
-    The columns are kept apart so that the churn of requirements (they hardly repeat) never
-    drops them: rebuilding them (the stakes are a pass over every skill of every agent) made the
-    slowest arrivals.
+    bounded by :data:`CACHE_BUDGET_BYTES`; past it that level drops its oldest item for each new
+    one (first in, first out). The columns are kept apart so that
+    the churn of requirements (they hardly repeat) never drops them: rebuilding them (the stakes
+    are a pass over every skill of every agent) made the slowest arrivals. Emptying a full level
+    at once, as it once did, freed a hundred entries' arrays inside one arrival and rebuilt them
+    over the next ones: at 10,000 agents those arrivals (one in 140) were among the slowest 1 %.
     """
 
     def __init__(self, table: AgentTable, settings: RoutingSettings) -> None:
         self._table = table
         self._settings = settings
         self._version = -1
-        self._entries: dict[Requirement, StaticEligibility] = {}
-        self._parts: dict[tuple[str, Hashable], npt.NDArray[Any]] = {}
-        self._columns: dict[tuple[str, Hashable], npt.NDArray[Any]] = {}
+        self._entries: OrderedDict[Requirement, StaticEligibility] = OrderedDict()
+        self._parts: OrderedDict[tuple[str, Hashable], npt.NDArray[Any]] = OrderedDict()
+        self._columns: OrderedDict[tuple[str, Hashable], npt.NDArray[Any]] = OrderedDict()
 
     def _shared(
         self, name: str, key: Hashable, compute: Callable[..., npt.NDArray[Any]], arg: Any
@@ -395,7 +401,7 @@ class EligibilityCache:
         """The array ``compute(table, arg)``, cached under ``(name, key)`` among the columns."""
         value = self._columns.get((name, key))
         if value is None:
-            value = self._columns[(name, key)] = compute(self._table, arg)
+            value = _put(self._columns, (name, key), compute(self._table, arg), self._column_limit())
         return value
 
     def _part(
@@ -404,7 +410,7 @@ class EligibilityCache:
         """The array ``compute(table, arg)``, cached under ``(name, key)``."""
         value = self._parts.get((name, key))
         if value is None:
-            value = self._parts[(name, key)] = compute(self._table, arg)
+            value = _put(self._parts, (name, key), compute(self._table, arg), 4 * self._entry_limit())
         return value
 
     def _column_part(self, name: str, skill: str, level: int, compute: Callable[..., Any]) -> Any:
@@ -414,8 +420,17 @@ class EligibilityCache:
         key = (name, (skill, level))
         value = self._columns.get(key)
         if value is None:
-            value = self._columns[key] = compute(self._table, self._table.skills.get(skill), level)
+            column = compute(self._table, self._table.skills.get(skill), level)
+            value = _put(self._columns, key, column, self._column_limit())
         return value
+
+    def _entry_limit(self) -> int:
+        """Requirements the cache keeps: its budget at 48 bytes per agent each, at least 16."""
+        return max(16, CACHE_BUDGET_BYTES // (48 * max(self._table.n, 1)))
+
+    def _column_limit(self) -> int:
+        """Columns (and tier distances, stakes) the cache keeps: a byte per agent each, at least 64."""
+        return max(64, CACHE_BUDGET_BYTES // max(self._table.n, 1))
 
     def get(self, req: Requirement) -> StaticEligibility:
         t = self._table
@@ -427,13 +442,6 @@ class EligibilityCache:
         entry = self._entries.get(req)
         if entry is not None:
             return entry
-        limit = max(16, CACHE_BUDGET_BYTES // (48 * max(t.n, 1)))
-        if len(self._entries) >= limit:
-            self._entries.clear()
-        if len(self._parts) >= 4 * limit:
-            self._parts.clear()
-        if len(self._columns) >= max(64, CACHE_BUDGET_BYTES // max(t.n, 1)):  # a byte per agent
-            self._columns.clear()
         masks = tuple(
             (
                 name,
@@ -472,8 +480,17 @@ class EligibilityCache:
             used_rows,
             self._settings.weights,
         )
-        self._entries[req] = entry
-        return entry
+        return _put(self._entries, req, entry, self._entry_limit())
+
+
+def _put(level: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> _V:
+    """Store ``value`` under ``key`` in a cache ``level`` of at most ``limit`` items, dropping
+    its oldest items to make room; return ``value``. (An OrderedDict drops its first item in
+    constant time; a dict's first item is found by a scan over the slots of those dropped before.)"""
+    while len(level) >= limit:
+        level.popitem(last=False)
+    level[key] = value
+    return value
 
 
 # The static parts that depend on skills, assembled skill by skill from cached columns (see

@@ -255,6 +255,12 @@ class EtaEstimator:
         return admit
 
 
+#: Events :func:`supply_walk` steps through one by one before it takes the rest in whole-array
+#: steps: most walks end within a few events (an escalation near the head of its queue), where
+#: numpy's fixed cost per call would exceed the loop's.
+WALK_STEPS = 64
+
+
 def supply_walk(
     need: float, times_s: np.ndarray, bursts: np.ndarray, d_rate_per_s: np.ndarray, now_s: float
 ) -> float | None:
@@ -262,21 +268,96 @@ def supply_walk(
 
     At ``times_s[k]`` (not before ``now_s``), ``bursts[k]`` slots come free at once and the rate at
     which slots free changes by ``d_rate_per_s[k]``; in between, slots free at the rate reached.
+    The rate never falls below 0. The events are taken in time order (equal times in their given
+    order), the first :data:`WALK_STEPS` one at a time and the rest, if the walk goes on, in whole
+    arrays (:func:`_walk_arrays`): the same floats either way.
     """
     order = np.argsort(times_s, kind="stable")
-    t, rate = now_s, 0.0
-    for at, burst, d_rate in zip(
-        times_s[order].tolist(), bursts[order].tolist(), d_rate_per_s[order].tolist(), strict=True
-    ):
-        if not math.isfinite(at):
-            break
+    at_s, burst, d_rate = times_s[order], bursts[order], d_rate_per_s[order]
+    finite = int(np.isfinite(at_s).argmin()) if not np.isfinite(at_s).all() else at_s.size
+    head = min(finite, WALK_STEPS)
+    state = _walk_steps(need, at_s[:head].tolist(), burst[:head].tolist(), d_rate[:head].tolist(), now_s)
+    if isinstance(state, _Done):
+        return state.eta_s
+    t, rate, need = state
+    if finite > head:
+        tail = slice(head, finite)
+        done = _walk_arrays(need, at_s[tail], burst[tail], d_rate[tail], t, rate, now_s)
+        if done is None:  # the rate would fall below 0 somewhere: step through it one by one
+            state = _walk_steps(
+                need, at_s[tail].tolist(), burst[tail].tolist(), d_rate[tail].tolist(), now_s, t, rate
+            )
+        else:
+            state = done
+        if isinstance(state, _Done):
+            return state.eta_s
+        t, rate, need = state
+    return t + need / rate - now_s if rate > 1e-12 else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A walk that reached its need: the ETA in seconds from now."""
+
+    eta_s: float
+
+
+def _walk_steps(
+    need: float,
+    times_s: list[float],
+    bursts: list[float],
+    d_rates: list[float],
+    now_s: float,
+    t: float | None = None,
+    rate: float = 0.0,
+) -> _Done | tuple[float, float, float]:
+    """Walk finite events in time order one by one from instant ``t`` (default ``now_s``) at
+    ``rate``: :class:`_Done` when ``need`` is reached, else (instant, rate, need) after them."""
+    t = now_s if t is None else t
+    for at, burst, d_rate in zip(times_s, bursts, d_rates, strict=True):
         if at > t:
             if rate > 0 and need <= rate * (at - t):
-                return t + need / rate - now_s
+                return _Done(t + need / rate - now_s)
             need -= rate * (at - t)
             t = at
         need -= burst
         if need <= 1e-9:
-            return t - now_s
+            return _Done(t - now_s)
         rate = max(rate + d_rate, 0.0)
-    return t + need / rate - now_s if rate > 1e-12 else None
+    return t, rate, need
+
+
+def _walk_arrays(
+    need: float,
+    times_s: np.ndarray,
+    bursts: np.ndarray,
+    d_rates: np.ndarray,
+    t: float,
+    rate: float,
+    now_s: float,
+) -> _Done | tuple[float, float, float] | None:
+    """:func:`_walk_steps` over finite events in time order, in whole arrays; ``None`` when the
+    rate would fall below 0 (where the steps clamp it). The same floats, as every sum is taken
+    in the steps' order: a cumulative sum adds left to right, ``a - b`` is ``a + -b``, and a gap
+    the steps skip (an event at the current instant) subtracts 0 from a need above 0."""
+    rates = np.cumsum(np.concatenate(([rate], d_rates)))  # the rate after each event, first: before
+    if (rates < 0).any():
+        return None
+    before = rates[:-1]
+    since = np.maximum(np.concatenate(([t], times_s[:-1])), t)  # the instant each event moves from
+    moves = times_s > since
+    gaps = np.where(moves, before * (times_s - since), 0.0)
+    # the need before each gap and after each burst: need, -gap 0, -burst 0, -gap 1, -burst 1, ...
+    steps = np.empty(2 * times_s.size + 1)
+    steps[0], steps[1::2], steps[2::2] = need, -gaps, -bursts
+    needs = np.cumsum(steps)
+    need_before, need_after = needs[0:-1:2], needs[2::2]
+    within = moves & (before > 0) & (need_before <= gaps)  # the need is met during the gap
+    reached = need_after <= 1e-9  # the need is met by the event's burst
+    hit = within | reached
+    if hit.any():
+        k = int(hit.argmax())
+        if within[k]:
+            return _Done(float(since[k]) + float(need_before[k]) / float(before[k]) - now_s)
+        return _Done(float(max(since[k], times_s[k])) - now_s)
+    return float(max(since[-1], times_s[-1])), float(rates[-1]), float(needs[-1])

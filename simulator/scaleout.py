@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any, Protocol
 
+from routing.collector import tune_collector
+
 
 class ResultLike(Protocol):
     def result(self) -> Any: ...
@@ -37,12 +39,15 @@ class ReplicationPool(Protocol):
 
 
 class LocalPool:
-    """Worker processes on this machine (spawned: a clean interpreter each, on every platform)."""
+    """Worker processes on this machine (spawned: a clean interpreter each, on every platform),
+    each with the collector tuned for routing (:func:`routing.collector.tune_collector`)."""
 
     remote = False
 
     def __init__(self, workers: int) -> None:
-        self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("spawn"), initializer=tune_collector
+        )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> ResultLike:
         return self._executor.submit(fn, *args)

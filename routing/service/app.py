@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from fastapi import Depends, FastAPI
 
+from routing.collector import tune_collector
 from routing.service import tenants
 from routing.service.analytics import Analytics
 from routing.service.api import (
@@ -256,5 +257,9 @@ def create_app(
 
 
 def app_from_env() -> FastAPI:
-    """Factory for uvicorn (``--factory``): settings from ``HANDOFF_*`` variables."""
-    return create_app(ServiceSettings())
+    """Factory for uvicorn (``--factory``): settings from ``HANDOFF_*`` variables. The process is
+    the service's own, so the collector is tuned for it once what it imports is loaded
+    (:func:`routing.collector.tune_collector`)."""
+    app = create_app(ServiceSettings())
+    tune_collector()
+    return app

@@ -3,11 +3,13 @@ held work is expected to end when it was expected to, and the supply walk is exa
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from routing.decisions import Queued
@@ -75,6 +77,56 @@ def test_walk_is_monotone_in_what_it_waits_for(need: float, events: list[tuple[f
     else:
         assert first >= 0
         assert later is None or later >= first - 1e-9
+
+
+def walk_one_by_one(
+    need: float, times_s: np.ndarray, bursts: np.ndarray, d_rate_per_s: np.ndarray, now_s: float
+) -> float | None:
+    """The supply walk as a plain loop over every event: what supply_walk must equal."""
+    order = np.argsort(times_s, kind="stable")
+    t, rate = now_s, 0.0
+    for at, burst, d_rate in zip(
+        times_s[order].tolist(), bursts[order].tolist(), d_rate_per_s[order].tolist(), strict=True
+    ):
+        if not math.isfinite(at):
+            break
+        if at > t:
+            if rate > 0 and need <= rate * (at - t):
+                return t + need / rate - now_s
+            need -= rate * (at - t)
+            t = at
+        need -= burst
+        if need <= 1e-9:
+            return t - now_s
+        rate = max(rate + d_rate, 0.0)
+    return t + need / rate - now_s if rate > 1e-12 else None
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    st.floats(0.5, 400),
+    st.lists(
+        st.tuples(
+            st.one_of(st.floats(0, 1000), st.sampled_from([0.0, 5.0, 5.0, math.inf])),
+            st.sampled_from([0.0, 0.0, 1.0, 2.0]) | st.floats(0, 3),
+            st.floats(-0.1, 0.1) | st.sampled_from([0.0, -0.0]),
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+)
+def test_walk_gives_the_very_float_of_a_walk_one_event_at_a_time(
+    need: float, events: list[tuple[float, float, float]]
+) -> None:
+    # past WALK_STEPS events the walk goes on in whole arrays; equal times, leaving agents
+    # (negative rate changes, clamped at 0), and agents who never come (inf) included
+    times, bursts, rates = (np.array(col, dtype=np.float64) for col in zip(*events, strict=True))
+    expected = walk_one_by_one(need, times, bursts, rates, 0.0)
+    got = supply_walk(need, times, bursts, rates, 0.0)
+    assert got == expected or (
+        got is not None and expected is not None and math.isnan(got) and math.isnan(expected)
+    )
+    assert got is None or expected is None or math.copysign(1.0, got) == math.copysign(1.0, expected)
 
 
 # ------------------------------------------------------------------------------ predictable ETAs
