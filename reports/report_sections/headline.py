@@ -124,6 +124,8 @@ def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
     if plan.recommended is not None:
         day += f"; current roster {_service_level(plan.current.overall('service_level'))}"
     lines = [f"<p>Targets: {escape(targets_text(sc.service_level))}.</p>", f"<p>{day}.</p>"]
+    if plan.verified_roster:
+        lines.append(f"<p>Verified by simulating {escape(plan.verified_roster)}.</p>")
     own = [d.segment for d in sc.demand if d.service_level is not None]
     if own:
         lines.append(f"<p>Segments with their own targets: {escape(', '.join(own))} (section 8).</p>")
