@@ -33,7 +33,8 @@ def _verdict(plan: CapacityPlan, which: str, misses_by_metric: Mapping[str, list
             f"{'peak day' if plan.scenario.duration_h <= 24 else 'horizon'}"
             + (
                 f", within the simulation's noise: {noise} interval(s) fall short on the mean by less "
-                "than their 95 % interval (more replications would tell)."
+                "than their 95 % interval, or in the one replication that had escalations there "
+                "(more replications would tell)."
                 if noise
                 else "."
             ),

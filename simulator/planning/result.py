@@ -159,12 +159,17 @@ class CapacityPlan:
         """The recommended roster (or the current one, when nothing was recommended) meets every
         target in every interval, up to the simulation's noise: every segment meets its own targets
         over the horizon, and no interval misses clearly (its whole 95 % interval on the wrong
-        side) or without an interval to tell (one replication). A small desk's interval of a few
-        escalations has a 95 % interval wider than any target's margin: such misses are listed in
+        side) or without an interval to tell when the plan ran one replication. A small desk's
+        interval of a few escalations has a 95 % interval wider than any target's margin, and a
+        segment of a few an hour may have escalations in an interval in one replication only (no
+        interval to tell from ten replications' one escalation): such misses are listed in
         :attr:`noise_misses`, not counted against the plan."""
-        return all(v.meets for v in self.segment_verdicts) and not any(
-            m.clear or m.ci95 is None for m in self.misses
-        )
+        return all(v.meets for v in self.segment_verdicts) and not any(self._judged(m) for m in self.misses)
+
+    def _judged(self, miss: IntervalMiss) -> bool:
+        """``miss`` counts against the plan: clear, or without a 95 % interval in a plan of one
+        replication (nothing there tells noise apart)."""
+        return miss.clear or (miss.ci95 is None and self.replications < 2)
 
     @property
     def recommended_cost(self) -> float:
@@ -176,7 +181,7 @@ class CapacityPlan:
 
     @property
     def noise_misses(self) -> int:
-        """Intervals whose misses are all within the simulation's noise (not clear, with a 95 %
-        interval that straddles the target)."""
-        judged = {m.interval_start_s for m in self.misses if m.clear or m.ci95 is None}
+        """Intervals whose misses are all within the simulation's noise (not clear: a 95 %
+        interval that straddles the target, or none from the one replication that measured it)."""
+        judged = {m.interval_start_s for m in self.misses if self._judged(m)}
         return len({m.interval_start_s for m in self.misses} - judged)
