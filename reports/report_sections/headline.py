@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
+from reports.fix_text import reaching_text
 from reports.html_parts import html_table
 from reports.plan_data import ROSTER_LABELS, verified
 from reports.report_text import AGENT_HOURS, HEADCOUNT, local_time, targets_text
@@ -148,6 +149,10 @@ def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
         lines.append(
             f"<p>Intervals that still miss on {escape(metric(name).label)} (local start): {escape(names)}; "
             "see section 6.</p>"
+        )
+    if plan.fixes and not plan.meets_target:  # what would close what staffing cannot
+        lines.append(
+            f"<p>Fixes for the hours no staffing covers (last section): {escape(reaching_text(plan))}</p>"
         )
     notes = ""
     if plan.notes:
