@@ -178,6 +178,10 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
     for kind, names in zip(graph.kinds, graph.serves, strict=True):
         for name in names:
             serves[name].add(kind.segment)
+    kind_servers: dict[str, list[set[str]]] = {}  # segment -> per kind, the groups serving it
+    for kind, names in zip(graph.kinds, graph.serves, strict=True):
+        if kind.share > 0:
+            kind_servers.setdefault(kind.segment, []).append(set(names))
     evaluations = 0
     search_pool = stack.enter_context(replication_pool(options.workers, options.dask))
     uncovered: dict[str, int] = {}  # segment -> intervals with demand but no group on shift to serve it
@@ -238,6 +242,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
                 options.search,
                 search_pool,
                 price_per_h=[price[g.name] for g in pool_groups],
+                staffable=_staffable(segs, pool_groups, kind_servers),
             )
             counts, outcome = search.search(start)
             evaluations += search.evaluations
@@ -358,6 +363,21 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
             verified=which,
         ),
     )
+
+
+def _staffable(
+    segments: Sequence[DemandSegment],
+    groups: Sequence[StaffingGroup],
+    kind_servers: dict[str, list[set[str]]],
+) -> set[str]:
+    """The segments every kind of which (language x customer tier) some of ``groups`` serves: a
+    deferral there is for want of agents, not of a group that could take it."""
+    names = {g.name for g in groups}
+    return {
+        d.segment
+        for d in segments
+        if kind_servers.get(d.segment) and all(servers & names for servers in kind_servers[d.segment])
+    }
 
 
 def _agent_hours(

@@ -11,7 +11,7 @@ per-segment verdict (:func:`segment_verdicts`, over the horizon).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
@@ -43,17 +43,22 @@ def _lost(result: Replications, segment: str) -> Estimate:
 
 
 def relative_shortfall(
-    result: Replications, scenario: Scenario, segments: Sequence[str]
+    result: Replications,
+    scenario: Scenario,
+    segments: Sequence[str],
+    staffable: Collection[str] = (),
 ) -> tuple[float, list[str], bool]:
     """Sum of relative shortfalls of the means, failing segments, and whether any CI straddles.
 
     Each of ``segments`` against its own targets in turn, then the pool targets: each mean on the
     wrong side of its goal adds ``gap / goal``; a mean that does not exist (NaN) adds nothing.
-    A segment's abandonment cap is judged on the escalations it loses, abandoned **or deferred**:
-    a candidate with nobody able to serve a segment defers all of it and abandons none, and
-    judged on abandonment alone it would look better than one agent who serves most of it while
-    a few customers leave, so the search would never add that first agent (the yardstick must
-    not reward staffing nobody). The closed loop and the verdicts judge abandonment as measured.
+    The abandonment cap of a ``staffable`` segment (every part of it has a group that can serve
+    it, so a deferral there is for want of agents) is judged on the escalations it loses,
+    abandoned **or deferred**: a candidate with none of the only group able to serve it defers all
+    of it and abandons none, and judged on abandonment alone it would look better than one agent
+    who serves most of it while a few customers leave, so a search would never add that first
+    agent. Elsewhere (a part nobody can serve is deferred whatever the staffing), and in the closed
+    loop and the verdicts, abandonment is judged as measured.
     Raise a KeyError if a segment has no results in ``result`` or is not in ``scenario``."""
     total, failing, unsure = 0.0, [], False
 
@@ -61,7 +66,7 @@ def relative_shortfall(
         nonlocal total, unsure
         if scope is None:
             est = result.overall(target.metric)
-        elif target.metric == "abandon_rate":
+        elif target.metric == "abandon_rate" and scope in staffable:
             est = _lost(result, scope)
         else:
             est = result.segment(scope, target.metric)

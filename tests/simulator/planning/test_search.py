@@ -55,7 +55,28 @@ def test_the_first_agent_of_a_segment_nobody_serves_counts_as_progress() -> None
     groups = staffing_groups(s)
     serves = {"a": {"general"}, "t": {"technical"}}
     settings = SearchSettings(horizon_h=1, warmup_h=0.25, replications=2, max_replications=4, max_steps=40)
-    search = LevelSearch(s, list(s.demand), groups, serves, 1, settings)
+    search = LevelSearch(s, list(s.demand), groups, serves, 1, settings, staffable={"general", "technical"})
     counts, _ = search.search((3, 0))
     assert counts[1] > 0
     assert "technical" not in search.evaluate(counts).failing
+
+
+def test_a_part_no_group_can_serve_is_judged_on_abandonment_as_measured() -> None:
+    """A fifth of the segment speaks a language nobody speaks: it is deferred whatever the
+    staffing, so it must not count as lost (the cap would never hold and the search would stall
+    short of targets that staffing does reach)."""
+    s = scenario(
+        service_level={"threshold_s": 20, "target": 0.7, "max_abandon_rate": 0.05},
+        demand=[
+            segment(handle_time=exponential(180), patience=exponential(600), languages={"en": 0.8, "fr": 0.2})
+        ],
+    )
+    [agents] = staffing_groups(s)
+    settings = SearchSettings(horizon_h=1, warmup_h=0.25, replications=2, max_replications=4, max_steps=40)
+    search = LevelSearch(s, list(s.demand), [agents], {"agents": {"general"}}, 1, settings, staffable=())
+    counts, outcome = search.search((12,))
+    assert outcome == "met"
+    lost = LevelSearch(
+        s, list(s.demand), [agents], {"agents": {"general"}}, 1, settings, staffable={"general"}
+    )
+    assert not lost.evaluate(counts).meets  # 20 % deferred, judged lost: over the 5 % cap
