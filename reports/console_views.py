@@ -37,6 +37,8 @@ def print_plan(plan: CapacityPlan, console: Console) -> None:
             f"[bold yellow]The recommended roster misses a target in {intervals} interval(s)[/] "
             f"(overall service level {mean}, {ci}; {goal}); the report names them."
         )
+    if plan.verified_roster:
+        console.print(f"Verified by simulating {plan.verified_roster}.", highlight=False)
     table = Table(title="headcount per group", title_justify="left")
     for col in ("group", "current", "recommended", "change", "agent-hours now", "recommended"):
         table.add_column(col, justify="left" if col == "group" else "right")

@@ -26,6 +26,7 @@ __all__ = [
     "considered_fixes",
     "cost_text",
     "print_fixes",
+    "reaching_text",
     "verified_rows",
 ]
 
@@ -107,6 +108,32 @@ def verified_rows(plan: CapacityPlan) -> list[FixRow]:
     return rows
 
 
+def reaching_text(plan: CapacityPlan) -> str:
+    """Which priced fixes reach every target, in one sentence: the verified ones that do (number
+    and total cost, cheapest first), or that none of the verified ones does and by how much the
+    best misses, or, with none verified, how to verify the first. Empty without fixes."""
+    if not plan.fixes:
+        return ""
+    verified = [(n, p.verification) for n, p in enumerate(plan.fixes, start=1) if p.verification is not None]
+    if not verified:
+        return (
+            "No fix was verified: handoff plan SCENARIO --verify-fixes 1 re-plans with the first "
+            f"({plan.fixes[0].fix.title}, estimated cost {cost_text(plan.fixes[0].estimated_cost)}) "
+            "and tells whether it reaches every target; each fix verified takes about as long as "
+            "the plan."
+        )
+    reaching = sorted((v.total_cost, n) for n, v in verified if v.meets_target)
+    if reaching:
+        listed = "; ".join(f"fix {n}, total cost {cost_text(cost)}" for cost, n in reaching)
+        return f"Verified to reach every target: {listed}."
+    n, best = min(verified, key=lambda nv: (nv[1].clear_misses, nv[1].intervals_missing))
+    return (
+        f"None of the {len(verified)} verified fix(es) reaches every target: the closest, fix {n}, "
+        f"still misses clearly in {best.clear_misses} interval(s) (service level "
+        f"{metric('service_level').text(best.service_level)}); verify more with --verify-fixes K."
+    )
+
+
 def considered_fixes(plan: CapacityPlan) -> list[ProposedFix]:
     """The fixes measured and priced by estimate but not verified, best first."""
     return [p for p in plan.fixes if p.verification is None]
@@ -128,6 +155,7 @@ def print_fixes(plan: CapacityPlan, console: Console) -> None:
         for r in rows:
             table.add_row(r.number, r.what, r.closes, r.total_cost, r.service_level, r.verdict)
         console.print(table)
+    console.print(f"- {reaching_text(plan)}", highlight=False)
     more = len(considered_fixes(plan))
     if more:
         console.print(f"- {more} more fix(es) priced by estimate in the report.", highlight=False)

@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from html import escape
 from typing import Final
 
-from reports.fix_text import FIX_KIND_LABELS, VERIFIED_HEADER, closes_text, considered_fixes, cost_text
+from reports.fix_text import (
+    FIX_KIND_LABELS,
+    VERIFIED_HEADER,
+    closes_text,
+    considered_fixes,
+    cost_text,
+    reaching_text,
+)
 from reports.fix_text import verified_rows as fix_rows
 from reports.html_parts import html_table
 from simulator.planning.result import CapacityPlan
@@ -47,8 +54,7 @@ def render(plan: CapacityPlan, _pngs: Mapping[str, bytes]) -> str:
             "<p class=note>Re-plan with one applied: <code>handoff plan SCENARIO --apply-fix N</code> "
             "(the same options give the plan the fix was verified with).</p>"
         )
-    else:
-        parts.append("<p>No fix was verified (<code>--verify-fixes 0</code>).</p>")
+    parts.append(f"<p><b>{escape(reaching_text(plan))}</b></p>")
     considered = considered_fixes(plan)
     if considered:
         shown = considered[:CONSIDERED_ROWS]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
+from reports.fix_text import reaching_text
 from reports.html_parts import html_table
 from reports.plan_data import ROSTER_LABELS, verified
 from reports.report_text import AGENT_HOURS, HEADCOUNT, local_time, targets_text
@@ -33,7 +34,8 @@ def _verdict(plan: CapacityPlan, which: str, misses_by_metric: Mapping[str, list
             f"{'peak day' if plan.scenario.duration_h <= 24 else 'horizon'}"
             + (
                 f", within the simulation's noise: {noise} interval(s) fall short on the mean by less "
-                "than their 95 % interval (more replications would tell)."
+                "than their 95 % interval, or in the one replication that had escalations there "
+                "(more replications would tell)."
                 if noise
                 else "."
             ),
@@ -124,6 +126,8 @@ def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
     if plan.recommended is not None:
         day += f"; current roster {_service_level(plan.current.overall('service_level'))}"
     lines = [f"<p>Targets: {escape(targets_text(sc.service_level))}.</p>", f"<p>{day}.</p>"]
+    if plan.verified_roster:
+        lines.append(f"<p>Verified by simulating {escape(plan.verified_roster)}.</p>")
     own = [d.segment for d in sc.demand if d.service_level is not None]
     if own:
         lines.append(f"<p>Segments with their own targets: {escape(', '.join(own))} (section 8).</p>")
@@ -145,6 +149,10 @@ def render(plan: CapacityPlan, pngs: Mapping[str, bytes]) -> str:
         lines.append(
             f"<p>Intervals that still miss on {escape(metric(name).label)} (local start): {escape(names)}; "
             "see section 6.</p>"
+        )
+    if plan.fixes and not plan.meets_target:  # what would close what staffing cannot
+        lines.append(
+            f"<p>Fixes for the hours no staffing covers (last section): {escape(reaching_text(plan))}</p>"
         )
     notes = ""
     if plan.notes:

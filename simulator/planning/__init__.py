@@ -12,7 +12,8 @@ The last of the simulator's three stages (define -> run -> plan), one concept pe
 * :mod:`~simulator.planning.search`: the staffing search through the production dispatcher;
 * :mod:`~simulator.planning.targets`: replications judged against the scenario's targets;
 * :mod:`~simulator.planning.scheduling`: shift scheduling (baselines and CP-SAT);
-* :mod:`~simulator.planning.shifts`: shift plans per staffing group, and the recommended roster;
+* :mod:`~simulator.planning.shifts`: shift plans per staffing group, and the rosters to simulate
+  (the recommended shifts', a week's patterns and people);
 * :mod:`~simulator.planning.findings`: the plan's notes in plain language;
 * :mod:`~simulator.planning.result`: :class:`CapacityPlan`, what a capacity report is drawn from.
 
@@ -44,7 +45,12 @@ from simulator.planning.scheduling import (
     schedule_shifts,
 )
 from simulator.planning.search import Evaluation, LevelSearch, SearchSettings
-from simulator.planning.shifts import default_shift_plan, recommended_roster, shift_plans_for
+from simulator.planning.shifts import (
+    default_shift_plan,
+    recommended_roster,
+    shift_plans_for,
+    weekly_roster_groups,
+)
 from simulator.planning.skill_graph import (
     DemandKind,
     Pool,
@@ -94,5 +100,6 @@ __all__ = [
     "scenario_workload_erlangs",
     "schedule_shifts",
     "shift_plans_for",
+    "weekly_roster_groups",
     "workload_erlangs",
 ]

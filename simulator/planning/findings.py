@@ -31,6 +31,7 @@ __all__ = [
     "shift_gaps",
     "unservable_segment",
     "unservable_share",
+    "verified_roster",
     "weekly_roster",
 ]
 
@@ -112,6 +113,27 @@ def weekly_roster(weekly: WeeklyRoster) -> str:
     return text + "."
 
 
+def verified_roster(schedule: ScheduleResult | None, weekly: WeeklyRoster | None, simulated: bool) -> str:
+    """Which roster the closed loop simulated, for the verdict: the published weekly roster (its
+    patterns' people, named and hired), the recommended day shifts, or the current roster when
+    nothing was recommended (``simulated`` false). Raises nothing."""
+    if not simulated:
+        return "the current roster (the plan recommends no roster to simulate)"
+    if weekly is not None:
+        people = sum(weekly.patterns.headcount.values())
+        named = len(weekly.roster.assignments)
+        hires = sum(h.count for h in weekly.roster.hires)
+        return (
+            f"the published weekly roster: {people} people on {len(weekly.patterns.patterns)} weekly "
+            f"pattern(s) ({named} named, each with their own skills, and {hires} hire(s) of the "
+            "group's profile), their shifts, days off and breaks repeating every week"
+        )
+    if schedule is not None:
+        agents = sum(schedule.headcount.values())
+        return f"the recommended shifts: {agents} agents on {len(schedule.shifts)} shift(s)"
+    return "the recommended roster"
+
+
 def plan_method(
     *,
     levels: int,
@@ -122,11 +144,12 @@ def plan_method(
     corrections: int,
     replications: int,
     seed: int,
+    verified: str = "the recommended roster",
 ) -> dict[str, str]:
     """How each part of the plan was reached: the staffing search (``levels`` demand levels in
     ``searched`` searches, levels Erlang A staffs alike sharing one; ``evaluations`` candidate
     runs), the shifts, the closed loop (``corrections`` rounds) and the verification
-    (``replications`` on ``seed``). Raises nothing."""
+    (``replications`` on ``seed``) of the roster described by ``verified``. Raises nothing."""
     return {
         "staffing": (
             f"simulation search per demand level ({levels} level(s) in {searched} search(es): levels "
@@ -137,9 +160,10 @@ def plan_method(
         ),
         "shifts": f"OR-Tools CP-SAT ({schedule.method}, {schedule.status.value})",
         "closed loop": (
-            f"{corrections} correction round(s): +1 agent in intervals that clearly missed a target"
+            f"{corrections} correction round(s): +1 agent in intervals that clearly missed a target, "
+            "the roster published again"
             if corrections
             else "no correction needed or none helped"
         ),
-        "verification": f"{replications} replications of the full scenario, seed {seed}",
+        "verification": f"{replications} replications of the full scenario with {verified}, seed {seed}",
     }

@@ -22,17 +22,24 @@
    alike (the same groups on shift, segments and start counts) share one search, run at the
    busiest of them: a forecast gives every interval its own rates, and a week of them would
    otherwise cost 672 searches where a few dozen differ.
-4. **Shifts** (OR-Tools CP-SAT, :mod:`simulator.planning.scheduling`): the required agents on queue,
-   divided by ``1 - shrinkage`` (agents on duty), covered by the scenario's ``shift_plans``, or by
-   default templates (8.5 h with a 30-min unpaid break, and 4 h; every 30 min; see
-   :mod:`simulator.planning.shifts`).
-5. **Closing the loop**: the recommended shifts become a roster that is simulated in the full
-   scenario (shifts, breaks, shrinkage, backlog from one interval to the next), beside the current
-   roster on the same seeds; intervals where a target still fails are named with by how much.
-6. **A week of people** (:mod:`simulator.planning.rostering`), when the horizon after warm-up is
-   exactly a week: the required agents on duty per group become a :class:`WeekRequirement`, weekly
-   patterns under the scenario's labour rules cover it, and the named people are assigned (hires
-   by profile for what they cannot fill).
+4. **The roster to publish.** A day: shifts (OR-Tools CP-SAT, :mod:`simulator.planning.scheduling`)
+   for the required agents on queue divided by ``1 - shrinkage`` (agents on duty), from the
+   scenario's ``shift_plans`` or default templates (8.5 h with a 30-min unpaid break, and 4 h;
+   every 30 min; see :mod:`simulator.planning.shifts`). A week (the horizon after warm-up is
+   exactly seven days; :mod:`simulator.planning.rostering`): the required agents on duty per group
+   become a :class:`WeekRequirement`, weekly patterns under the scenario's labour rules cover it,
+   and the named people are assigned (hires by profile for what they cannot fill); the week's
+   day shifts are still scheduled once, for the paid-hours bound.
+5. **Closing the loop** on the roster that is published: the day's shifts, or the week's patterns
+   as their people work them (each named person with their own skills, the hires with the
+   group's profile; a start per day, days off, breaks) become roster groups
+   (:func:`~simulator.planning.shifts.recommended_roster`,
+   :func:`~simulator.planning.shifts.weekly_roster_groups`), simulated in the full scenario
+   (shifts, breaks, shrinkage, backlog from one interval to the next) beside the current roster on
+   the same seeds. Intervals that clearly miss where more agents can help get one more agent and
+   the roster is published again (new shifts, or new patterns and people), while that reduces
+   the clear misses (at most :data:`CORRECTION_ROUNDS` rounds); intervals where a target still
+   fails are named with by how much, and the plan says which roster was verified.
 
 Targets are the scenario's ``service_level``: service level ``target`` within ``threshold_s`` per
 segment, and optionally ``max_abandon_rate`` (per segment), ``max_p95_handoff_s`` (per segment) and
@@ -75,7 +82,7 @@ from simulator.planning.result import CapacityPlan, IntervalMiss
 from simulator.planning.rostering import WEEK_DAYS, WeeklyRoster, WeekRequirement, roster_week
 from simulator.planning.scheduling import ScheduleResult, schedule_shifts
 from simulator.planning.search import LevelSearch, SearchSettings, start_counts
-from simulator.planning.shifts import recommended_roster, shift_plans_for
+from simulator.planning.shifts import recommended_roster, shift_plans_for, weekly_roster_groups
 from simulator.planning.skill_graph import components, scenario_skill_graph
 from simulator.planning.staffing_groups import StaffingGroup, always_on, queue_cost_per_h, staffing_groups
 from simulator.planning.targets import interval_misses, segment_verdicts
@@ -171,6 +178,10 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
     for kind, names in zip(graph.kinds, graph.serves, strict=True):
         for name in names:
             serves[name].add(kind.segment)
+    kind_servers: dict[str, list[set[str]]] = {}  # segment -> per kind, the groups serving it
+    for kind, names in zip(graph.kinds, graph.serves, strict=True):
+        if kind.share > 0:
+            kind_servers.setdefault(kind.segment, []).append(set(names))
     evaluations = 0
     search_pool = stack.enter_context(replication_pool(options.workers, options.dask))
     uncovered: dict[str, int] = {}  # segment -> intervals with demand but no group on shift to serve it
@@ -231,6 +242,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
                 options.search,
                 search_pool,
                 price_per_h=[price[g.name] for g in pool_groups],
+                staffable=_staffable(segs, pool_groups, kind_servers),
             )
             counts, outcome = search.search(start)
             evaluations += search.evaluations
@@ -247,35 +259,36 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         notes.append(findings.no_group_on_shift(seg_name, n_intervals, scenario.interval_min))
     required_all = {g.name: required_levels[level_of, k] for k, g in enumerate(groups)}
 
-    # 3. shifts, and 4. close the loop: the current and the recommended roster in the full
-    # scenario, same seeds; intervals that clearly miss get one more agent and new shifts, while
-    # that reduces the clear misses (at most CORRECTION_ROUNDS times)
+    # 3. shifts, and 4. close the loop: the current and the published roster (a day's shifts, or
+    # a week's patterns and people) in the full scenario, same seeds; intervals that clearly miss
+    # get one more agent and a new roster, while that reduces the clear misses (at most
+    # CORRECTION_ROUNDS times)
     local = None if search_pool is None or search_pool.remote else search_pool  # records stay local
-    say("shift scheduling (CP-SAT) and the closed loop")
-    schedule, recommended_groups, recommended = _schedule_and_verify(
-        scenario, groups, plans, required_all, options, local
-    )
-    misses = interval_misses(recommended, scenario) if recommended is not None else []
+    week = _is_week(scenario)
+    stage = "weekly patterns and people" if week else "shift scheduling (CP-SAT)"
+    say(f"{stage} and the closed loop")
+    published = _publish_and_verify(scenario, groups, plans, required_all, options, local, week=week)
+    misses = interval_misses(published.result, scenario) if published.result is not None else []
     corrections = 0
-    while recommended is not None and corrections < CORRECTION_ROUNDS:
+    while published.result is not None and corrections < CORRECTION_ROUNDS:
         bumped = _bump_clear_misses(
             misses, scenario, required_all, level_of, levels, unfixable, groups, first, serves
         )
         if not bumped:
             break
-        trial = _schedule_and_verify(scenario, groups, plans, bumped, options, local)
-        if trial[2] is None:
+        trial = _publish_and_verify(scenario, groups, plans, bumped, options, local, week=week)
+        if trial.result is None:
             break
-        trial_misses = interval_misses(trial[2], scenario)
+        trial_misses = interval_misses(trial.result, scenario)
         if sum(m.clear for m in trial_misses) >= sum(m.clear for m in misses):
             break
-        required_all = bumped
-        schedule, recommended_groups, recommended = trial
-        misses = trial_misses
+        required_all, published, misses = bumped, trial, trial_misses
         corrections += 1
+    recommended, recommended_groups, weekly = published.result, published.roster, published.weekly
+    # a week publishes patterns; its day shifts are scheduled once, for the paid-hours bound
+    schedule = published.schedule or _schedule(scenario, groups, plans, required_all, options)
     if not schedule.covered:
         notes.append(findings.shift_gaps(schedule))
-    weekly = _roster_the_week(scenario, groups, plans, required_all, options)
     if weekly is not None:
         notes.append(findings.weekly_roster(weekly))
     say("simulating the current roster")
@@ -297,6 +310,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
     verified = recommended or current
     if recommended is None:
         misses = interval_misses(current, scenario)
+    which = findings.verified_roster(published.schedule, weekly, recommended is not None)
     member_of = {m: g.name for g in groups for m in g.members}
     return CapacityPlan(
         scenario=scenario,
@@ -336,6 +350,7 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
         notes=tuple(notes),
         segment_verdicts=segment_verdicts(verified, scenario),
         weekly_roster=weekly,
+        verified_roster=which,
         method=findings.plan_method(
             levels=len(levels),
             searched=searched,
@@ -345,8 +360,24 @@ def _plan(scenario: Scenario, options: PlanOptions, report: Progress, stack: Exi
             corrections=corrections,
             replications=options.replications,
             seed=options.seed,
+            verified=which,
         ),
     )
+
+
+def _staffable(
+    segments: Sequence[DemandSegment],
+    groups: Sequence[StaffingGroup],
+    kind_servers: dict[str, list[set[str]]],
+) -> set[str]:
+    """The segments every kind of which (language x customer tier) some of ``groups`` serves: a
+    deferral there is for want of agents, not of a group that could take it."""
+    names = {g.name for g in groups}
+    return {
+        d.segment
+        for d in segments
+        if kind_servers.get(d.segment) and all(servers & names for servers in kind_servers[d.segment])
+    }
 
 
 def _agent_hours(
@@ -361,18 +392,31 @@ def _agent_hours(
     return out
 
 
-def _schedule_and_verify(
+@dataclass(frozen=True, slots=True)
+class _Published:
+    """One round of the closed loop: the roster published for a requirement and its simulation.
+
+    ``schedule``: the day shifts (None for a week, whose published roster is ``weekly``);
+    ``roster``: the roster groups simulated (the shifts', or the weekly patterns' people and
+    hires); ``result``: their replications in the full scenario (None: nothing to simulate)."""
+
+    schedule: ScheduleResult | None
+    weekly: WeeklyRoster | None
+    roster: list[AgentGroup]
+    result: Replications | None
+
+
+def _schedule(
     scenario: Scenario,
     groups: list[StaffingGroup],
     plans: list[ShiftPlan],
     required: dict[str, IntArray],
     options: PlanOptions,
-    pool: ReplicationPool | None,
-) -> tuple[ScheduleResult, list[AgentGroup], Replications | None]:
-    """Shifts for ``required`` (agents on the queue, so divided by 1 - shrinkage) and their
-    re-simulation in the full scenario."""
+) -> ScheduleResult:
+    """Shifts for ``required`` (agents on the queue, so divided by 1 - shrinkage) on the
+    scenario's whole grid."""
     on_duty = {g.name: required[g.name] / (1.0 - g.profile.shrinkage) for g in groups}
-    schedule = schedule_shifts(
+    return schedule_shifts(
         on_duty,
         plans,
         start_s=float(scenario.interval_starts_s[0]),
@@ -381,9 +425,31 @@ def _schedule_and_verify(
         workers=2,
         seed=options.seed,
     )
-    roster = recommended_roster(schedule, groups)
+
+
+def _publish_and_verify(
+    scenario: Scenario,
+    groups: list[StaffingGroup],
+    plans: list[ShiftPlan],
+    required: dict[str, IntArray],
+    options: PlanOptions,
+    pool: ReplicationPool | None,
+    *,
+    week: bool,
+) -> _Published:
+    """The roster a planner would publish for ``required`` and its re-simulation in the full
+    scenario: for a week, the weekly patterns with the named people on them and the hires
+    (:func:`~simulator.planning.shifts.weekly_roster_groups`); otherwise the day's shifts."""
+    schedule: ScheduleResult | None = None
+    weekly: WeeklyRoster | None = None
+    if week:
+        weekly = _roster_the_week(scenario, groups, plans, required, options)
+        roster = weekly_roster_groups(weekly, groups, scenario.people)
+    else:
+        schedule = _schedule(scenario, groups, plans, required, options)
+        roster = recommended_roster(schedule, groups)
     if not roster:
-        return schedule, roster, None
+        return _Published(schedule, weekly, roster, None)
     result = run_replications(
         scenario.model_copy(update={"roster": roster}),
         options.replications,
@@ -391,7 +457,14 @@ def _schedule_and_verify(
         workers=options.workers,
         pool=pool,
     )
-    return schedule, roster, result
+    return _Published(schedule, weekly, roster, result)
+
+
+def _is_week(scenario: Scenario) -> bool:
+    """The horizon after warm-up is exactly a week of whole days: the plan publishes weekly
+    patterns (a day's plan publishes shifts)."""
+    per_day = round(1440 / scenario.interval_min)
+    return scenario.intervals - scenario.warmup_intervals == WEEK_DAYS * per_day
 
 
 def _roster_the_week(
@@ -400,14 +473,11 @@ def _roster_the_week(
     plans: list[ShiftPlan],
     required: dict[str, IntArray],
     options: PlanOptions,
-) -> WeeklyRoster | None:
+) -> WeeklyRoster:
     """Weekly patterns and named people for the required agents on duty (the on-queue requirement
-    over ``1 - shrinkage``), when the horizon after warm-up is exactly a week of whole days (else
-    None: a day's plan publishes shifts, not weekly patterns)."""
+    over ``1 - shrinkage``) of a week's horizon (:func:`_is_week`)."""
     first = scenario.warmup_intervals
     per_day = round(1440 / scenario.interval_min)
-    if scenario.intervals - first != WEEK_DAYS * per_day:
-        return None
     agents = {
         g.name: (required[g.name][first:] / (1.0 - g.profile.shrinkage)).reshape(WEEK_DAYS, per_day)
         for g in groups

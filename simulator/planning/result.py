@@ -104,7 +104,7 @@ class CapacityPlan:
     * ``required``: fewest agents on queue per group and interval that meet the targets (the
       staffing search's answer); ``lower_bound``: the max-flow / workload bound per group.
     * ``scheduled_current`` / ``scheduled_recommended``: agents on queue per group and interval
-      under the current roster and under the recommended shifts (shifts, breaks and shrinkage).
+      under the current roster and under the recommended one (shifts, breaks and shrinkage).
     * ``current`` / ``recommended``: replications of the current roster and of the recommended
       one (the closed loop), records kept for handoff-time distributions; ``compare``: another
       scenario's replications when the planner asked for a comparison.
@@ -113,7 +113,11 @@ class CapacityPlan:
       against its own targets, for the verified roster.
     * ``weekly_roster``: for a horizon of exactly a week, the weekly patterns under the labour
       rules that cover the required agents on duty, and the named people on them
-      (:mod:`simulator.planning.rostering`); None otherwise.
+      (:mod:`simulator.planning.rostering`); None otherwise. A week publishes this roster, so it
+      is what ``recommended`` simulates (the people with their own skills, the hires with the
+      group's profile), and ``scheduled_recommended``, ``misses`` and the verdicts are its.
+    * ``verified_roster``: which roster ``recommended`` (or, without one, ``current``) simulated,
+      in words.
     * ``notes``: plain-language findings (uncoverable skills, bottlenecks, search stops).
     * ``current_agent_hours`` / ``recommended_agent_hours``: agent-hours on duty (shifts less
       breaks) per group over the whole horizon, warm-up included: headcounts of rosters with
@@ -148,22 +152,36 @@ class CapacityPlan:
     applied_fix: int | None = None
     segment_verdicts: tuple[SegmentVerdict, ...] = ()
     weekly_roster: WeeklyRoster | None = None  # a week's horizon: patterns and named people
+    verified_roster: str = ""  # which roster the verdict is about, in words
 
     @property
     def meets_target(self) -> bool:
         """The recommended roster (or the current one, when nothing was recommended) meets every
         target in every interval, up to the simulation's noise: every segment meets its own targets
         over the horizon, and no interval misses clearly (its whole 95 % interval on the wrong
-        side) or without an interval to tell (one replication). A small desk's interval of a few
-        escalations has a 95 % interval wider than any target's margin: such misses are listed in
+        side) or without an interval to tell when the plan ran one replication. A small desk's
+        interval of a few escalations has a 95 % interval wider than any target's margin, and a
+        segment of a few an hour may have escalations in an interval in one replication only (no
+        interval to tell from ten replications' one escalation): such misses are listed in
         :attr:`noise_misses`, not counted against the plan."""
-        return all(v.meets for v in self.segment_verdicts) and not any(
-            m.clear or m.ci95 is None for m in self.misses
-        )
+        return all(v.meets for v in self.segment_verdicts) and not any(self._judged(m) for m in self.misses)
+
+    def _judged(self, miss: IntervalMiss) -> bool:
+        """``miss`` counts against the plan: clear, or without a 95 % interval in a plan of one
+        replication (nothing there tells noise apart)."""
+        return miss.clear or (miss.ci95 is None and self.replications < 2)
+
+    @property
+    def recommended_cost(self) -> float:
+        """What the published roster costs over its horizon: a week's weekly patterns, else the
+        recommended shifts (0 without either)."""
+        if self.weekly_roster is not None:
+            return float(self.weekly_roster.patterns.cost)
+        return float(self.schedule.cost) if self.schedule is not None else 0.0
 
     @property
     def noise_misses(self) -> int:
-        """Intervals whose misses are all within the simulation's noise (not clear, with a 95 %
-        interval that straddles the target)."""
-        judged = {m.interval_start_s for m in self.misses if m.clear or m.ci95 is None}
+        """Intervals whose misses are all within the simulation's noise (not clear: a 95 %
+        interval that straddles the target, or none from the one replication that measured it)."""
+        judged = {m.interval_start_s for m in self.misses if self._judged(m)}
         return len({m.interval_start_s for m in self.misses} - judged)

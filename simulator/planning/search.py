@@ -14,7 +14,7 @@ stop rule.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,7 +64,9 @@ class LevelSearch:
     serve; every candidate runs on ``seed``'s replications, in ``pool`` when given.
     ``price_per_h``: per group, what one more agent on the queue costs per hour
     (:func:`~simulator.planning.staffing_groups.queue_cost_per_h`; default 1 each), so the search
-    buys shortfall where it is cheapest and gives back the dearest agents first. Raise a ValueError
+    buys shortfall where it is cheapest and gives back the dearest agents first. ``staffable``: the
+    segments every part of which some of ``groups`` can serve, whose deferrals are judged as lost
+    escalations (:func:`~simulator.planning.targets.relative_shortfall`). Raise a ValueError
     if ``price_per_h`` has not one entry per group; nothing else at construction (the sub-scenario
     is a copy of ``scenario``, not validated again).
     """
@@ -79,8 +81,10 @@ class LevelSearch:
         settings: SearchSettings,
         pool: ReplicationPool | None = None,
         price_per_h: Sequence[float] | None = None,
+        staffable: Collection[str] = (),
     ) -> None:
         self.pool = pool
+        self.staffable = frozenset(staffable)
         self.price_per_h = tuple(price_per_h) if price_per_h is not None else (1.0,) * len(groups)
         if len(self.price_per_h) != len(groups):
             raise ValueError(f"price_per_h has {len(self.price_per_h)} entries for {len(groups)} groups")
@@ -123,7 +127,9 @@ class LevelSearch:
             result = run_replications(
                 self.base, reps, self.seed, counts=named, keep_records=False, pool=self.pool
             )
-            shortfall, failing, unsure = relative_shortfall(result, self.base, self.segment_names)
+            shortfall, failing, unsure = relative_shortfall(
+                result, self.base, self.segment_names, self.staffable
+            )
             if not unsure or reps >= self.settings.max_replications:
                 break
             reps = min(2 * reps, self.settings.max_replications)

@@ -2,19 +2,26 @@
 
 The scheduler (:mod:`simulator.planning.scheduling`) reads one :class:`ShiftPlan` per staffing
 group: the scenario's own (named by a roster group), or a default plan; the shifts it chooses
-become roster groups again (:func:`recommended_roster`) for the closed loop to simulate.
+become roster groups again (:func:`recommended_roster`) for the closed loop to simulate. A week's
+published roster (weekly patterns, the named people on them and the hires) becomes roster groups
+the same way (:func:`weekly_roster_groups`): that is the roster a week's closed loop verifies.
 """
 
 from __future__ import annotations
 
-from datetime import time
+from collections.abc import Sequence
+from datetime import time, timedelta
+from typing import Any
 
 from routing.schemas import ShiftIn
+from simulator.planning.rostering import WeeklyRoster, WeekPattern
 from simulator.planning.scheduling import ScheduleResult
 from simulator.planning.staffing_groups import StaffingGroup
-from simulator.scenario import AgentGroup, BreakRule, Scenario, ShiftPlan, ShiftTemplate
+from simulator.scenario import AgentGroup, BreakRule, NamedAgent, Scenario, ShiftPlan, ShiftTemplate
 
-__all__ = ["default_shift_plan", "recommended_roster", "shift_plans_for"]
+__all__ = ["default_shift_plan", "recommended_roster", "shift_plans_for", "weekly_roster_groups"]
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def default_shift_plan(group: StaffingGroup) -> ShiftPlan:
@@ -108,3 +115,75 @@ def recommended_roster(schedule: ScheduleResult, groups: list[StaffingGroup]) ->
             group.profile.model_copy(update={"group": name, "count": shift.count, "shifts": [shift_in]})
         )
     return roster
+
+
+def _clock(minute: int) -> str:
+    minute %= 1440
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _pattern_shifts(pattern: WeekPattern, roster: WeeklyRoster) -> list[ShiftIn]:
+    """``pattern``'s week as weekly shifts in its local time: day ``d`` of the week is the local
+    date ``day0 + d``, so its shift recurs on that date's weekday (the patterns repeat week after
+    week, as the pattern stage covers the week cyclically). Days with the same start share one
+    shift."""
+    day0 = roster.patterns.day0
+    by_start: dict[int, list[str]] = {}
+    for d, start in enumerate(pattern.starts_min):
+        if start is not None:
+            by_start.setdefault(start, []).append(_WEEKDAYS[(day0 + timedelta(days=d)).weekday()])
+    out = []
+    for start, days in sorted(by_start.items()):
+        spec: dict[str, Any] = {
+            "days": days,
+            "start": _clock(start),
+            "end": _clock(start + pattern.length_min),
+        }
+        if pattern.break_min:
+            b = start + pattern.break_after_min
+            spec["breaks"] = [{"start": _clock(b), "end": _clock(b + pattern.break_min)}]
+        out.append(ShiftIn.model_validate(spec))
+    return out
+
+
+def weekly_roster_groups(
+    weekly: WeeklyRoster, groups: Sequence[StaffingGroup], people: Sequence[NamedAgent]
+) -> list[AgentGroup]:
+    """The published week as roster groups the simulator runs: per weekly pattern, its named
+    people (each with their own skills and languages; people of one pattern with the same ones
+    share a roster group) and its hires (the staffing group's profile), working the pattern's
+    shifts (its start per day, days off, the pattern's break) in the pattern's time zone. Roster
+    groups are named ``{group}@w{k}`` (pattern ``k`` of the roster's assignments and hires, in
+    pattern order), with ``.{j}`` per kind of person after the first; every agent of one keeps
+    the staffing group's tier, channels, caps, regions and shrinkage.
+
+    Raise a KeyError if a pattern's group is none of ``groups`` or an assigned person is none of
+    ``people``."""
+    by_name = {g.name: g for g in groups}
+    person = {p.id: p for p in people}
+    order = {p: k for k, p in enumerate(weekly.patterns.patterns)}
+    Kind = tuple[tuple[tuple[str, int], ...], tuple[str, ...]]  # skills, languages
+    named: dict[WeekPattern, dict[Kind, int]] = {}
+    hired: dict[WeekPattern, int] = {}
+    for a in weekly.roster.assignments:
+        who = person[a.person_id]
+        kind = (tuple(sorted(who.skills.items())), tuple(sorted(who.languages)))
+        mine = named.setdefault(a.pattern, {})
+        mine[kind] = mine.get(kind, 0) + 1
+    for h in weekly.roster.hires:
+        hired[h.pattern] = hired.get(h.pattern, 0) + h.count
+    out: list[AgentGroup] = []
+    for pattern in sorted(set(named) | set(hired), key=lambda p: order.get(p, len(order))):
+        group = by_name[pattern.group]
+        base = f"{group.name}@w{order.get(pattern, len(order))}"
+        common = {"shifts": _pattern_shifts(pattern, weekly), "time_zone": pattern.time_zone}
+        members: list[dict[str, Any]] = [
+            {"count": n, "skills": dict(skills), "languages": list(languages)}
+            for (skills, languages), n in sorted(named.get(pattern, {}).items())
+        ]
+        if hired.get(pattern):
+            members.append({"count": hired[pattern]})
+        for j, member in enumerate(members):
+            name = base + (f".{j}" if j else "")
+            out.append(group.profile.model_copy(update={"group": name, **common, **member}))
+    return out

@@ -11,13 +11,13 @@ per-segment verdict (:func:`segment_verdicts`, over the horizon).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
 from simulator.metric_catalogue import SHARES
 from simulator.planning.result import IntervalMiss, SegmentVerdict, TargetCheck
-from simulator.replications import Replications, estimate_columns
+from simulator.replications import Estimate, Replications, estimate, estimate_columns
 from simulator.scenario import Scenario, Target
 
 __all__ = ["interval_misses", "pool_targets", "relative_shortfall", "segment_targets", "segment_verdicts"]
@@ -34,19 +34,42 @@ def pool_targets(scenario: Scenario) -> tuple[Target, ...]:
     return tuple(t for t in scenario.service_level.targets if t.scope == "pool")
 
 
+def _lost(result: Replications, segment: str) -> Estimate:
+    """A segment's share of escalations lost to it, per replication: abandoned, or deferred
+    (callback or ticket: nobody who could serve it was there)."""
+    rates = [run.segments[segment] for run in result.runs]
+    lost = [r["abandon_rate"] + r["deferral_rate"] for r in rates]
+    return estimate(lost, share=True)
+
+
 def relative_shortfall(
-    result: Replications, scenario: Scenario, segments: Sequence[str]
+    result: Replications,
+    scenario: Scenario,
+    segments: Sequence[str],
+    staffable: Collection[str] = (),
 ) -> tuple[float, list[str], bool]:
     """Sum of relative shortfalls of the means, failing segments, and whether any CI straddles.
 
     Each of ``segments`` against its own targets in turn, then the pool targets: each mean on the
     wrong side of its goal adds ``gap / goal``; a mean that does not exist (NaN) adds nothing.
+    The abandonment cap of a ``staffable`` segment (every part of it has a group that can serve
+    it, so a deferral there is for want of agents) is judged on the escalations it loses,
+    abandoned **or deferred**: a candidate with none of the only group able to serve it defers all
+    of it and abandons none, and judged on abandonment alone it would look better than one agent
+    who serves most of it while a few customers leave, so a search would never add that first
+    agent. Elsewhere (a part nobody can serve is deferred whatever the staffing), and in the closed
+    loop and the verdicts, abandonment is judged as measured.
     Raise a KeyError if a segment has no results in ``result`` or is not in ``scenario``."""
     total, failing, unsure = 0.0, [], False
 
     def check(target: Target, scope: str | None) -> None:
         nonlocal total, unsure
-        est = result.segment(scope, target.metric) if scope is not None else result.overall(target.metric)
+        if scope is None:
+            est = result.overall(target.metric)
+        elif target.metric == "abandon_rate" and scope in staffable:
+            est = _lost(result, scope)
+        else:
+            est = result.segment(scope, target.metric)
         if not math.isfinite(est.mean):
             return
         gap = target.gap(est.mean)

@@ -241,8 +241,11 @@ def test_misses_are_named_with_by_how_much(plan: CapacityPlan, report: dict[str,
     html = render_html(dataclasses.replace(plan, misses=(noise,), segment_verdicts=met), {})
     assert "noise: 1 interval(s) fall short on the mean by less than their 95 % interval" in html
     one_run = dataclasses.replace(noise, ci95=None)  # one replication: nothing tells noise apart
-    html = render_html(dataclasses.replace(plan, misses=(one_run,), segment_verdicts=met), {})
+    html = render_html(dataclasses.replace(plan, misses=(one_run,), segment_verdicts=met, replications=1), {})
     assert "No: the recommended roster misses the 30-s handoff target in 1 of 20 intervals." in html
+    # several replications, one of which had escalations there: noise again
+    html = render_html(dataclasses.replace(plan, misses=(one_run,), segment_verdicts=met, replications=3), {})
+    assert "or in the one replication that had escalations there" in html
     first = met[0]
     wrong = tuple(
         dataclasses.replace(c, value=c.goal - 0.5 if c.higher_is_better else c.goal + 0.5)

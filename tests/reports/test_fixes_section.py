@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from reports.fix_text import reaching_text
 from reports.plan_document import build_plan_document
 from reports.report_html import SECTIONS
 from reports.report_sections import fixes as section
+from reports.report_sections import headline
 from simulator.planning.fixes import FixChanges, FixVerification, ProposedFix, StructuralFix
-from simulator.planning.result import CapacityPlan
+from simulator.planning.result import CapacityPlan, IntervalMiss
 from simulator.scenario import ShiftTemplate
 
 TEMPLATE = ShiftTemplate(name="early", length_h=8, earliest_start="04:00", latest_start="05:30")
@@ -89,3 +91,21 @@ def test_plan_json_numbers_only_verified_fixes(plan: CapacityPlan) -> None:
     assert first["changes"][0]["templates"][0]["earliest_start"] == "04:00:00"
     assert first["verification"]["total_cost"] == 100.0
     assert doc["fixes"][2]["verification"] is None
+
+
+def test_the_section_and_the_headline_say_which_priced_fixes_reach_every_target(plan: CapacityPlan) -> None:
+    fixed = with_fixes(plan)
+    assert reaching_text(fixed) == "Verified to reach every target: fix 1, total cost 100.0."
+    assert "Verified to reach every target: fix 1, total cost 100.0." in section.render(fixed, {})
+    start = float(plan.interval_start_s[0])
+    missing = dataclasses.replace(
+        fixed, misses=(IntervalMiss(start, "service_level", 0.5, 0.8, 0.3, (0.4, 0.6)),)
+    )
+    assert not missing.meets_target
+    assert "Verified to reach every target: fix 1" in headline.render(missing, {})
+    none_reach = dataclasses.replace(fixed, fixes=fixed.fixes[1:])
+    assert reaching_text(none_reach).startswith("None of the 1 verified fix(es) reaches every target")
+    assert "misses clearly in 2 interval(s)" in reaching_text(none_reach)
+    unverified = dataclasses.replace(fixed, fixes=fixed.fixes[2:])
+    assert "--verify-fixes 1 re-plans with the first (A site far away" in reaching_text(unverified)
+    assert reaching_text(plan) == ""

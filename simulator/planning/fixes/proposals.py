@@ -58,7 +58,8 @@ class FixVerification:
     to the simulation's noise (:attr:`~simulator.planning.result.CapacityPlan.meets_target`);
     ``intervals_missing`` / ``clear_misses``: intervals where some target still misses (on the mean)
     and misses whose whole 95 % interval is on the wrong side. ``shift_cost`` is the re-planned
-    schedule's cost, ``shift_cost_change`` its change from the plan without the fix (same horizon);
+    published roster's cost (the shifts, or a week's patterns), ``shift_cost_change`` its change
+    from the plan without the fix (same horizon);
     ``people``: headcount of every new roster group; ``one_off_cost``: new sites' fixed cost plus
     training for the people of trained groups; ``total_cost`` = one-off + shift cost change.
     """
@@ -153,8 +154,8 @@ def _verification(
     people = {name: int(headcount.get(name, 0)) for name in new_groups}
     trained = sum(people.get(name, 0) for name in fix.trained_groups)
     one_off = fix.fixed_cost + trained * scenario.fix_rules.training_cost_per_person
-    shift_cost = fixed.schedule.cost if fixed.schedule is not None else 0.0
-    base_cost = base.schedule.cost if base.schedule is not None else 0.0
+    shift_cost = fixed.recommended_cost
+    base_cost = base.recommended_cost
     segments = [s.segment for s in scenario.demand]
     return FixVerification(
         service_level=float(result.overall("service_level").mean),

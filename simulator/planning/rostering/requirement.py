@@ -30,9 +30,9 @@ class WeekRequirement:
     array of finite numbers >= 0 on the UTC grid from ``start_s``.
 
     ``first_day``: the local date each group's week starts on (day 0 of its patterns); ``None``
-    means the UTC date of ``start_s``. The week is cyclic: a shift running past the grid's end
-    covers the first intervals (next week's identical roster), so a site whose local days are
-    offset from UTC still covers the whole week.
+    means the UTC date of ``start_s``. The week repeats: the previous week's shifts running past
+    its end cover the first intervals (the same roster, at the UTC offset that week had), so a
+    site whose local days are offset from UTC still covers the whole week.
 
     Raise a ValueError (naming the group or field) if ``interval_min`` does not divide a day,
     ``start_s`` is not finite, there is no group, or a matrix has the wrong shape or a

@@ -12,7 +12,10 @@ daily starts to its people then gives patterns that keep every rule
 (:mod:`~simulator.planning.rostering.pattern_result`).
 
 Time: shift starts are local wall-clock times in the group's shift-plan time zone on the local dates
-``day0 + d``; coverage is on the requirement's UTC grid, counted to the second, cyclic over the week.
+``day0 + d``; coverage is on the requirement's UTC grid, counted to the second. The week repeats:
+its first hours are covered by the previous week's last shifts, at the UTC offset they had then,
+so in a week with a clock change the coverage is what that week, worked as published, has on duty
+(the simulator's reading of the same weekly shifts).
 The break of a template with a break rule is placed at the middle of its allowed window (the pattern
 stage fixes it; the intraday schedule may move it).
 """
@@ -164,26 +167,27 @@ def _shortest_day_min(day0: date, tz_name: str) -> int:
     return min(b - a for a, b in itertools.pairwise(marks)) // 60
 
 
-def _cyclic_on_duty(
-    offset_s: int, tpl: ShiftTemplate, brk: tuple[int, int], req: WeekRequirement
+def _week_on_duty(
+    offsets_s: Sequence[int], tpl: ShiftTemplate, brk: tuple[int, int], req: WeekRequirement
 ) -> IntArray:
-    """Seconds on duty per week interval of a shift starting ``offset_s`` after the grid start
-    (cyclic), its break ``brk = (after_min, length_min)`` taken out."""
+    """Seconds on duty per week interval of shifts starting ``offsets_s`` after the grid start (one
+    weekly shift in the previous, this and the next week, each at its own week's UTC offset), each
+    with its break ``brk = (after_min, length_min)`` taken out, counted within the grid only."""
     n, step = req.week_intervals, req.interval_s
-    week_s = n * step
-    lo = np.arange(2 * n, dtype=np.int64) * step  # two weeks: a shift may run over the end
+    lo = np.arange(n, dtype=np.int64) * step
 
     def seconds(a: int, b: int) -> IntArray:
         out: IntArray = np.clip(np.minimum(b, lo + step) - np.maximum(a, lo), 0, None)
         return out
 
-    a = offset_s % week_s
-    row = seconds(a, a + tpl.length_min * 60)
-    if brk[1]:
-        b = a + brk[0] * 60
-        row = row - seconds(b, b + brk[1] * 60)
-    folded: IntArray = row[:n] + row[n:]
-    return folded
+    total: IntArray = np.zeros(n, np.int64)
+    for a in offsets_s:
+        row = seconds(a, a + tpl.length_min * 60)
+        if brk[1]:
+            b = a + brk[0] * 60
+            row = row - seconds(b, b + brk[1] * 60)
+        total = total + row
+    return total
 
 
 def _contract_data(
@@ -207,8 +211,13 @@ def _contract_data(
     for d in range(WEEK_DAYS):
         for k, s in enumerate(starts):
             if allowed[d, k]:
-                at = local_epoch_s(day0 + timedelta(days=d), s, plan.time_zone)
-                on_duty[d, k] = _cyclic_on_duty(at - round(req.start_s), tpl, brk, req)
+                # the week repeats: last week's night runs into this week's first hours, at the
+                # UTC offset it had then (a clock change in the week moves it by an hour)
+                at = [
+                    local_epoch_s(day0 + timedelta(days=d + w), s, plan.time_zone) - round(req.start_s)
+                    for w in (-WEEK_DAYS, 0, WEEK_DAYS)
+                ]
+                on_duty[d, k] = _week_on_duty(at, tpl, brk, req)
     cap_h = rules.weekly_cap_h(contract)
     rest_min = round(rules.min_rest_h * 60)
     day_min = _shortest_day_min(day0, plan.time_zone)

@@ -8,7 +8,7 @@ claim; more people never need more hires; rules that cannot cover give a clear s
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -41,21 +41,21 @@ WEEKS_S = tuple(datetime(2026, m, d, tzinfo=UTC).timestamp() for m, d in ((1, 5)
 
 
 def _coverage_from_patterns(result, req: WeekRequirement, group: str) -> np.ndarray:
-    """Agents on duty per week interval, recomputed from the patterns' dated shifts (cyclic)."""
+    """Agents on duty per week interval, recomputed from the patterns' dated shifts of this week
+    and of the weeks before and after (the week repeats; each at its own UTC offset)."""
     n, step = req.week_intervals, req.interval_s
     on = np.zeros(n)
-    starts = req.start_s + np.arange(2 * n) * step
+    starts = req.start_s + np.arange(n) * step
     for p in result.patterns:
         if p.group != group:
             continue
-        for a, b in p.shift_times_s(result.day0):
-            a = req.start_s + (a - req.start_s) % (n * step)
-            b = a + p.length_min * 60
-            brk_a, brk_b = a + p.break_after_min * 60, a + (p.break_after_min + p.break_min) * 60
-            sec = np.clip(np.minimum(b, starts + step) - np.maximum(a, starts), 0, None)
-            if p.break_min:
-                sec -= np.clip(np.minimum(brk_b, starts + step) - np.maximum(brk_a, starts), 0, None)
-            on += p.count * (sec[:n] + sec[n:]) / step
+        for week in (-7, 0, 7):
+            for a, b in p.shift_times_s(result.day0 + timedelta(days=week)):
+                brk_a, brk_b = a + p.break_after_min * 60, a + (p.break_after_min + p.break_min) * 60
+                sec = np.clip(np.minimum(b, starts + step) - np.maximum(a, starts), 0, None)
+                if p.break_min:
+                    sec -= np.clip(np.minimum(brk_b, starts + step) - np.maximum(brk_a, starts), 0, None)
+                on += p.count * sec / step
     return on
 
 

@@ -8,7 +8,10 @@ import numpy as np
 
 from reports.capacity_report import write_report
 from simulator.planning import PlanOptions, SearchSettings, plan_capacity
-from simulator.scenario import Scenario
+from simulator.planning.shifts import weekly_roster_groups
+from simulator.planning.staffing_groups import staffing_groups
+from simulator.planning.targets import interval_misses, segment_verdicts
+from simulator.scenario import NamedAgent, Scenario
 from tests.factories import exponential, group, make_scenario, segment
 
 FAST = SearchSettings(horizon_h=1.0, warmup_h=0.25, replications=2, max_replications=4, max_steps=40)
@@ -51,3 +54,27 @@ def test_a_week_is_one_run_then_weekly_patterns_then_the_roster_files(tmp_path: 
     assert "Weekly patterns and people" in html
     assert "charts/week_heatmap.svg" in html
     assert np.all(np.isfinite(plan.required["agents"]))
+
+
+def test_the_week_s_closed_loop_simulates_the_published_weekly_roster() -> None:
+    """A week publishes weekly patterns and the people on them, so that is the roster the closed
+    loop simulates: the simulator's own count of agents on shift per interval is what the
+    patterns schedule, every simulated agent is a person of the week (not a day's shift), the
+    named people work with their own skills, and the verdicts and misses are that run's."""
+    skills = {"general": 3, "billing": 2}
+    people = [{"id": f"p{i}", "skills": skills} for i in range(4)]
+    s = small_week().model_copy(update={"people": [NamedAgent.model_validate(p) for p in people]})
+    plan = plan_capacity(s, PlanOptions(replications=2, search=FAST, shift_time_limit_s=2.0))
+    weekly, verified = plan.weekly_roster, plan.recommended
+    assert weekly is not None
+    assert verified is not None
+    simulated = list(verified.scenario.roster)
+    assert simulated == weekly_roster_groups(weekly, staffing_groups(s), s.people)
+    assert sum(g.count for g in simulated) == sum(weekly.patterns.headcount.values())  # people, not shifts
+    assert sum(g.count for g in simulated if g.skills == skills) == len(weekly.roster.assignments) > 0
+    # no shrinkage: every agent on shift is on the queue, as the simulator counted them
+    assert np.allclose(plan.scheduled_recommended["agents"], weekly.patterns.coverage["agents"])
+    assert repr(plan.segment_verdicts) == repr(segment_verdicts(verified, s))
+    assert plan.misses == tuple(interval_misses(verified, s))
+    assert "weekly roster" in plan.verified_roster
+    assert plan.verified_roster in plan.method["verification"]
