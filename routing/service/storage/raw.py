@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from contextlib import closing, nullcontext
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Insert, Table, Update, event, exc
@@ -66,16 +67,7 @@ class RawWrite:
         if held is not None:
             held.append((sql, prepared))
             return
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            if len(prepared) == 1:
-                cursor.execute(sql, prepared[0])
-            else:
-                cursor.executemany(sql, prepared)
-        except conn.dialect.loaded_dbapi.Error as err:
-            raise _as_sqlalchemy(conn, sql, err) from err
-        finally:
-            cursor.close()
+        _send(conn, [(sql, prepared)], pipelined=False)
 
     def _sql(self, dialect: Any, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
         """(the SQL, the order of positional parameters or None for named ones)."""
@@ -121,11 +113,17 @@ def send_held(conn: Connection) -> None:
     if not held:
         return
     conn.info[_HELD] = []
-    driver = conn.connection.driver_connection
+    _send(conn, held, pipelined=True)
+
+
+def _send(conn: Connection, writes: list[tuple[str, list[Any]]], *, pipelined: bool) -> None:
+    """Execute each (SQL, parameter sets) on ``conn``'s DBAPI connection, in order (in one
+    psycopg pipeline if ``pipelined``); driver errors are raised as SQLAlchemy's."""
+    driver: Any = conn.connection.driver_connection
     sql = ""
     try:
-        with driver.pipeline(), driver.cursor() as cursor:  # type: ignore[union-attr]
-            for sql, rows in held:
+        with driver.pipeline() if pipelined else nullcontext(), closing(driver.cursor()) as cursor:
+            for sql, rows in writes:
                 if len(rows) == 1:
                     cursor.execute(sql, rows[0])
                 else:
