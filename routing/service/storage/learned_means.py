@@ -10,17 +10,19 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from routing.domain import Channel
 from routing.eligibility import Requirement
 from routing.eta import LearnedMean
 from routing.service.storage.models import LearnedMeanRow
+from routing.service.storage.raw import RawUpsert
 
 __all__ = ["read", "save"]
 
 MEANS = cast(Table, LearnedMeanRow.__table__)
+#: a mean's row replaces the one stored of the same mean (its key)
+_UPSERT = RawUpsert(MEANS, key=["tenant_id", "key"], replace=["mean_s", "count"])
 _READ = select(MEANS.c.channel, MEANS.c.wrap_up, MEANS.c.requirement, MEANS.c.mean_s, MEANS.c.count).where(
     MEANS.c.tenant_id == bindparam("t")
 )
@@ -31,17 +33,7 @@ def save(session: Session, tenant_id: str, forgot_kinds: bool, means: Sequence[L
     same means; ``forgot_kinds``: the dispatcher forgot every kind's mean first, so their rows go."""
     if forgot_kinds:
         session.execute(delete(MEANS).where(MEANS.c.tenant_id == tenant_id, MEANS.c.requirement.is_not(None)))
-    if not means:
-        return
-    rows = [_row(tenant_id, m) for m in means]
-    insert = (
-        postgresql.insert(MEANS) if session.get_bind().dialect.name == "postgresql" else sqlite.insert(MEANS)
-    )
-    statement = insert.on_conflict_do_update(
-        index_elements=["tenant_id", "key"],
-        set_={"mean_s": insert.excluded.mean_s, "count": insert.excluded.count},
-    )
-    session.connection().execute(statement, rows)
+    _UPSERT.execute(session, [_row(tenant_id, m) for m in means])
 
 
 def read(session: Session, tenant_id: str) -> list[LearnedMean]:

@@ -24,9 +24,10 @@ from contextlib import closing, nullcontext
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Insert, Table, Update, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["RawWrite", "hold_writes"]
+__all__ = ["RawUpsert", "RawWrite", "hold_writes"]
 
 #: ``Connection.info`` key of the writes a transaction holds back (absent: writes run at once)
 _HELD = "handoff_held_writes"
@@ -82,6 +83,31 @@ class RawWrite:
             positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
             found = self._compiled[cache_key] = (str(compiled), positions)
         return found
+
+
+class RawUpsert:
+    """An INSERT of ``table`` that, where a row with the same ``key`` columns exists, replaces its
+    ``replace`` columns instead (``ON CONFLICT ... DO UPDATE``, on SQLite and PostgreSQL): a
+    :class:`RawWrite` per dialect, built the first time it is used there."""
+
+    def __init__(self, table: Table, key: Sequence[str], replace: Sequence[str]) -> None:
+        self.table = table
+        self.key = list(key)
+        self.replace = list(replace)
+        self._writes: dict[str, RawWrite] = {}
+
+    def execute(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert or replace each of ``rows`` (every column they name), in order, in the session's
+        transaction."""
+        name = session.get_bind().dialect.name
+        write = self._writes.get(name)
+        if write is None:
+            insert = (postgresql if name == "postgresql" else sqlite).insert(self.table)
+            statement = insert.on_conflict_do_update(
+                index_elements=self.key, set_={c: insert.excluded[c] for c in self.replace}
+            )
+            write = self._writes[name] = RawWrite(self.table, statement)
+        write.execute(session, rows)
 
 
 def hold_writes(engine: Engine) -> None:

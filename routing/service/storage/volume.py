@@ -7,14 +7,19 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from routing.service.storage.models import ConversationVolume
+from routing.service.storage.raw import RawUpsert
 
 __all__ = ["VOLUME", "overlapping", "read", "upsert"]
 
 VOLUME = cast(Table, ConversationVolume.__table__)
+_UPSERT = RawUpsert(
+    VOLUME,
+    key=["tenant_id", "segment", "interval_start_s"],
+    replace=["interval_s", "conversations", "reported_s"],
+)
 LONGEST_INTERVAL_S = 3600  # the longest interval a row may have (routing.service.volume_schemas)
 
 
@@ -36,15 +41,7 @@ def overlapping(
 def upsert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (every column of the table), replacing the count, length and report time
     of a row with the same tenant, segment and interval start."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert(VOLUME) if dialect == "postgresql" else sqlite.insert(VOLUME)
-    statement = insert.on_conflict_do_update(
-        index_elements=["tenant_id", "segment", "interval_start_s"],
-        set_={name: insert.excluded[name] for name in ("interval_s", "conversations", "reported_s")},
-    )
-    session.connection().execute(statement, list(rows))
+    _UPSERT.execute(session, rows)
 
 
 def read(
