@@ -274,7 +274,8 @@ def supply_walk(
     """
     order = np.argsort(times_s, kind="stable")
     at_s, burst, d_rate = times_s[order], bursts[order], d_rate_per_s[order]
-    finite = int(np.isfinite(at_s).argmin()) if not np.isfinite(at_s).all() else at_s.size
+    is_finite = np.isfinite(at_s)
+    finite = at_s.size if is_finite.all() else int(is_finite.argmin())  # events before the first inf
     head = min(finite, WALK_STEPS)
     state = _walk_steps(need, at_s[:head].tolist(), burst[:head].tolist(), d_rate[:head].tolist(), now_s)
     if isinstance(state, _Done):
