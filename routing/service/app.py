@@ -178,6 +178,7 @@ def create_app(
             positions=settings.positions,
             limits=settings.limits,
             catch_up=settings.catch_up,
+            group_commit=settings.group_commit,
         )
         app.state.events = hub
         app.state.service = service

@@ -62,6 +62,7 @@ from routing.service.schemas import (
 )
 from routing.service.settings import (
     CatchUpSettings,
+    GroupCommitSettings,
     IdempotencySettings,
     LimitsSettings,
     PositionSettings,
@@ -99,6 +100,7 @@ class RoutingService:
         positions: PositionSettings | None = None,
         limits: LimitsSettings | None = None,
         catch_up: CatchUpSettings | None = None,
+        group_commit: GroupCommitSettings | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -112,7 +114,7 @@ class RoutingService:
         self.housekeeping: list[Callable[[float], int]] = []
         self.catch_up = catch_up or CatchUpSettings()
         self.work = UnitOfWork(
-            db, settings, clock, metrics, on_deliveries, on_events, positions, self.catch_up
+            db, settings, clock, metrics, on_deliveries, on_events, positions, self.catch_up, group_commit
         )
         self._commands_purged_s = -math.inf
 

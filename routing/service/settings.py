@@ -282,6 +282,22 @@ class CatchUpSettings(BaseModel):
     )
 
 
+class GroupCommitSettings(BaseModel):
+    """How events of one tenant that wait for its lock are committed together
+    (``HANDOFF_GROUP_COMMIT__<FIELD>``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_events: int = Field(
+        32,
+        ge=1,
+        le=1000,
+        description="Events of one tenant waiting behind its lock that one transaction applies and "
+        "commits together, each as it would be alone (a refused or failed one in a savepoint of its "
+        "own); none is answered before the commit. 1: one transaction per event.",
+    )
+
+
 class ServiceSettings(BaseSettings):
     """Everything ``handoff serve`` is configured by. Nested fields use ``__`` in env names."""
 
@@ -312,6 +328,7 @@ class ServiceSettings(BaseSettings):
     positions: PositionSettings = Field(default_factory=PositionSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     catch_up: CatchUpSettings = Field(default_factory=CatchUpSettings)
+    group_commit: GroupCommitSettings = Field(default_factory=GroupCommitSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     agents: AgentProfileSettings = Field(default_factory=AgentProfileSettings)

@@ -22,13 +22,25 @@ per tenant together with the tenant's ``version`` (committed events so far). An 
 A read (``changes_only``: queues, statistics, the tick) commits only what time decided; when
 nothing was due, it writes nothing and leaves the version alone.
 
+**Group commit.** Events of one tenant wait for its lock in a line; the thread whose event heads
+the line leads: it takes up to ``group_commit.max_events`` of them and applies them in order in
+one transaction, each exactly as it would be alone (its own ``now``, version, command and rows),
+then commits once, finishes them all and hands the lead to the next event waiting. Under load
+this pays the lock, the catch-up check, the tenant version and the commit (an fsync on SQLite)
+once per group instead of once per event, and wakes the tick loop, the delivery worker and the
+event stream once per group; an event that finds the line empty commits alone, as before.
+Nobody is answered before the group's commit, and a failed commit fails every event of the
+group (none of them is stored).
+
 A refused event (a :class:`~routing.errors.RoutingError`: unknown offer, stale offer, reused
-key, ...) stores nothing. It has changed nothing either (events validate before they mutate the
-dispatcher), so the cached dispatcher stays -- unless time made decisions before it (the tick
-loop was about to store them): then, as after any other failure, it rolls back and drops the
-cached dispatcher (it is ahead of the rows). So does an
-event that took agents off the roster (``Transaction.retired``): the next one rebuilds without
-them, as any other instance would.
+key, ...) stores nothing of its own. It has changed nothing either (events validate before they
+mutate the dispatcher), so the cached dispatcher stays. Among others, each event runs in a
+savepoint: a refused one's writes are rolled back, and what time decided before it (the tick
+loop was about to store it) is stored as a tick would. Alone, it rolls its transaction back, and
+when time had decided something, drops the cached dispatcher (it is ahead of the rows). Any
+other failure -- or an event that took agents off the roster (``Transaction.retired``: the next
+one rebuilds without them, as any other instance would) -- ends the group there: what came
+before it commits, the dispatcher is dropped, and the events after it wait for the next group.
 """
 
 from __future__ import annotations
@@ -36,10 +48,11 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -53,10 +66,10 @@ from routing.service.clock import Clock
 from routing.service.errors import RequestInFlight, UnknownTenant
 from routing.service.metrics import Metrics
 from routing.service.positions import PositionAnnouncer
-from routing.service.settings import CatchUpSettings, PositionSettings
+from routing.service.settings import CatchUpSettings, GroupCommitSettings, PositionSettings
 from routing.service.storage import command_log, learned_means
 from routing.service.storage import repository as repo
-from routing.service.storage.database import AdvisoryLockBusy, Database, TenantNotFound
+from routing.service.storage.database import Database, TenantNotFound
 from routing.service.storage.models import EscalationRow
 from routing.settings import RoutingSettings
 
@@ -118,6 +131,44 @@ class _Cached:
     version: int
 
 
+@dataclass(slots=True, eq=False)
+class _Job:
+    """One call of :meth:`UnitOfWork.apply` in its tenant's line: ``ready`` is set when it is
+    done (``result`` or ``error``) or when its thread is to lead the line."""
+
+    name: str
+    event: Callable[[Transaction], Any]
+    advisory_key: str | None
+    changes_only: bool
+    ready: threading.Event = field(default_factory=threading.Event)
+    done: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+    def finish(self, result: Any, error: BaseException | None) -> None:
+        self.result, self.error, self.done = result, error, True
+        self.ready.set()
+
+
+@dataclass(slots=True, eq=False)
+class _Line:
+    """A tenant's jobs waiting for its lock, oldest first; ``leading``: a thread commits them."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    jobs: deque[_Job] = field(default_factory=deque)
+    leading: bool = False
+
+
+class _AloneFailed(Exception):
+    """A job alone in its group failed: its transaction is rolled back. ``clean``: the
+    dispatcher is still as committed (the job was refused before changing it, and time decided
+    nothing)."""
+
+    def __init__(self, error: Exception, clean: bool) -> None:
+        super().__init__(error)
+        self.error, self.clean = error, clean
+
+
 def stored_spec(row: EscalationRow) -> EscalationIn:
     """The escalation of a stored row, as it was received (without the context)."""
     return EscalationIn.model_validate(row.spec)
@@ -139,6 +190,7 @@ class UnitOfWork:
         on_events: Callable[[], None] | None = None,
         positions: PositionSettings | None = None,
         catch_up: CatchUpSettings | None = None,
+        group_commit: GroupCommitSettings | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -151,12 +203,15 @@ class UnitOfWork:
         #: told (in the committing thread) each commit's next wake-up of the tenant, when it has one
         self.on_wakeup: Callable[[float], None] | None = None
         self.catch_up = catch_up or CatchUpSettings()
+        self.group_commit = group_commit or GroupCommitSettings()
         #: rebuilds from the rows, and commands of other instances applied instead, since start
         self.rebuilds = 0
         self.replayed = 0
         self._cache: dict[str, _Cached] = {}
         self._in_flight: set[tuple[str, str]] = set()
         self._in_flight_lock = threading.Lock()
+        self._lines: dict[str, _Line] = {}
+        self._lines_guard = threading.Lock()
 
     def apply(
         self,
@@ -171,49 +226,168 @@ class UnitOfWork:
         commit, and record metrics under ``name``; return what ``event`` returned. With
         ``changes_only`` (a read, a tick) nothing is written unless time made decisions.
 
+        Events of one tenant queued behind its lock are committed as a group (see the module
+        docstring): each is applied as it would be alone, and none returns before the group's
+        commit.
+
         Raise :class:`UnknownTenant` if the tenant does not exist, :class:`RequestInFlight` if
         ``advisory_key`` is locked by another transaction, and whatever ``event`` raises (nothing
-        is stored then).
+        of it is stored then), or what the group's commit raised.
         """
+        job = _Job(name, event, advisory_key, changes_only)
+        line = self._line(tenant_id)
+        with line.lock:
+            line.jobs.append(job)
+            leads = not line.leading
+            line.leading = True
+        if not leads:
+            job.ready.wait()  # done, or handed the lead: its job heads the line
+        if not job.done:
+            self._lead(tenant_id, line, job)
+        if job.error is not None:
+            raise job.error
+        return cast(T, job.result)
+
+    def _line(self, tenant_id: str) -> _Line:
+        with self._lines_guard:
+            line = self._lines.get(tenant_id)
+            if line is None:
+                line = self._lines[tenant_id] = _Line()
+            return line
+
+    def _lead(self, tenant_id: str, line: _Line, own: _Job) -> None:
+        """Commit groups of the line's jobs, oldest first, until ``own`` (at the head of the line)
+        is done; then hand the lead to the next job waiting, or leave the line unled."""
         try:
-            with self.db.tenant_transaction(tenant_id, advisory_key) as (session, version):
+            while not own.done:
+                with line.lock:
+                    size = min(self.group_commit.max_events, len(line.jobs))
+                    group = [line.jobs.popleft() for _ in range(size)]
+                again = self._commit_group(tenant_id, group)
+                with line.lock:
+                    line.jobs.extendleft(reversed(again))
+        finally:
+            with line.lock:
+                if line.jobs:
+                    line.jobs[0].ready.set()
+                else:
+                    line.leading = False
+
+    def _commit_group(self, tenant_id: str, group: list[_Job]) -> list[_Job]:
+        """Apply ``group``'s jobs in order in one transaction of the tenant and commit; finish
+        each (result or error) once the commit is over. Returns the jobs to queue again, not
+        run: those after one that left the dispatcher ahead of what this transaction stores
+        (it failed after changing the dispatcher, or removed agents), which is dropped then."""
+        done: list[tuple[_Job, Any, Transaction | None]] = []  # (job, result or error, its writes)
+        again: list[_Job] = []
+        keep = True  # the dispatcher is what this transaction stores
+        wake = math.inf
+        cached: _Cached | None = None
+        try:
+            with self.db.tenant_transaction(tenant_id) as (session, version):
                 cached = self._cache.pop(tenant_id, None)  # back in only after a commit
-                now_s = self.clock.now_s()
-                cached = self._caught_up(session, tenant_id, cached, version, now_s)
-                d = cached.dispatcher
-                tx = Transaction(session, tenant_id, d, now_s, version + 1, command=name)
-                tx.made.extend(decision for _, decision in d.advance_to(now_s, self.catch_up.late_after_s))
-                tx.decisions.extend(tx.made)
-                try:
-                    result = event(tx)
-                except RoutingError:
-                    # refused before it changed anything, and time decided nothing: the
-                    # dispatcher is as committed (else it is ahead of the rows: dropped)
-                    if not tx.calls and not tx.made:
-                        self._cache[tenant_id] = cached
-                    raise
-                if changes_only and not tx.made:
-                    self._cache[tenant_id] = cached  # read at the stored version: nothing to write
-                    return result
-                self._store(tx)
-                command_log.append(session, tenant_id, version + 1, now_s, tx.calls, commands.digest(tx.made))
-                wake = d.next_wakeup_s()
-                repo.bump_version(session, tenant_id, version + 1, wake if wake < 1e300 else None)
-        except TenantNotFound:
-            raise UnknownTenant(tenant_id) from None
-        except AdvisoryLockBusy:
-            raise RequestInFlight(_IN_FLIGHT) from None
-        cached.version = version + 1
-        if not tx.retired:  # a removed agent's row would linger in the cached dispatcher alone
+                cached = self._caught_up(session, tenant_id, cached, version, self.clock.now_s())
+                for i, job in enumerate(group):
+                    key = job.advisory_key
+                    if key is not None and not self.db.try_advisory_lock(session, key):
+                        done.append((job, RequestInFlight(_IN_FLIGHT), None))
+                        continue
+                    d, isolated = cached.dispatcher, len(group) > 1
+                    outcome, tx, clean = self._run_job(session, tenant_id, d, version, job, isolated)
+                    done.append((job, outcome, tx))
+                    if tx is not None:
+                        version += 1
+                    if not clean or (tx is not None and tx.retired):
+                        keep, again = False, group[i + 1 :]
+                        break
+                if version > cached.version:
+                    wake = cached.dispatcher.next_wakeup_s()
+                    repo.bump_version(session, tenant_id, version, wake if wake < 1e300 else None)
+        except _AloneFailed as failed:  # rolled back: as if the job had never run
+            if failed.clean and cached is not None:
+                self._cache[tenant_id] = cached
+            group[0].finish(None, failed.error)
+            return []
+        except BaseException as exc:  # nothing of the group is stored: each of its jobs is told
+            error = UnknownTenant(tenant_id) if isinstance(exc, TenantNotFound) else exc
+            for job in group[: len(group) - len(again)]:
+                job.finish(None, error)
+            if not isinstance(exc, Exception):
+                raise
+            return again
+        assert cached is not None
+        if keep:
+            cached.version = version
             self._cache[tenant_id] = cached
-        self.metrics.record(name, tx.decisions)
+        self._committed(wake, done)
+        return again
+
+    def _run_job(
+        self, session: Session, tenant_id: str, d: Dispatcher, version: int, job: _Job, isolated: bool
+    ) -> tuple[Any, Transaction | None, bool]:
+        """Apply ``job`` to ``d`` after time has passed, and write what changed as ``version`` + 1.
+        Returns (its result, or the exception it raised; the transaction written, None if it
+        wrote nothing; whether ``d`` is still what the session holds).
+
+        ``isolated`` (a job among others): the job's writes are in a savepoint. A refused event
+        (a :class:`RoutingError` before it changed the dispatcher) writes nothing of its own,
+        but what time decided before it is written (as the tick would); any other failure
+        rolls the job's writes back and leaves ``d`` ahead of them. Alone, a failure raises
+        :class:`_AloneFailed` to roll the whole transaction back."""
+        now_s = self.clock.now_s()
+        tx = Transaction(session, tenant_id, d, now_s, version + 1, command=job.name)
+        tx.made.extend(decision for _, decision in d.advance_to(now_s, self.catch_up.late_after_s))
+        tx.decisions.extend(tx.made)
+        savepoint = session.begin_nested() if isolated else None
+        try:
+            result: Any = job.event(tx)
+        except Exception as exc:
+            refused = isinstance(exc, RoutingError) and not tx.calls  # the dispatcher is unchanged
+            if savepoint is None:
+                raise _AloneFailed(exc, refused and not tx.made) from exc
+            savepoint.rollback()
+            if not refused:
+                return exc, None, False
+            if not tx.made:
+                return exc, None, True
+            tick = Transaction(session, tenant_id, d, now_s, version + 1, command="tick")
+            tick.made.extend(tx.made)
+            tick.decisions.extend(tx.made)
+            self._write(tick)
+            return exc, tick, True
+        if job.changes_only and not tx.made:
+            if savepoint is not None:
+                savepoint.commit()
+            return result, None, True
+        self._write(tx)
+        if savepoint is not None:
+            savepoint.commit()
+        return result, tx, True
+
+    def _write(self, tx: Transaction) -> None:
+        """Store what ``tx`` changed, its command and (in memory) the version it commits."""
+        self._store(tx)
+        command_log.append(tx.session, tx.tenant_id, tx.version, tx.now_s, tx.calls, commands.digest(tx.made))
+
+    def _committed(self, wake: float, done: list[tuple[_Job, Any, Transaction | None]]) -> None:
+        """After a group's commit: record metrics, finish its jobs and tell the tick loop, the
+        delivery worker and the event stream, once each for the whole group."""
+        deliveries = published = False
+        for job, outcome, tx in done:
+            if tx is not None:
+                self.metrics.record(tx.command, tx.decisions)
+                deliveries = deliveries or tx.deliveries > 0
+                published = published or bool(tx.decisions) or tx.published > 0
+            if isinstance(outcome, BaseException):
+                job.finish(None, outcome)
+            else:
+                job.finish(outcome, None)
         if wake < math.inf and self.on_wakeup is not None:
             self.on_wakeup(wake)
-        if tx.deliveries and self.on_deliveries is not None:
+        if deliveries and self.on_deliveries is not None:
             self.on_deliveries()
-        if (tx.decisions or tx.published) and self.on_events is not None:  # one per decision (outbox)
+        if published and self.on_events is not None:  # one per decision (outbox)
             self.on_events()
-        return result
 
     def _caught_up(
         self, session: Session, tenant_id: str, cached: _Cached | None, version: int, now_s: float

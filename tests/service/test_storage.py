@@ -129,3 +129,36 @@ def test_a_profile_stored_with_day_numbers_still_restores(tmp_path: Path) -> Non
         assert decision["outcome"] == "offered"
         profile = api.get("/v1/agents").json()[0]["profile"]
         assert profile["shifts"][0]["days"] == ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def test_a_write_waits_for_sqlites_write_lock_held_by_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another connection (``handoff deliver``, another server) holds the write lock: a tenant
+    transaction polls for it and goes on once it is free; still taken after the timeout, it
+    fails as a locked database does (a 503 to the API), having written nothing."""
+    import sqlite3
+    import threading
+
+    from routing.service.storage import database
+
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    for api in make_api(url):
+        api.post("/v1/agents", agent_body("ana"))
+        db = api.service.db
+        other = sqlite3.connect(tmp_path / "h.db", isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        threading.Timer(0.3, other.commit).start()
+        with db.tenant_transaction("acme") as (_, version):  # waits for the commit above
+            assert version >= 1
+        monkeypatch.setattr(database, "_WRITE_LOCK_TIMEOUT_S", 0.05)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(OperationalError, match="locked"), db.tenant_transaction("acme"):
+                pass
+            assert api.escalate("e1").status_code == 503
+        finally:
+            other.rollback()
+            other.close()
+        assert api.get("/v1/escalations/e1").status_code == 404
+        assert api.escalate("e1").status_code == 201

@@ -14,7 +14,9 @@ before they reach the database, so they wait in order instead of polling a busy 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +24,7 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from routing.service.storage.models import Tenant
@@ -39,10 +41,6 @@ _LOCK_TENANT = select(_TENANTS.c.version).where(_TENANTS.c.id == bindparam("t"))
 
 class TenantNotFound(LookupError):
     """The tenant row does not exist."""
-
-
-class AdvisoryLockBusy(RuntimeError):
-    """Another transaction holds the advisory lock asked for."""
 
 
 class Database:
@@ -118,28 +116,29 @@ class Database:
             yield session
 
     @contextmanager
-    def tenant_transaction(
-        self, tenant_id: str, advisory_key: str | None = None
-    ) -> Iterator[tuple[Session, int]]:
+    def tenant_transaction(self, tenant_id: str) -> Iterator[tuple[Session, int]]:
         """A write transaction holding the tenant's lock; yields (session, stored version).
 
-        With ``advisory_key`` (PostgreSQL), first take a transaction-scoped advisory lock on it
-        without waiting: raise :class:`AdvisoryLockBusy` if another transaction holds it (this is
-        how a request still in flight on another instance is told apart from one that finished).
         Commits when the block ends normally, rolls back on an exception. Raises
         :class:`TenantNotFound` if the tenant does not exist.
         """
         with self._local_lock(tenant_id), self._write() as session, session.begin():
-            if advisory_key is not None and not self.is_sqlite:
-                got = session.execute(
-                    text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": advisory_key}
-                ).scalar_one()
-                if not got:
-                    raise AdvisoryLockBusy(advisory_key)
             version = session.connection().execute(_LOCK_TENANT, {"t": tenant_id}).scalar_one_or_none()
             if version is None:
                 raise TenantNotFound(tenant_id)
             yield session, version
+
+    def try_advisory_lock(self, session: Session, key: str) -> bool:
+        """Take a transaction-scoped advisory lock on ``key`` in ``session``'s transaction without
+        waiting; False if another transaction holds it (this is how a request still in flight on
+        another instance is told apart from one that finished). Always True on SQLite: its one
+        writer at a time holds every lock."""
+        if self.is_sqlite:
+            return True
+        got = session.execute(
+            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key}
+        ).scalar_one()
+        return bool(got)
 
     def _local_lock(self, tenant_id: str) -> threading.Lock:
         name = "*" if self.is_sqlite else tenant_id  # SQLite: one writer per database
@@ -152,21 +151,57 @@ class Database:
 
 def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
     """A SQLite engine in WAL mode whose transactions start with ``begin`` (pysqlite's own
-    transaction handling is turned off so that BEGIN IMMEDIATE is possible)."""
+    transaction handling is turned off so that BEGIN IMMEDIATE is possible).
+
+    A ``BEGIN IMMEDIATE`` that finds the write lock taken by another process (``handoff
+    deliver`` beside the server, a second server) polls for it every
+    :data:`_WRITE_LOCK_POLL_S` (:func:`_begin_immediate`) instead of leaving it to SQLite's busy
+    handler, whose sleeps grow to 100 ms: against a process that takes the lock again and again,
+    those sleeps were the webhook sender's and the server's longest waits. Once a transaction
+    holds the write lock, nothing in it waits for another connection (WAL: readers never block
+    the writer, and the automatic checkpoint is passive), so its connections need no busy
+    handler at all; every other connection keeps a 30 s one."""
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    immediate = begin == "BEGIN IMMEDIATE"
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        if immediate:
+            cursor.execute("PRAGMA busy_timeout=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+        if immediate:
+            _begin_immediate(conn.connection.driver_connection)
+        else:
+            conn.exec_driver_sql(begin)
 
     return engine
+
+
+#: how often a BEGIN IMMEDIATE looks again for SQLite's write lock while another process holds it
+_WRITE_LOCK_POLL_S = 0.0005
+#: how long it looks before it fails (as SQLite's busy timeout would: "database is locked")
+_WRITE_LOCK_TIMEOUT_S = 30.0
+
+
+def _begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
+    """Start a write transaction on ``dbapi_conn`` (busy timeout 0), waiting for the write lock up
+    to :data:`_WRITE_LOCK_TIMEOUT_S` by polling. Raise SQLAlchemy's ``OperationalError``
+    ("database is locked") when it is still taken then, as the statement would have."""
+    deadline = time.monotonic() + _WRITE_LOCK_TIMEOUT_S
+    while True:
+        try:
+            dbapi_conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise exc.OperationalError("BEGIN IMMEDIATE", None, err) from err
+        time.sleep(_WRITE_LOCK_POLL_S)
