@@ -70,8 +70,12 @@ def append(session: Session, tenant_id: str, now_s: float, events: Sequence[Even
         }
         for e in events
     ]
-    positions = store.insert_events(session, rows)
     subscribers = store.subscribers(session, tenant_id) if rows else []
+    # a delivery names its event's position, which only the insert tells
+    wanted = [row for row in rows if any("*" in types or row["type"] in types for _, types in subscribers)]
+    positions = store.insert_events(session, rows, positions=bool(wanted))
+    if not wanted:
+        return 0
     deliveries = [
         {
             "tenant_id": tenant_id,

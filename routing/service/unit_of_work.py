@@ -71,6 +71,7 @@ from routing.service.storage import command_log, learned_means
 from routing.service.storage import repository as repo
 from routing.service.storage.database import Database, TenantNotFound
 from routing.service.storage.models import EscalationRow
+from routing.service.storage.raw import Savepoint
 from routing.settings import RoutingSettings
 
 __all__ = ["Transaction", "UnitOfWork"]
@@ -338,7 +339,7 @@ class UnitOfWork:
         tx = Transaction(session, tenant_id, d, now_s, version + 1, command=job.name)
         tx.made.extend(decision for _, decision in d.advance_to(now_s, self.catch_up.late_after_s))
         tx.decisions.extend(tx.made)
-        savepoint = session.begin_nested() if isolated else None
+        savepoint = Savepoint(session) if isolated else None
         try:
             result: Any = job.event(tx)
         except Exception as exc:
@@ -357,11 +358,11 @@ class UnitOfWork:
             return exc, tick, True
         if job.changes_only and not tx.made:
             if savepoint is not None:
-                savepoint.commit()
+                savepoint.release()
             return result, None, True
         self._write(tx)
         if savepoint is not None:
-            savepoint.commit()
+            savepoint.release()
         return result, tx, True
 
     def _write(self, tx: Transaction) -> None:

@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from routing.errors import DuplicateEscalation
+from routing.errors import DuplicateEscalation, InvalidTransition
 from routing.service.core import RoutingService
 from routing.service.schemas import EscalationCreate
+from routing.service.storage import repository as repo
 from routing.service.storage.models import CommandRow, EscalationRow
 from routing.service.unit_of_work import Transaction
 from tests.service.conftest import Api, agent_body, escalation_body
@@ -253,3 +254,37 @@ def test_a_group_of_one_event_at_most_when_the_setting_says_so(api: Api) -> None
         pass
     assert [o[0] for o in outcomes] == [201, 201, 201]
     assert len(opened) == 4  # the gate's, then one per create
+
+
+def test_a_refused_events_writes_are_undone_and_the_next_event_reads_the_rows_again(api: Api) -> None:
+    api.post("/v1/agents", agent_body("ana"))
+    service = api.service
+    assert api.escalate("e1").status_code == 201
+
+    def write_then_refuse(tx: Transaction) -> None:
+        row = repo.escalation(tx.session, "acme", "e1")
+        assert row is not None
+        row.outcome = {"written": "by a refused event"}
+        tx.session.flush()
+        raise InvalidTransition("refused after it wrote")
+
+    def read_outcome(tx: Transaction) -> Any:
+        row = repo.escalation(tx.session, "acme", "e1")
+        assert row is not None
+        return row.outcome
+
+    calls = [
+        create(service, "e0"),
+        lambda: service.work.apply("acme", "refuse", write_then_refuse),
+        lambda: service.work.apply("acme", "read", read_outcome, changes_only=True),
+        create(service, "e2"),
+    ]
+    with grouped(service, calls) as outcomes:
+        pass
+    assert outcomes[0][0] == 201
+    assert isinstance(outcomes[1], InvalidTransition)
+    assert outcomes[2] is None  # the refused write was rolled back to its savepoint
+    assert outcomes[3][0] == 201
+    with service.db.read() as s:
+        assert s.scalar(select(EscalationRow.outcome).where(EscalationRow.id == "e1")) is None
+        assert s.scalar(select(func.count()).select_from(EscalationRow)) == 3

@@ -117,7 +117,7 @@ class Outbox:
                         "body": "{}",
                     }
                 )
-            store.insert_events(s, rows)
+            store.insert_events(s, rows, positions=True)
         return ids
 
 

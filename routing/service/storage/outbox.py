@@ -20,6 +20,7 @@ from routing.service.storage.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from routing.service.storage.raw import RawWrite
 
 OUTBOX = cast(Table, OutboxEvent.__table__)
 SUBSCRIPTIONS = cast(Table, WebhookSubscription.__table__)
@@ -64,6 +65,8 @@ def escalation_facts(
 
 # built once (bind parameters only): each event's statements, their cache keys computed once
 _INSERT_EVENTS = OUTBOX.insert().returning(OUTBOX.c.position, sort_by_parameter_order=True)
+_RAW_INSERT_EVENTS = RawWrite(OUTBOX, OUTBOX.insert())
+_RAW_INSERT_DELIVERIES = RawWrite(DELIVERIES, DELIVERIES.insert())
 _SUBSCRIBERS = (
     select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.event_types)
     .where(SUBSCRIPTIONS.c.tenant_id == bindparam("t"), SUBSCRIPTIONS.c.enabled.is_(True))
@@ -71,21 +74,37 @@ _SUBSCRIBERS = (
 )
 
 
-def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Append outbox rows in one statement; returns their positions, in the order given."""
+def insert_events(session: Session, rows: Sequence[dict[str, Any]], *, positions: bool) -> list[int]:
+    """Append outbox rows; with ``positions``, in one statement that returns their positions, in
+    the order given (else none are returned: a write held back with the transaction's others,
+    :mod:`.raw`)."""
     if not rows:
+        return []
+    if not positions:
+        _RAW_INSERT_EVENTS.execute(session, rows)
         return []
     return [r[0] for r in session.connection().execute(_INSERT_EVENTS, list(rows))]
 
 
+#: ``Session.info`` key of the subscriptions read in the session's transaction, per tenant
+_SUBSCRIBERS_READ = "handoff_subscribers"
+
+
 def subscribers(session: Session, tenant_id: str) -> list[tuple[str, list[str]]]:
-    """(id, event types) of every enabled subscription of the tenant, oldest first."""
-    return [(r[0], r[1]) for r in session.connection().execute(_SUBSCRIBERS, {"t": tenant_id})]
+    """(id, event types) of every enabled subscription of the tenant, oldest first. Read once
+    per transaction (a group of events asks once per event): subscriptions change under the
+    tenant's lock, which the transaction holds, so they cannot change while it runs."""
+    read: dict[str, list[tuple[str, list[str]]]] = session.info.setdefault(_SUBSCRIBERS_READ, {})
+    found = read.get(tenant_id)
+    if found is None:
+        found = read[tenant_id] = [
+            (r[0], r[1]) for r in session.connection().execute(_SUBSCRIBERS, {"t": tenant_id})
+        ]
+    return found
 
 
 def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.connection().execute(DELIVERIES.insert(), list(rows))
+    _RAW_INSERT_DELIVERIES.execute(session, rows)
 
 
 def events_after(session: Session, tenant_id: str, after_position: int, limit: int) -> Sequence[OutboxEvent]:

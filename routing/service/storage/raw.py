@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from contextlib import closing, nullcontext
+from contextlib import closing, nullcontext, suppress
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, Insert, Table, Update, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["RawUpsert", "RawWrite", "hold_writes"]
+__all__ = ["RawUpsert", "RawWrite", "Savepoint", "hold_writes"]
 
 #: ``Connection.info`` key of the writes a transaction holds back (absent: writes run at once)
 _HELD = "handoff_held_writes"
@@ -108,6 +108,46 @@ class RawUpsert:
             )
             write = self._writes[name] = RawWrite(self.table, statement)
         write.execute(session, rows)
+
+
+class Savepoint:
+    """A savepoint in the session's transaction, set, released and rolled back with the
+    transaction's held writes: on PostgreSQL a savepoint that is released costs no round trip of
+    its own (SQLAlchemy's ``begin_nested`` sends SAVEPOINT and RELEASE at once, two round trips per
+    event of a group). The session is flushed first, so that what came before is not undone with
+    what comes after; on :meth:`rollback` every ORM object leaves the session (what it knew of the
+    rows may be undone), to be read again when asked for."""
+
+    NAME = "handoff_event"
+
+    def __init__(self, session: Session) -> None:
+        session.flush()
+        self.session = session
+        self.conn = session.connection()
+        _queue(self.conn, f"SAVEPOINT {self.NAME}")
+
+    def release(self) -> None:
+        """Keep what was written since the savepoint was set."""
+        self.session.flush()
+        _queue(self.conn, f"RELEASE SAVEPOINT {self.NAME}")
+
+    def rollback(self) -> None:
+        """Undo what was written since the savepoint was set. Raise what the database raises when
+        it cannot (a write held from before the savepoint failed: the transaction is lost)."""
+        with suppress(exc.DBAPIError):  # a write since the savepoint failed: undone below
+            send_held(self.conn)
+        undo = [(f"ROLLBACK TO SAVEPOINT {self.NAME}", [()]), (f"RELEASE SAVEPOINT {self.NAME}", [()])]
+        _send(self.conn, undo, pipelined=False)
+        self.session.expunge_all()
+
+
+def _queue(conn: Connection, sql: str) -> None:
+    """Execute ``sql`` (no parameters) with the held writes of ``conn``'s transaction, or now."""
+    held: list[tuple[str, list[Any]]] | None = conn.info.get(_HELD)
+    if held is not None:
+        held.append((sql, [()]))
+    else:
+        _send(conn, [(sql, [()])], pipelined=False)
 
 
 def hold_writes(engine: Engine) -> None:
