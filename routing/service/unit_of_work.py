@@ -288,9 +288,11 @@ class UnitOfWork:
             with self.db.tenant_transaction(tenant_id) as (session, version):
                 cached = self._cache.pop(tenant_id, None)  # back in only after a commit
                 cached = self._caught_up(session, tenant_id, cached, version, self.clock.now_s())
+                keyed = [job for job in group if job.advisory_key is not None]
+                taken = self.db.try_advisory_locks(session, [cast(str, job.advisory_key) for job in keyed])
+                busy = {id(job) for job, got in zip(keyed, taken, strict=True) if not got}
                 for i, job in enumerate(group):
-                    key = job.advisory_key
-                    if key is not None and not self.db.try_advisory_lock(session, key):
+                    if id(job) in busy:
                         done.append((job, RequestInFlight(_IN_FLIGHT), None))
                         continue
                     d, isolated = cached.dispatcher, len(group) > 1

@@ -39,6 +39,12 @@ _TENANTS = cast(Table, Tenant.__table__)
 _LOCK_TENANT = select(_TENANTS.c.version).where(_TENANTS.c.id == bindparam("t")).with_for_update()
 
 
+_TRY_ADVISORY_LOCKS = text(
+    "SELECT pg_try_advisory_xact_lock(hashtextextended(u.k, 0)) "
+    "FROM unnest(CAST(:keys AS text[])) WITH ORDINALITY AS u(k, i) ORDER BY u.i"
+)
+
+
 class TenantNotFound(LookupError):
     """The tenant row does not exist."""
 
@@ -128,17 +134,16 @@ class Database:
                 raise TenantNotFound(tenant_id)
             yield session, version
 
-    def try_advisory_lock(self, session: Session, key: str) -> bool:
-        """Take a transaction-scoped advisory lock on ``key`` in ``session``'s transaction without
-        waiting; False if another transaction holds it (this is how a request still in flight on
-        another instance is told apart from one that finished). Always True on SQLite: its one
-        writer at a time holds every lock."""
-        if self.is_sqlite:
-            return True
-        got = session.execute(
-            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key}
-        ).scalar_one()
-        return bool(got)
+    def try_advisory_locks(self, session: Session, keys: list[str]) -> list[bool]:
+        """Take a transaction-scoped advisory lock on each of ``keys`` in ``session``'s transaction
+        without waiting, in one statement; for each, whether it was taken (False: another
+        transaction holds it -- this is how a request still in flight on another instance is told
+        apart from one that finished). Always True on SQLite: its one writer at a time holds every
+        lock."""
+        if self.is_sqlite or not keys:
+            return [True] * len(keys)
+        rows = session.execute(_TRY_ADVISORY_LOCKS, {"keys": keys}).scalars().all()
+        return [bool(got) for got in rows]
 
     def _local_lock(self, tenant_id: str) -> threading.Lock:
         name = "*" if self.is_sqlite else tenant_id  # SQLite: one writer per database
