@@ -155,3 +155,23 @@ def test_the_ttl_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HANDOFF_IDEMPOTENCY__TTL_S", "0")
     with pytest.raises(ValueError, match="ttl_s"):
         ServiceSettings()
+
+
+def test_housekeeping_runs_every_round_while_it_finds_work_else_once_a_second(api: Api) -> None:
+    calls: list[float] = []
+    backlog = [3]
+
+    def job(now_s: float) -> int:  # as the retention's redaction: rows changed this round
+        calls.append(now_s)
+        done = min(backlog[0], 1)
+        backlog[0] -= done
+        return done
+
+    api.service.housekeeping.append(job)
+    for _ in range(5):  # three rounds drain the backlog, the fourth finds nothing
+        api.tick(0)
+    assert len(calls) == 4
+    api.tick(0.5)
+    assert len(calls) == 4  # nothing found under a second ago: not looked again
+    api.tick(0.5)
+    assert len(calls) == 5
