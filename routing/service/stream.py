@@ -6,9 +6,9 @@ instance committed them, and a client that reconnects with the id of the last ev
 (``Last-Event-ID``) gets every event after it, none twice.
 
 One :class:`EventHub` per process wakes the streams: it looks at the newest position every
-``poll_interval_s`` (events committed by other instances, or by the webhook worker) and at once
-when this process commits events (:meth:`EventHub.notify`, called by the unit of work). When it
-moved, the hub reads each tenant's new events once into that tenant's
+``poll_interval_s`` (events committed by other instances, or by the webhook worker); when this
+process commits events (:meth:`EventHub.notify`, called by the unit of work once per group
+commit) it reads on at once, without that look. When it moved, the hub reads each tenant's new events once into that tenant's
 :class:`~routing.service.tenant_feed.TenantFeed`, and the woken streams filter the feed in memory:
 one query per tenant and commit, however many streams are open. A stream whose cursor is older than
 the feed (resumed from an old ``Last-Event-ID``) reads the outbox itself, a page at a time, until it
@@ -95,14 +95,18 @@ class EventHub:
         wake = self._wakeup.bind()
         try:
             while not self._closed.is_set():
+                notified = wake.is_set()  # this process committed events (or a feed is new)
                 wake.clear()
                 more = False
-                try:  # nobody to wake: spare the query
-                    last = await asyncio.to_thread(self._newest) if self._feeds else self._last
-                    if last != self._last or any(not f.primed for f in self._feeds.values()):
+                try:
+                    if notified and self._feeds:  # the feeds read on: no need to ask whether to
                         more = await self._refresh()
-                        if not more:  # else the next round reads on, however the position moved
-                            self._last = last
+                    else:  # a poll (another instance's events?); nobody to wake: spare the query
+                        last = await asyncio.to_thread(self._newest) if self._feeds else self._last
+                        if last != self._last or any(not f.primed for f in self._feeds.values()):
+                            more = await self._refresh()
+                            if not more:  # else the next round reads on, however the position moved
+                                self._last = last
                 except Exception as exc:  # storage down: streams keep waiting, the next poll retries
                     log.error("event stream poll failed: %s", type(exc).__name__)
                 if more:
