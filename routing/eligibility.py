@@ -16,7 +16,7 @@ requirements share one cache entry, which is what keeps the common decision chea
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -432,13 +432,17 @@ class EligibilityCache:
         """Columns (and tier distances, stakes) the cache keeps: a byte per agent each, at least 64."""
         return max(64, CACHE_BUDGET_BYTES // max(self._table.n, 1))
 
-    def get(self, req: Requirement) -> StaticEligibility:
-        t = self._table
-        if t.version != self._version:
+    def _sync(self) -> None:
+        """Forget everything cached if the roster's profiles changed since it was computed."""
+        if self._table.version != self._version:
             self._entries.clear()
             self._parts.clear()
             self._columns.clear()
-            self._version = t.version
+            self._version = self._table.version
+
+    def get(self, req: Requirement) -> StaticEligibility:
+        t = self._table
+        self._sync()
         entry = self._entries.get(req)
         if entry is not None:
             return entry
@@ -481,6 +485,176 @@ class EligibilityCache:
             self._settings.weights,
         )
         return _put(self._entries, req, entry, self._entry_limit())
+
+    # --------------------------------------------------------------------- many requirements at once
+    # The batch solve needs the eligible agents and their static costs for hundreds of requirements
+    # at once, most of them not cached (the cache keeps a few hundred at 5,000 agents, and
+    # requirements hardly repeat). These two build the very booleans and floats of :meth:`get` and
+    # :meth:`StaticEligibility.cost_at` from the same cached parts and columns, with numpy calls per
+    # distinct part rather than per requirement: the per-requirement calls were most of a batch.
+    def eligible_pairs(
+        self, reqs: Sequence[Requirement], within: Mapping[int, BoolArray]
+    ) -> tuple[IntArray, IntArray]:
+        """Every pair ``(i, row)`` where agent ``row`` passes the static rules of ``reqs[i]`` and is in
+        ``within[reqs[i].channel_col]`` (a mask over the roster per channel column of ``reqs``): the
+        rows of ``get(reqs[i]).mask & within[...]``, as two aligned arrays ordered by ``i``, then row.
+        """
+        t = self._table
+        self._sync()
+        n = t.n
+        if not reqs or n == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        present = t.present[:n]
+        # The rules but the skill rules read few distinct keys: their conjunction with ``within`` is
+        # made once per distinct combination; the skill rules, once per (skill, minimum); each
+        # requirement's mask is then one AND per skill, into a block of rows read in one pass.
+        plain: dict[Hashable, BoolArray] = {}
+        held: dict[tuple[str, int], BoolArray] = {}
+        of: list[IntArray] = []
+        rows: list[IntArray] = []
+        step = max(1, _BLOCK_CELLS // n)  # requirements per block of [requirements x agents]
+        for start in range(0, len(reqs), step):
+            block = np.empty((min(step, len(reqs) - start), n), bool)
+            for mask, req in zip(block, reqs[start : start + step], strict=True):
+                key = (req.channel_col, *(_RULE_KEYS[name](req) for name, _ in _PLAIN_RULES))
+                base = plain.get(key)
+                if base is None:
+                    base = plain[key] = present & within[req.channel_col]
+                    for name, compute in _PLAIN_RULES:
+                        base &= self._part(name, _RULE_KEYS[name](req), compute, (self, req))
+                mask[:] = base
+                for demand in _demanded(req):
+                    skill = held.get(demand)
+                    if skill is None:  # rule_skills and rule_proficiency of one skill: held, at the minimum
+                        name, minimum = demand
+                        skill = held[demand] = self._column_part(
+                            "has_skill", name, 0, _has_skill
+                        ) & self._column_part("meets_level", name, minimum, _meets_level)
+                    mask &= skill
+            cells = np.flatnonzero(block)  # one pass, then split: about twice as fast as np.nonzero
+            block_of = cells // n
+            of.append(block_of + start)
+            rows.append(cells - block_of * n)
+        return np.concatenate(of), np.concatenate(rows)
+
+    def static_costs(self, reqs: Sequence[Requirement], of: IntArray, rows: IntArray) -> FloatArray:
+        """The static cost of agent ``rows[p]`` for requirement ``reqs[of[p]]``, for each pair ``p``
+        (``of`` ascending, as :meth:`eligible_pairs` gives it): the very float that
+        ``get(reqs[of[p]]).cost_at`` gives for that row -- the same terms from the same columns, added
+        in the same order. (A requirement with fewer columns in a term than another adds zeros after
+        its own: that changes no sum of non-negative floats.)"""
+        t = self._table
+        self._sync()
+        if rows.size == 0:
+            return np.zeros(0)
+        n, skills = t.n, t.skills
+        above = _Distinct(np.zeros(n, np.int8))  # 0: no column (adds 0)
+        below = _Distinct(np.zeros(n, bool), np.ones(n, bool))  # 0: none; 1: a skill nobody holds
+        tiers = _Distinct()
+        surplus_of: list[list[int]] = []
+        miss_of: list[list[int]] = []
+        tier_of: list[int] = []
+        used_of: list[list[int]] = []
+        surplus_div = np.ones(len(reqs))  # 1.0 where the recipe divides by nothing (x / 1.0 is x)
+        miss_div = np.ones(len(reqs))
+        for i, req in enumerate(reqs):
+            surplus_of.append(
+                [
+                    above.of(
+                        ("above", name, minimum),
+                        self._column_part,
+                        "above_minimum",
+                        name,
+                        minimum,
+                        _above_minimum,
+                    )
+                    for name, minimum in req.skills
+                    if skills.get(name) >= 0
+                ]
+            )
+            miss_of.append(
+                [
+                    1
+                    if skills.get(name) < 0
+                    else below.of(
+                        ("below", name, level), self._column_part, "below_level", name, level, _below_level
+                    )
+                    for name, level in req.preferred
+                ]
+            )
+            ct = req.complexity_tier
+            tier_of.append(tiers.of(ct, self._shared, "tier_distance", ct, tier_distance, ct))
+            used_of.append(
+                [col for col in map(skills.get, skills_used(req.skills, req.preferred)) if col >= 0]
+            )
+            if req.skills:
+                surplus_div[i] = (MAX_PROFICIENCY - 1) * len(req.skills)
+            if req.preferred:
+                miss_div[i] = len(req.preferred)
+        stakes = self._shared("skill_stakes", None, lambda table, _: skill_stakes(table), None)
+        counts = np.bincount(of, minlength=len(reqs))
+        surplus = _sum_at(above.stack(), surplus_of, 0, counts, rows) / np.repeat(surplus_div, counts)
+        miss = _sum_at(below.stack(), miss_of, 0, counts, rows) / np.repeat(miss_div, counts)
+        distance = _at(tiers.stack(), np.array(tier_of, np.int64), counts, rows)
+        total = stakes[-1][rows]
+        # the stakes, and a row of zeros for the used-skill slots a requirement lacks
+        padded = np.vstack([stakes, np.zeros((1, stakes.shape[1]))])
+        in_used = _sum_at(padded, used_of, stakes.shape[0], counts, rows)
+        breadth: FloatArray = np.divide(total - in_used, total, out=np.zeros(rows.size), where=total > 0)
+        return static_cost(surplus, miss, distance, breadth, self._settings.weights)
+
+
+#: Cells (requirements x agents) of one block of :meth:`EligibilityCache.eligible_pairs`: a bound on
+#: its memory (a byte per cell) whatever the roster's size.
+_BLOCK_CELLS = 4 * 2**20
+
+
+class _Distinct:
+    """Distinct arrays (all over the roster) under their keys, numbered in the order first seen, for
+    one bulk computation; :meth:`stack` puts them in rows, so a row is read at many pairs in one call."""
+
+    __slots__ = ("arrays", "index")
+
+    def __init__(self, *first: npt.NDArray[Any]) -> None:
+        self.arrays: list[npt.NDArray[Any]] = list(first)
+        self.index: dict[Hashable, int] = {}
+
+    def add(self, key: Hashable, array: npt.NDArray[Any]) -> int:
+        self.index[key] = len(self.arrays)
+        self.arrays.append(array)
+        return self.index[key]
+
+    def of(self, key: Hashable, make: Callable[..., npt.NDArray[Any]], *args: Any) -> int:
+        """The number of the array under ``key``, made as ``make(*args)`` when first seen."""
+        k = self.index.get(key)
+        return self.add(key, make(*args)) if k is None else k
+
+    def stack(self) -> npt.NDArray[Any]:
+        return np.stack(self.arrays)
+
+
+def _sum_at(
+    stack: npt.NDArray[Any], index_of: list[list[int]], pad: int, counts: IntArray, rows: IntArray
+) -> FloatArray:
+    """For each pair ``p`` of requirement ``i`` (the first ``counts[0]`` pairs are requirement 0's,
+    and so on): ``0.0 + stack[index_of[i][0], rows[p]] + stack[index_of[i][1], rows[p]] + ...``, in
+    list order; the shorter lists are padded with ``pad``, a row of ``stack`` that adds zero."""
+    width = max(map(len, index_of), default=0)
+    index = np.full((len(index_of), width), pad, np.int64)
+    for i, ks in enumerate(index_of):
+        index[i, : len(ks)] = ks
+    out = np.zeros(rows.size)
+    for j in range(width):
+        out += _at(stack, index[:, j], counts, rows)
+    return out
+
+
+def _at(stack: npt.NDArray[Any], index: IntArray, counts: IntArray, rows: IntArray) -> npt.NDArray[Any]:
+    """``stack[index[i], rows[p]]`` for each pair ``p`` of requirement ``i`` (as in :func:`_sum_at`).
+    (Repeating each requirement's offset over its pairs is several times faster than indexing
+    ``stack`` with two arrays.)"""
+    n = stack.shape[1]
+    return stack.reshape(-1).take(np.repeat(index * n, counts) + rows)
 
 
 def _put(level: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> _V:
@@ -545,6 +719,8 @@ _COMPOSED: dict[str, Callable[[AgentTable, tuple[EligibilityCache, Requirement]]
     "skills": _skills_composed,
     "proficiency": _proficiency_composed,
 }
+#: The static rules other than the skill rules, each with how the cache computes its mask.
+_PLAIN_RULES = tuple((name, _static_rule(rule)) for name, rule in STATIC_RULES if name not in _COMPOSED)
 
 
 def first_failures(rule_masks: Mapping[str, BoolArray], present: BoolArray) -> dict[str, BoolArray]:
