@@ -166,8 +166,10 @@ def candidate_graph(
     w = settings.weights
     load, idle = live_cost_terms(t, np.arange(t.n), now_s, settings)
     live_load, live_idle = w.load * load, w.idle * idle
-    static = cache.static_costs(group_reqs, of, rows_of)
-    costs_of = cost_units(static + live_load[rows_of] + live_idle[rows_of])
+    total = cache.static_costs(group_reqs, of, rows_of)
+    total += live_load[rows_of]  # in place: (static + load) + idle, as costs_now adds them
+    total += live_idle[rows_of]
+    costs_of = cost_units(total)
     bounds = np.searchsorted(of, np.arange(len(group_reqs) + 1)).tolist()
     arc_esc: list[int] = []  # per member of a group with candidates: its index, agents, costs, channel
     arc_row: list[IntArray] = []

@@ -15,6 +15,7 @@ requirements share one cache entry, which is what keeps the common decision chea
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -490,8 +491,9 @@ class EligibilityCache:
     # The batch solve needs the eligible agents and their static costs for hundreds of requirements
     # at once, most of them not cached (the cache keeps a few hundred at 5,000 agents, and
     # requirements hardly repeat). These two build the very booleans and floats of :meth:`get` and
-    # :meth:`StaticEligibility.cost_at` from the same cached parts and columns, with numpy calls per
-    # distinct part rather than per requirement: the per-requirement calls were most of a batch.
+    # :meth:`StaticEligibility.cost_at` from the same cached parts and columns, with the work over
+    # the roster done once per distinct part, and the costs over every pair at once: building an
+    # entry per requirement (some forty numpy calls each) was most of a batch.
     def eligible_pairs(
         self, reqs: Sequence[Requirement], within: Mapping[int, BoolArray]
     ) -> tuple[IntArray, IntArray]:
@@ -502,40 +504,45 @@ class EligibilityCache:
         t = self._table
         self._sync()
         n = t.n
-        if not reqs or n == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
         present = t.present[:n]
         # The rules but the skill rules read few distinct keys: their conjunction with ``within`` is
-        # made once per distinct combination; the skill rules, once per (skill, minimum); each
-        # requirement's mask is then one AND per skill, into a block of rows read in one pass.
-        plain: dict[Hashable, BoolArray] = {}
-        held: dict[tuple[str, int], BoolArray] = {}
-        of: list[IntArray] = []
-        rows: list[IntArray] = []
-        step = max(1, _BLOCK_CELLS // n)  # requirements per block of [requirements x agents]
-        for start in range(0, len(reqs), step):
-            block = np.empty((min(step, len(reqs) - start), n), bool)
-            for mask, req in zip(block, reqs[start : start + step], strict=True):
-                key = (req.channel_col, *(_RULE_KEYS[name](req) for name, _ in _PLAIN_RULES))
-                base = plain.get(key)
-                if base is None:
-                    base = plain[key] = present & within[req.channel_col]
-                    for name, compute in _PLAIN_RULES:
-                        base &= self._part(name, _RULE_KEYS[name](req), compute, (self, req))
-                mask[:] = base
-                for demand in _demanded(req):
-                    skill = held.get(demand)
-                    if skill is None:  # rule_skills and rule_proficiency of one skill: held, at the minimum
-                        name, minimum = demand
-                        skill = held[demand] = self._column_part(
-                            "has_skill", name, 0, _has_skill
-                        ) & self._column_part("meets_level", name, minimum, _meets_level)
-                    mask &= skill
-            cells = np.flatnonzero(block)  # one pass, then split: about twice as fast as np.nonzero
-            block_of = cells // n
-            of.append(block_of + start)
-            rows.append(cells - block_of * n)
-        return np.concatenate(of), np.concatenate(rows)
+        # made once per distinct combination, the skill rules' once per (skill, minimum). Each
+        # requirement's rows are then the shortest list of rows among its masks, kept where the
+        # other masks hold: a few hundred reads instead of ANDs over the whole roster.
+        plain: dict[Hashable, _Rows] = {}
+        held: dict[tuple[str, int], _Rows] = {}
+        found: list[IntArray] = []
+        for req in reqs:
+            key = (req.channel_col, *(_RULE_KEYS[name](req) for name, _ in _PLAIN_RULES))
+            base = plain.get(key)
+            if base is None:
+                mask = present & within[req.channel_col]
+                for name, compute in _PLAIN_RULES:
+                    mask &= self._part(name, _RULE_KEYS[name](req), compute, (self, req))
+                base = plain[key] = _Rows(mask)
+            parts = [base]
+            for demand in _demanded(req):
+                skill = held.get(demand)
+                if skill is None:  # rule_skills and rule_proficiency of one skill: held, at the minimum
+                    name, minimum = demand
+                    has = self._column_part("has_skill", name, 0, _has_skill)
+                    skill = held[demand] = _Rows(
+                        has & self._column_part("meets_level", name, minimum, _meets_level)
+                    )
+                parts.append(skill)
+            shortest = min(parts, key=len)
+            rows = shortest.rows
+            if len(parts) > 1:
+                keep = None
+                for part in parts:
+                    if part is not shortest:
+                        at = part.mask[rows]
+                        keep = at if keep is None else np.logical_and(keep, at, out=keep)
+                rows = rows[keep]
+            found.append(rows)
+        sizes = [rows.size for rows in found]
+        of = np.repeat(np.arange(len(reqs), dtype=np.int64), sizes)
+        return of, np.concatenate(found) if found else np.zeros(0, np.int64)
 
     def static_costs(self, reqs: Sequence[Requirement], of: IntArray, rows: IntArray) -> FloatArray:
         """The static cost of agent ``rows[p]`` for requirement ``reqs[of[p]]``, for each pair ``p``
@@ -592,21 +599,56 @@ class EligibilityCache:
             if req.preferred:
                 miss_div[i] = len(req.preferred)
         stakes = self._shared("skill_stakes", None, lambda table, _: skill_stakes(table), None)
-        counts = np.bincount(of, minlength=len(reqs))
-        surplus = _sum_at(above.stack(), surplus_of, 0, counts, rows) / np.repeat(surplus_div, counts)
-        miss = _sum_at(below.stack(), miss_of, 0, counts, rows) / np.repeat(miss_div, counts)
-        distance = _at(tiers.stack(), np.array(tier_of, np.int64), counts, rows)
-        total = stakes[-1][rows]
         # the stakes, and a row of zeros for the used-skill slots a requirement lacks
         padded = np.vstack([stakes, np.zeros((1, stakes.shape[1]))])
-        in_used = _sum_at(padded, used_of, stakes.shape[0], counts, rows)
-        breadth: FloatArray = np.divide(total - in_used, total, out=np.zeros(rows.size), where=total > 0)
-        return static_cost(surplus, miss, distance, breadth, self._settings.weights)
+        above_stack, below_stack, tier_stack = above.stack(), below.stack(), tiers.stack()
+        surplus_index, miss_index = _padded(surplus_of, 0), _padded(miss_of, 0)
+        used_index, tier_index = _padded(used_of, stakes.shape[0]), np.array(tier_of, np.int64)
+        counts = np.bincount(of, minlength=len(reqs))
+        out = np.empty(rows.size)
+        # in slices of whole requirements of about _SLICE_PAIRS pairs: the temporaries of one slice
+        # stay in the processor's cache and their memory is reused by the next (over all pairs at
+        # once, each was a fresh allocation of megabytes, first touched page by page)
+        for a, b, lo, hi in _slices(counts, _SLICE_PAIRS):
+            c, r = counts[a:b], rows[lo:hi]
+            surplus = _sum_at(above_stack, surplus_index[a:b], c, r) / np.repeat(surplus_div[a:b], c)
+            miss = _sum_at(below_stack, miss_index[a:b], c, r) / np.repeat(miss_div[a:b], c)
+            distance = _at(tier_stack, tier_index[a:b], c, r)
+            total = stakes[-1][r]
+            in_used = _sum_at(padded, used_index[a:b], c, r)
+            breadth: FloatArray = np.divide(total - in_used, total, out=np.zeros(r.size), where=total > 0)
+            out[lo:hi] = static_cost(surplus, miss, distance, breadth, self._settings.weights)
+        return out
 
 
-#: Cells (requirements x agents) of one block of :meth:`EligibilityCache.eligible_pairs`: a bound on
-#: its memory (a byte per cell) whatever the roster's size.
-_BLOCK_CELLS = 4 * 2**20
+#: Pairs per slice of :meth:`EligibilityCache.static_costs` (a few hundred kilobytes per temporary).
+_SLICE_PAIRS = 2**15
+
+
+def _slices(counts: IntArray, size: int) -> list[tuple[int, int, int, int]]:
+    """Cut requirements ``0..len(counts)-1``, with ``counts[i]`` pairs each, into runs ``a..b-1`` of
+    about ``size`` pairs (at least one requirement each): ``(a, b, first pair, end of pairs)``."""
+    ends = np.cumsum(counts).tolist()
+    out: list[tuple[int, int, int, int]] = []
+    a = lo = 0
+    while a < len(ends):
+        b = max(a + 1, bisect.bisect_right(ends, lo + size, lo=a))
+        out.append((a, b, lo, ends[b - 1]))
+        a, lo = b, ends[b - 1]
+    return out
+
+
+class _Rows:
+    """A mask over the roster and its rows (ascending), for :meth:`EligibilityCache.eligible_pairs`."""
+
+    __slots__ = ("mask", "rows")
+
+    def __init__(self, mask: BoolArray) -> None:
+        self.mask = mask
+        self.rows: IntArray = np.flatnonzero(mask)
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
 
 
 class _Distinct:
@@ -633,18 +675,20 @@ class _Distinct:
         return np.stack(self.arrays)
 
 
-def _sum_at(
-    stack: npt.NDArray[Any], index_of: list[list[int]], pad: int, counts: IntArray, rows: IntArray
-) -> FloatArray:
-    """For each pair ``p`` of requirement ``i`` (the first ``counts[0]`` pairs are requirement 0's,
-    and so on): ``0.0 + stack[index_of[i][0], rows[p]] + stack[index_of[i][1], rows[p]] + ...``, in
-    list order; the shorter lists are padded with ``pad``, a row of ``stack`` that adds zero."""
-    width = max(map(len, index_of), default=0)
-    index = np.full((len(index_of), width), pad, np.int64)
+def _padded(index_of: list[list[int]], pad: int) -> IntArray:
+    """The lists ``index_of`` as the rows of a matrix, the shorter ones padded with ``pad``."""
+    index = np.full((len(index_of), max(map(len, index_of), default=0)), pad, np.int64)
     for i, ks in enumerate(index_of):
         index[i, : len(ks)] = ks
+    return index
+
+
+def _sum_at(stack: npt.NDArray[Any], index: IntArray, counts: IntArray, rows: IntArray) -> FloatArray:
+    """For each pair ``p`` of requirement ``i`` (the first ``counts[0]`` pairs are requirement 0's,
+    and so on): ``0.0 + stack[index[i, 0], rows[p]] + stack[index[i, 1], rows[p]] + ...``, in column
+    order (a padded column names a row of ``stack`` that adds zero)."""
     out = np.zeros(rows.size)
-    for j in range(width):
+    for j in range(index.shape[1]):
         out += _at(stack, index[:, j], counts, rows)
     return out
 

@@ -72,13 +72,11 @@ def free_masks(t: AgentTable) -> dict[int, BoolArray]:
     return {CHANNEL_INDEX[c]: t.free_mask(CHANNEL_INDEX[c]) for c in CHANNELS_USED}
 
 
-@given(batches(), st.integers(1, 40))
-def test_eligible_pairs_are_the_rows_of_each_cached_mask(batch: Batch, block_cells: int) -> None:
-    """In blocks of any size too (requirements x agents cells, cut to whole requirements)."""
+@given(batches())
+def test_eligible_pairs_are_the_rows_of_each_cached_mask(batch: Batch) -> None:
     t, reqs = batch.table, distinct(batch.reqs)
     within = free_masks(t)
-    with patch.object(eligibility, "_BLOCK_CELLS", block_cells):
-        of, rows = EligibilityCache(t, batch.settings).eligible_pairs(reqs, within)
+    of, rows = EligibilityCache(t, batch.settings).eligible_pairs(reqs, within)
     reference = EligibilityCache(t, batch.settings)
     expected = [np.flatnonzero(reference.get(r).mask & within[r.channel_col]) for r in reqs]
     assert of.dtype == rows.dtype == np.int64
@@ -86,12 +84,14 @@ def test_eligible_pairs_are_the_rows_of_each_cached_mask(batch: Batch, block_cel
     assert rows.tolist() == [int(row) for e in expected for row in e]
 
 
-@given(batches())
-def test_static_costs_are_the_very_floats_of_each_entry(batch: Batch) -> None:
+@given(batches(), st.integers(1, 40))
+def test_static_costs_are_the_very_floats_of_each_entry(batch: Batch, slice_pairs: int) -> None:
+    """In slices of any size too (cut to whole requirements)."""
     t, reqs = batch.table, distinct(batch.reqs)
     cache = EligibilityCache(t, batch.settings)
     of, rows = cache.eligible_pairs(reqs, {c: np.ones(t.n, bool) for c in CHANNEL_INDEX.values()})
-    got = cache.static_costs(reqs, of, rows)
+    with patch.object(eligibility, "_SLICE_PAIRS", slice_pairs):
+        got = cache.static_costs(reqs, of, rows)
     reference = EligibilityCache(t, batch.settings)
     expected = [reference.get(r).cost_at(rows[of == i]) for i, r in enumerate(reqs)]
     assert got.tobytes() == np.concatenate([np.zeros(0), *expected]).tobytes()
