@@ -22,9 +22,9 @@ import numpy as np
 from routing.cost import cost_unit, cost_units, costs_now, live_cost_terms, live_terms_of, priority_units
 from routing.eligibility import EligibilityCache, Requirement, StaticEligibility
 from routing.ledger import LiveEscalation
-from routing.roster import AgentTable, BoolArray, FloatArray, IntArray
+from routing.roster import AgentTable, FloatArray, IntArray
 from routing.settings import RoutingSettings
-from routing.solver import AssignmentProblem
+from routing.solver import AssignmentProblem, unique_below
 from routing.waiting_queue import WaitingQueue
 
 
@@ -157,28 +157,31 @@ def candidate_graph(
     groups: dict[Requirement, list[int]] = {}
     for i, req in enumerate(reqs):
         groups.setdefault(req, []).append(i)
+    group_reqs = list(groups)
+    # the eligible free agents and their costs for every group at once (elementwise, so each
+    # group's costs are the very floats costs_now gives its rows), ordered by group, then row
+    within = {col: t.free_mask(col) for col in {req.channel_col for req in group_reqs}}
+    of, rows_of = cache.eligible_pairs(group_reqs, within)
+    # the live cost terms of every agent once, then read at each pair
+    w = settings.weights
+    load, idle = live_cost_terms(t, np.arange(t.n), now_s, settings)
+    live_load, live_idle = w.load * load, w.idle * idle
+    total = cache.static_costs(group_reqs, of, rows_of)
+    total += live_load[rows_of]  # in place: (static + load) + idle, as costs_now adds them
+    total += live_idle[rows_of]
+    costs_of = cost_units(total)
+    bounds = np.searchsorted(of, np.arange(len(group_reqs) + 1)).tolist()
     arc_esc: list[int] = []  # per member of a group with candidates: its index, agents, costs, channel
     arc_row: list[IntArray] = []
     arc_cost: list[IntArray] = []
     arc_channel: list[int] = []
     pruned: set[int] = set()
     k_min = settings.solver.candidates_per_escalation
-    # the live cost terms of every agent and the free slots per channel, once for all groups
-    # (elementwise, so each group's costs are the very floats costs_now gives its rows)
-    every = np.arange(t.n)
-    w = settings.weights
-    load, idle = live_cost_terms(t, every, now_s, settings)
-    live = (w.load * load, w.idle * idle)
-    free_of: dict[int, BoolArray] = {}
-    for req, members in groups.items():
-        entry = cache.get(req)
-        free = free_of.get(req.channel_col)
-        if free is None:
-            free = free_of[req.channel_col] = t.free_mask(req.channel_col)
-        rows = np.flatnonzero(entry.mask & free)
-        if rows.size == 0:
+    for g, (req, members) in enumerate(groups.items()):
+        lo, hi = bounds[g], bounds[g + 1]
+        if lo == hi:
             continue
-        costs = cost_units(entry.cost_at(rows) + live[0][rows] + live[1][rows])
+        rows, costs = rows_of[lo:hi], costs_of[lo:hi]
         max_excluded = max(len(offered_before[i]) for i in members)
         keep = max(k_min, 2 * len(members)) + max_excluded
         if rows.size > keep:
@@ -201,11 +204,11 @@ def candidate_graph(
     # each member's index and channel repeated over its arcs at the end, in one call each (a call
     # per member was a few percent of a batch over a thousand escalations)
     sizes = [r.size for r in arc_row]
-    agents, local = np.unique(np.concatenate(arc_row), return_inverse=True)
+    agents, local = unique_below(np.concatenate(arc_row), t.n)
     problem = AssignmentProblem(
         priority=priority,
         arc_esc=np.repeat(np.array(arc_esc, np.int64), sizes),
-        arc_agent=local.astype(np.int64),
+        arc_agent=local,
         arc_channel=np.repeat(np.array(arc_channel, np.int64), sizes),
         arc_cost=np.concatenate(arc_cost),
         free=t.cap[agents] - t.load[agents],

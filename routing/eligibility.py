@@ -15,8 +15,9 @@ requirements share one cache entry, which is what keeps the common decision chea
 
 from __future__ import annotations
 
+import bisect
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -432,13 +433,17 @@ class EligibilityCache:
         """Columns (and tier distances, stakes) the cache keeps: a byte per agent each, at least 64."""
         return max(64, CACHE_BUDGET_BYTES // max(self._table.n, 1))
 
-    def get(self, req: Requirement) -> StaticEligibility:
-        t = self._table
-        if t.version != self._version:
+    def _sync(self) -> None:
+        """Forget everything cached if the roster's profiles changed since it was computed."""
+        if self._table.version != self._version:
             self._entries.clear()
             self._parts.clear()
             self._columns.clear()
-            self._version = t.version
+            self._version = self._table.version
+
+    def get(self, req: Requirement) -> StaticEligibility:
+        t = self._table
+        self._sync()
         entry = self._entries.get(req)
         if entry is not None:
             return entry
@@ -481,6 +486,219 @@ class EligibilityCache:
             self._settings.weights,
         )
         return _put(self._entries, req, entry, self._entry_limit())
+
+    # --------------------------------------------------------------------- many requirements at once
+    # The batch solve needs the eligible agents and their static costs for hundreds of requirements
+    # at once, most of them not cached (the cache keeps a few hundred at 5,000 agents, and
+    # requirements hardly repeat). These two build the very booleans and floats of :meth:`get` and
+    # :meth:`StaticEligibility.cost_at` from the same cached parts and columns, with the work over
+    # the roster done once per distinct part, and the costs over every pair at once: building an
+    # entry per requirement (some forty numpy calls each) was most of a batch.
+    def eligible_pairs(
+        self, reqs: Sequence[Requirement], within: Mapping[int, BoolArray]
+    ) -> tuple[IntArray, IntArray]:
+        """Every pair ``(i, row)`` where agent ``row`` passes the static rules of ``reqs[i]`` and is in
+        ``within[reqs[i].channel_col]`` (a mask over the roster per channel column of ``reqs``): the
+        rows of ``get(reqs[i]).mask & within[...]``, as two aligned arrays ordered by ``i``, then row.
+        """
+        t = self._table
+        self._sync()
+        n = t.n
+        present = t.present[:n]
+        # The rules but the skill rules read few distinct keys: their conjunction with ``within`` is
+        # made once per distinct combination, the skill rules' once per (skill, minimum). Each
+        # requirement's rows are then the shortest list of rows among its masks, kept where the
+        # other masks hold: a few hundred reads instead of ANDs over the whole roster.
+        plain: dict[Hashable, _Rows] = {}
+        held: dict[tuple[str, int], _Rows] = {}
+        found: list[IntArray] = []
+        for req in reqs:
+            key = (req.channel_col, *(_RULE_KEYS[name](req) for name, _ in _PLAIN_RULES))
+            base = plain.get(key)
+            if base is None:
+                mask = present & within[req.channel_col]
+                for name, compute in _PLAIN_RULES:
+                    mask &= self._part(name, _RULE_KEYS[name](req), compute, (self, req))
+                base = plain[key] = _Rows(mask)
+            parts = [base]
+            for demand in _demanded(req):
+                skill = held.get(demand)
+                if skill is None:  # rule_skills and rule_proficiency of one skill: held, at the minimum
+                    name, minimum = demand
+                    has = self._column_part("has_skill", name, 0, _has_skill)
+                    skill = held[demand] = _Rows(
+                        has & self._column_part("meets_level", name, minimum, _meets_level)
+                    )
+                parts.append(skill)
+            shortest = min(parts, key=len)
+            rows = shortest.rows
+            if len(parts) > 1:
+                keep = None
+                for part in parts:
+                    if part is not shortest:
+                        at = part.mask[rows]
+                        keep = at if keep is None else np.logical_and(keep, at, out=keep)
+                rows = rows[keep]
+            found.append(rows)
+        sizes = [rows.size for rows in found]
+        of = np.repeat(np.arange(len(reqs), dtype=np.int64), sizes)
+        return of, np.concatenate(found) if found else np.zeros(0, np.int64)
+
+    def static_costs(self, reqs: Sequence[Requirement], of: IntArray, rows: IntArray) -> FloatArray:
+        """The static cost of agent ``rows[p]`` for requirement ``reqs[of[p]]``, for each pair ``p``
+        (``of`` ascending, as :meth:`eligible_pairs` gives it): the very float that
+        ``get(reqs[of[p]]).cost_at`` gives for that row -- the same terms from the same columns, added
+        in the same order. (A requirement with fewer columns in a term than another adds zeros after
+        its own: that changes no sum of non-negative floats.)"""
+        t = self._table
+        self._sync()
+        if rows.size == 0:
+            return np.zeros(0)
+        n, skills = t.n, t.skills
+        above = _Distinct(np.zeros(n, np.int8))  # 0: no column (adds 0)
+        below = _Distinct(np.zeros(n, bool), np.ones(n, bool))  # 0: none; 1: a skill nobody holds
+        tiers = _Distinct()
+        surplus_of: list[list[int]] = []
+        miss_of: list[list[int]] = []
+        tier_of: list[int] = []
+        used_of: list[list[int]] = []
+        surplus_div = np.ones(len(reqs))  # 1.0 where the recipe divides by nothing (x / 1.0 is x)
+        miss_div = np.ones(len(reqs))
+        for i, req in enumerate(reqs):
+            surplus_of.append(
+                [
+                    above.of(
+                        ("above", name, minimum),
+                        self._column_part,
+                        "above_minimum",
+                        name,
+                        minimum,
+                        _above_minimum,
+                    )
+                    for name, minimum in req.skills
+                    if skills.get(name) >= 0
+                ]
+            )
+            miss_of.append(
+                [
+                    1
+                    if skills.get(name) < 0
+                    else below.of(
+                        ("below", name, level), self._column_part, "below_level", name, level, _below_level
+                    )
+                    for name, level in req.preferred
+                ]
+            )
+            ct = req.complexity_tier
+            tier_of.append(tiers.of(ct, self._shared, "tier_distance", ct, tier_distance, ct))
+            used_of.append(
+                [col for col in map(skills.get, skills_used(req.skills, req.preferred)) if col >= 0]
+            )
+            if req.skills:
+                surplus_div[i] = (MAX_PROFICIENCY - 1) * len(req.skills)
+            if req.preferred:
+                miss_div[i] = len(req.preferred)
+        stakes = self._shared("skill_stakes", None, lambda table, _: skill_stakes(table), None)
+        # the stakes, and a row of zeros for the used-skill slots a requirement lacks
+        padded = np.vstack([stakes, np.zeros((1, stakes.shape[1]))])
+        above_stack, below_stack, tier_stack = above.stack(), below.stack(), tiers.stack()
+        surplus_index, miss_index = _padded(surplus_of, 0), _padded(miss_of, 0)
+        used_index, tier_index = _padded(used_of, stakes.shape[0]), np.array(tier_of, np.int64)
+        counts = np.bincount(of, minlength=len(reqs))
+        out = np.empty(rows.size)
+        # in slices of whole requirements of about _SLICE_PAIRS pairs: the temporaries of one slice
+        # stay in the processor's cache and their memory is reused by the next (over all pairs at
+        # once, each was a fresh allocation of megabytes, first touched page by page)
+        for a, b, lo, hi in _slices(counts, _SLICE_PAIRS):
+            c, r = counts[a:b], rows[lo:hi]
+            surplus = _sum_at(above_stack, surplus_index[a:b], c, r) / np.repeat(surplus_div[a:b], c)
+            miss = _sum_at(below_stack, miss_index[a:b], c, r) / np.repeat(miss_div[a:b], c)
+            distance = _at(tier_stack, tier_index[a:b], c, r)
+            total = stakes[-1][r]
+            in_used = _sum_at(padded, used_index[a:b], c, r)
+            breadth: FloatArray = np.divide(total - in_used, total, out=np.zeros(r.size), where=total > 0)
+            out[lo:hi] = static_cost(surplus, miss, distance, breadth, self._settings.weights)
+        return out
+
+
+#: Pairs per slice of :meth:`EligibilityCache.static_costs` (a few hundred kilobytes per temporary).
+_SLICE_PAIRS = 2**15
+
+
+def _slices(counts: IntArray, size: int) -> list[tuple[int, int, int, int]]:
+    """Cut requirements ``0..len(counts)-1``, with ``counts[i]`` pairs each, into runs ``a..b-1`` of
+    about ``size`` pairs (at least one requirement each): ``(a, b, first pair, end of pairs)``."""
+    ends = np.cumsum(counts).tolist()
+    out: list[tuple[int, int, int, int]] = []
+    a = lo = 0
+    while a < len(ends):
+        b = max(a + 1, bisect.bisect_right(ends, lo + size, lo=a))
+        out.append((a, b, lo, ends[b - 1]))
+        a, lo = b, ends[b - 1]
+    return out
+
+
+class _Rows:
+    """A mask over the roster and its rows (ascending), for :meth:`EligibilityCache.eligible_pairs`."""
+
+    __slots__ = ("mask", "rows")
+
+    def __init__(self, mask: BoolArray) -> None:
+        self.mask = mask
+        self.rows: IntArray = np.flatnonzero(mask)
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+
+class _Distinct:
+    """Distinct arrays (all over the roster) under their keys, numbered in the order first seen, for
+    one bulk computation; :meth:`stack` puts them in rows, so a row is read at many pairs in one call."""
+
+    __slots__ = ("arrays", "index")
+
+    def __init__(self, *first: npt.NDArray[Any]) -> None:
+        self.arrays: list[npt.NDArray[Any]] = list(first)
+        self.index: dict[Hashable, int] = {}
+
+    def add(self, key: Hashable, array: npt.NDArray[Any]) -> int:
+        self.index[key] = len(self.arrays)
+        self.arrays.append(array)
+        return self.index[key]
+
+    def of(self, key: Hashable, make: Callable[..., npt.NDArray[Any]], *args: Any) -> int:
+        """The number of the array under ``key``, made as ``make(*args)`` when first seen."""
+        k = self.index.get(key)
+        return self.add(key, make(*args)) if k is None else k
+
+    def stack(self) -> npt.NDArray[Any]:
+        return np.stack(self.arrays)
+
+
+def _padded(index_of: list[list[int]], pad: int) -> IntArray:
+    """The lists ``index_of`` as the rows of a matrix, the shorter ones padded with ``pad``."""
+    index = np.full((len(index_of), max(map(len, index_of), default=0)), pad, np.int64)
+    for i, ks in enumerate(index_of):
+        index[i, : len(ks)] = ks
+    return index
+
+
+def _sum_at(stack: npt.NDArray[Any], index: IntArray, counts: IntArray, rows: IntArray) -> FloatArray:
+    """For each pair ``p`` of requirement ``i`` (the first ``counts[0]`` pairs are requirement 0's,
+    and so on): ``0.0 + stack[index[i, 0], rows[p]] + stack[index[i, 1], rows[p]] + ...``, in column
+    order (a padded column names a row of ``stack`` that adds zero)."""
+    out = np.zeros(rows.size)
+    for j in range(index.shape[1]):
+        out += _at(stack, index[:, j], counts, rows)
+    return out
+
+
+def _at(stack: npt.NDArray[Any], index: IntArray, counts: IntArray, rows: IntArray) -> npt.NDArray[Any]:
+    """``stack[index[i], rows[p]]`` for each pair ``p`` of requirement ``i`` (as in :func:`_sum_at`).
+    (Repeating each requirement's offset over its pairs is several times faster than indexing
+    ``stack`` with two arrays.)"""
+    n = stack.shape[1]
+    return stack.reshape(-1).take(np.repeat(index * n, counts) + rows)
 
 
 def _put(level: OrderedDict[_K, _V], key: _K, value: _V, limit: int) -> _V:
@@ -545,6 +763,8 @@ _COMPOSED: dict[str, Callable[[AgentTable, tuple[EligibilityCache, Requirement]]
     "skills": _skills_composed,
     "proficiency": _proficiency_composed,
 }
+#: The static rules other than the skill rules, each with how the cache computes its mask.
+_PLAIN_RULES = tuple((name, _static_rule(rule)) for name, rule in STATIC_RULES if name not in _COMPOSED)
 
 
 def first_failures(rule_masks: Mapping[str, BoolArray], present: BoolArray) -> dict[str, BoolArray]:

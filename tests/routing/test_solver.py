@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routing.solver import AssignmentProblem, SolveStatus, solve_assignment, solve_greedy
+from routing.solver import AssignmentProblem, SolveStatus, solve_assignment, solve_greedy, unique_below
 
 N_CHANNELS = 2
 
@@ -193,3 +193,12 @@ def test_time_limit_too_short_falls_back_to_greedy_with_status() -> None:
     assert result.status is SolveStatus.TIME_LIMIT
     assert is_feasible(p, result.agent_of, result.arc_of)
     assert (result.agent_of >= 0).sum() > 0
+
+
+@given(st.lists(st.integers(0, 30), max_size=40), st.integers(0, 5))
+def test_unique_below_is_np_unique(values: list[int], headroom: int) -> None:
+    a = np.array(values, np.int64)
+    distinct_values, index = unique_below(a, max(values, default=-1) + 1 + headroom)
+    expected, expected_index = np.unique(a, return_inverse=True)
+    assert distinct_values.tolist() == expected.tolist()
+    assert index.tolist() == expected_index.tolist()
