@@ -543,9 +543,11 @@ class Dispatcher(Lifecycle):
         w = settings.weights
         busy = t.load_total[rows]
         idle = np.exp(np.minimum(t.idle_since_s[rows] - now_s, 0.0) / settings.idle_scale_s)
-        if np.count_nonzero(busy):  # (a free agent of one slot is never busy)
+        if np.count_nonzero(busy) or not math.isfinite(w.load):
             idle[busy > 0] = 1.0
-        totals = entry.cost[rows] + w.load * (busy / t.cap_div[rows]) + w.idle * idle
+            totals = entry.cost[rows] + w.load * (busy / t.cap_div[rows]) + w.idle * idle
+        else:  # nobody busy (a free agent of one slot never is): every load term adds 0.0
+            totals = entry.cost[rows] + w.idle * idle
         return int(rows[totals.argmin()])
 
     def _fill_agent(self, row: int, now_s: float, out: list[Decision]) -> None:
