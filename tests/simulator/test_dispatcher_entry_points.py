@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import settings as hyp_settings
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from routing.candidates import cheapest_agent
 from routing.decisions import Decision, Offer
 from routing.dispatcher import Dispatcher
-from routing.domain import Agent, AgentStatus, Channel, Escalation, EscalationState
+from routing.domain import Agent, AgentStatus, Channel, CustomerTier, Escalation, EscalationState
 from routing.errors import DuplicateEscalation
 from routing.settings import RoutingSettings
 from tests.routing.strategies import agents, escalations
@@ -161,3 +162,27 @@ def test_an_acceptance_on_arrival_clears_the_agents_missed_offers() -> None:
     fast.escalation_arrived_and_accepted(esc, T0 + 31)
     assert fast.agent_snapshot("a") == general.agent_snapshot("a")
     assert fast.agent_snapshot("a").missed_offers == 0
+
+
+@given(
+    st.integers(1, 3),
+    st.lists(st.tuples(st.sampled_from(list(CustomerTier)), st.floats(0, 300)), min_size=1, max_size=12),
+    st.data(),
+)
+def test_ahead_in_one_group_is_ahead_among_groups(
+    agents_busy: int, waiting: list[tuple[CustomerTier, float]], data: st.DataObject
+) -> None:
+    # every agent busy, then escalations of one requirement queue in one group
+    d = lean(Dispatcher())
+    for k in range(agents_busy):
+        d.add_agent(Agent(id=f"a{k}", skills={"billing": 3}, channel_caps={Channel.CHAT: 1}), T0)
+        d.set_agent_status(f"a{k}", AgentStatus.AVAILABLE, T0)
+        d.escalation_arrived_and_accepted(Escalation(f"busy{k}", T0, Channel.CHAT, {"billing": 1}), T0)
+    for i, (tier, after_s) in enumerate(sorted(waiting, key=lambda w: w[1])):
+        spec = Escalation(f"w{i}", T0 + after_s, Channel.CHAT, {"billing": 1}, customer_tier=tier)
+        d.escalation_arrived_and_accepted(spec, T0 + after_s)
+    queue = d._queue
+    for esc_id in d.waiting_ids():
+        esc = d._ledger.active[esc_id]
+        pool = np.array(data.draw(st.lists(st.booleans(), min_size=d._t.n, max_size=d._t.n)), dtype=bool)
+        assert queue._ahead_in_the_only_group(esc, pool) == queue._ahead_among_groups(esc, pool)
