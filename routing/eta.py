@@ -251,11 +251,15 @@ class EtaEstimator:
         for level in reversed(levels):
             at = now_s if level == esc.level else esc.spec.created_s + settings.relaxation[level - 1].after_s
             admit[self._cache.get(ladder.reqs[level]).mask] = max(at, now_s)
-        off = ~t.on_shift[:n]
-        starts_s = np.where(off, t.shift_until_s[:n], now_s)
         ready = t.present[:n] & (t.status[:n] == AVAILABLE)
-        ready &= starts_s <= now_s + settings.deferral.horizon_s
-        admit = np.where(ready, np.maximum(admit, starts_s), math.inf)
+        on = t.on_shift[:n]
+        if np.count_nonzero(on) == n and settings.deferral.horizon_s >= 0:
+            # everyone on shift: every start is now, and no admission (now or later) is before it
+            admit = np.where(ready, admit, math.inf)
+        else:
+            starts_s = np.where(~on, t.shift_until_s[:n], now_s)
+            ready &= starts_s <= now_s + settings.deferral.horizon_s
+            admit = np.where(ready, np.maximum(admit, starts_s), math.inf)
         for row in esc.excluded:
             if row < n:
                 admit[row] = max(admit[row], esc.reoffer_at.get(row, math.inf))
@@ -331,7 +335,9 @@ def _walk_steps(
         need -= burst
         if need <= 1e-9:
             return _Done(t - now_s)
-        rate = max(rate + d_rate, 0.0)
+        rate += d_rate
+        if rate < 0.0:  # max(rate, 0.0) to the bit (-0.0 and NaN stay), without a call per event
+            rate = 0.0
     return t, rate, need
 
 
