@@ -233,7 +233,7 @@ class WaitingQueue:
         before = bisect.bisect_left(group, entry)
         if before == len(group) or group[before] != entry:
             return None
-        if not before or not np.any(self._cache.get(waiter.req).mask & pool[: self._table.n]):
+        if not before or not np.count_nonzero(self._cache.get(waiter.req).mask & pool[: self._table.n]):
             return 1, 0.0
         return before + 1, float(before)
 
