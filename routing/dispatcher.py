@@ -54,7 +54,7 @@ from routing.domain import (
     Escalation,
     EscalationState,
 )
-from routing.eligibility import EligibilityCache
+from routing.eligibility import EligibilityCache, StaticEligibility
 from routing.errors import DuplicateEscalation, InvalidTransition
 from routing.eta import LearnedMean
 from routing.ledger import Ledger, LiveEscalation, LiveOffer
@@ -121,6 +121,7 @@ class Dispatcher(Lifecycle):
         self._aging = aging_per_s(settings)
         self._next_shift_change_s = math.inf
         self._late_at_most_s = 0.5 * min(settings.offer_timeout_for(c) for c in Channel)
+        self._offer_timeout_s = {c: settings.offer_timeout_for(c) for c in Channel}
 
     # the options live where they are read on the hot path
     @property
@@ -319,6 +320,44 @@ class Dispatcher(Lifecycle):
             self._placement.wait(esc, now_s, out, announce=True)
         return out
 
+    def escalation_arrived_and_accepted(self, escalation: Escalation, now_s: float) -> list[Decision]:
+        """:meth:`escalation_arrived`, and when it offers the escalation on arrival, the agent
+        accepts at once: the decisions of :meth:`offer_accepted` of that offer at ``now_s``
+        follow the Offer. The decisions and the state left are those of the two calls in turn
+        (``tests/simulator/test_dispatcher_entry_points.py``); the accepted offer never sets its
+        expiry alarm. A simulation whose agents answer without delay calls it on every arrival.
+
+        Raise :class:`DuplicateEscalation` if an escalation with its id arrived before.
+        """
+        if self.explain or not self.fast_paths:
+            general = self.escalation_arrived(escalation, now_s)
+            if general and type(general[0]) is Offer:
+                general.extend(self.offer_accepted(general[0].offer_id, now_s))
+            return general
+        if self._ledger.arrived(escalation.id):
+            raise DuplicateEscalation(f"escalation {escalation.id!r} already arrived")
+        esc = self._admit(
+            escalation, EscalationState.QUEUED, self._relaxation.level_after(now_s - escalation.created_s)
+        )
+        self._schedule_relaxation(esc)
+        out: list[Decision] = []
+        if self._batch.hold(esc, now_s, out):
+            return out
+        entry = self._cache.get(esc.req)
+        row = self._cheapest_row(esc, entry, now_s)
+        if row < 0:
+            self._placement.wait(esc, now_s, out, announce=True)
+            return out
+        spec = esc.spec
+        end_s = now_s + self._placement.eta.handle_times.mean_s(esc)
+        offer_id = self._ledger.offer_accepted_at_once(esc, row, now_s, end_s)
+        self._t.missed_offers[row] = 0
+        agent_id = self._t.ids[row]
+        expires_s = now_s + self._offer_timeout_s[spec.channel]
+        out.append(Offer(offer_id, spec.id, agent_id, expires_s, None, esc.callback))
+        out.append(Assigned(spec.id, agent_id, offer_id, now_s - spec.created_s))
+        return out
+
     def offer_accepted(self, offer_id: str, now_s: float) -> list[Decision]:
         """The agent took the escalation: it is theirs.
 
@@ -469,11 +508,47 @@ class Dispatcher(Lifecycle):
     def _place(self, esc: LiveEscalation, now_s: float, out: list[Decision]) -> bool:
         """Fast path A: offer one escalation to its cheapest candidate agent, if it has one."""
         entry = self._cache.get(esc.req)
+        if not self.explain:  # nothing reads the candidates: the lean search finds the same agent
+            row = self._cheapest_row(esc, entry, now_s)
+            if row < 0:
+                return False
+            self._placement.offer(esc, row, entry, now_s, out)
+            return True
         found = cheapest_candidate(esc, entry, self._t, now_s, self.settings)
         if found is None:
             return False
         self._placement.offer(esc, found[0], entry, now_s, out, candidates=found[1])
         return True
+
+    def _cheapest_row(self, esc: LiveEscalation, entry: StaticEligibility, now_s: float) -> int:
+        """The row :func:`~routing.candidates.cheapest_agent` picks for ``esc`` now, -1 for none.
+
+        The same floats in fewer array operations: the static costs are read from the entry's
+        whole-roster column (elementwise the very sums ``cost_at`` takes for the rows), the live
+        terms as :func:`~routing.cost.live_cost_terms` takes them, and the total is summed in
+        :func:`~routing.cost.total_cost`'s order; ``tests/simulator/test_dispatcher_entry_points.py``
+        checks it against the general search. It runs on every arrival of a simulation.
+        """
+        t = self._t
+        n = t.n
+        ch = esc.req.channel_col
+        mask = entry.mask & t.has_room[:n]
+        mask &= t.load[:n, ch] < t.cap[:n, ch]
+        if esc.excluded:
+            mask[list(esc.excluded)] = False
+        rows = mask.nonzero()[0]
+        if rows.size <= 1:
+            return int(rows[0]) if rows.size else -1
+        settings = self.settings
+        w = settings.weights
+        busy = t.load_total[rows]
+        idle = np.exp(np.minimum(t.idle_since_s[rows] - now_s, 0.0) / settings.idle_scale_s)
+        if np.count_nonzero(busy) or not math.isfinite(w.load):
+            idle[busy > 0] = 1.0
+            totals = entry.cost[rows] + w.load * (busy / t.cap_div[rows]) + w.idle * idle
+        else:  # nobody busy (a free agent of one slot never is): every load term adds 0.0
+            totals = entry.cost[rows] + w.idle * idle
+        return int(rows[totals.argmin()])
 
     def _fill_agent(self, row: int, now_s: float, out: list[Decision]) -> None:
         """Fast path B: give agent ``row``'s free slots to the best waiting escalations, one by one."""

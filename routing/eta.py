@@ -204,21 +204,28 @@ class EtaEstimator:
         # a slot frees a wrap-up after the work in it ends: it turns over every handle + wrap-up
         wrap_s = self.handle_times.wrap_up_s(ch)
         handle_s = max(self.handle_times.mean_s(esc), MIN_HANDLE_S) + wrap_s
-        usable = np.minimum(t.cap[rows, ch], t.cap_total[rows]).astype(np.float64)
+        # (a channel's column read whole, then the rows: cheaper than a 2-D fancy index)
+        cap, cap_total = t.cap[:, ch][rows], t.cap_total[rows]
+        load_total = t.load_total[rows]
+        usable = np.minimum(cap, cap_total).astype(np.float64)
         on = t.on_shift[rows]
-        free = np.minimum(t.cap[rows, ch] - t.load[rows, ch], t.cap_total[rows] - t.load_total[rows])
-        free = np.where(on, np.clip(free, 0, usable), usable)  # a shift starting brings every slot
+        all_on = np.count_nonzero(on) == rows.size
+        free = np.minimum(cap - t.load[:, ch][rows], cap_total - load_total)
+        free = np.minimum(np.maximum(free, 0), usable)  # np.clip(free, 0, usable), without its wrapper
+        if not all_on:
+            free = np.where(on, free, usable)  # a shift starting brings every slot
         held = usable - free  # slots that free up only when held work ends
         # held work ends when expected on acceptance (work pending acceptance, or of unknown start:
         # a handle time from now; the agent's held slots at their mean end); work past its expected
         # end still takes a while (a fifth of a handle time, at least)
         # (held work's slot frees a wrap-up after its end; a wrap-up's slot at the wrap-up's end)
-        untimed = t.load_total[rows] - t.work_timed[rows]
-        work = t.work_timed[rows] - t.wrap_ups[rows]
+        timed = t.work_timed[rows]
+        untimed = load_total - timed
+        work = timed - t.wrap_ups[rows]
         ends_sum_s = t.work_end_sum_s[rows] + wrap_s * work + (now_s + handle_s) * untimed
-        ends_s = ends_sum_s / np.maximum(t.load_total[rows], 1)
+        ends_s = ends_sum_s / np.maximum(load_total, 1)
         ends_s = np.maximum(np.maximum(ends_s, now_s + handle_s / 5), admit_s)
-        leave_s = np.where(on, t.shift_until_s[rows], math.inf)
+        leave_s = t.shift_until_s[rows] if all_on else np.where(on, t.shift_until_s[rows], math.inf)
         early = admit_s < leave_s
         late = early & (ends_s < leave_s)
         # held work may end any time before its expected end: it frees slots at held / residual
@@ -244,11 +251,15 @@ class EtaEstimator:
         for level in reversed(levels):
             at = now_s if level == esc.level else esc.spec.created_s + settings.relaxation[level - 1].after_s
             admit[self._cache.get(ladder.reqs[level]).mask] = max(at, now_s)
-        off = ~t.on_shift[:n]
-        starts_s = np.where(off, t.shift_until_s[:n], now_s)
         ready = t.present[:n] & (t.status[:n] == AVAILABLE)
-        ready &= starts_s <= now_s + settings.deferral.horizon_s
-        admit = np.where(ready, np.maximum(admit, starts_s), math.inf)
+        on = t.on_shift[:n]
+        if np.count_nonzero(on) == n and settings.deferral.horizon_s >= 0:
+            # everyone on shift: every start is now, and no admission (now or later) is before it
+            admit = np.where(ready, admit, math.inf)
+        else:
+            starts_s = np.where(~on, t.shift_until_s[:n], now_s)
+            ready &= starts_s <= now_s + settings.deferral.horizon_s
+            admit = np.where(ready, np.maximum(admit, starts_s), math.inf)
         for row in esc.excluded:
             if row < n:
                 admit[row] = max(admit[row], esc.reoffer_at.get(row, math.inf))
@@ -324,7 +335,9 @@ def _walk_steps(
         need -= burst
         if need <= 1e-9:
             return _Done(t - now_s)
-        rate = max(rate + d_rate, 0.0)
+        rate += d_rate
+        if rate < 0.0:  # max(rate, 0.0) to the bit (-0.0 and NaN stay), without a call per event
+            rate = 0.0
     return t, rate, need
 
 

@@ -321,6 +321,19 @@ class Ledger:
         self.set_state(esc, EscalationState.OFFERED)
         return offer_id
 
+    def offer_accepted_at_once(
+        self, esc: LiveEscalation, row: int, now_s: float, expected_end_s: float
+    ) -> str:
+        """:meth:`offer` of queued ``esc`` to agent ``row`` then, at the same ``now_s``,
+        :meth:`take_offer` and :meth:`assign` of it (the work expected to end at
+        ``expected_end_s``), without recording the offer in between; returns the offer's id.
+        The state left is theirs exactly."""
+        self.hold(esc, row)
+        esc.attempts += 1
+        esc.offers_to[row] = esc.offers_to.get(row, 0) + 1
+        self.assign(esc, now_s, expected_end_s)
+        return offer_ids.offer_id(esc.spec.id, esc.attempts)
+
     def revoke_offers_of(self, row: int, now_s: float) -> list[LiveOffer]:
         """Withdraw every pending offer to agent ``row``; their escalations wait again (queued,
         not yet in the queue). Returns the offers withdrawn, oldest first."""

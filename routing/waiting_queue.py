@@ -216,6 +216,29 @@ class WaitingQueue:
         in ``pool`` (its own group counts in full). The shares are popcounts over the index (a
         byte per 8 agents per group); only the groups sharing agents with ``pool`` are walked.
         """
+        if len(self._groups) == 1:
+            alone = self._ahead_in_the_only_group(waiter, pool)
+            if alone is not None:
+                return alone
+        return self._ahead_among_groups(waiter, pool)
+
+    def _ahead_in_the_only_group(self, waiter: Waiter, pool: BoolArray) -> tuple[int, float] | None:
+        """:meth:`ahead` when one group waits and ``waiter`` is in it (``None`` when it is not):
+        everyone ahead of it shares its group, which counts in full if any agent of ``pool`` is
+        eligible for it. The same numbers without the index (``tests/simulator``)."""
+        group = self._groups.get(waiter.req)
+        if group is None:
+            return None
+        entry = waiter.queue_entry
+        before = bisect.bisect_left(group, entry)
+        if before == len(group) or group[before] != entry:
+            return None
+        if not before or not np.count_nonzero(self._cache.get(waiter.req).mask & pool[: self._table.n]):
+            return 1, 0.0
+        return before + 1, float(before)
+
+    def _ahead_among_groups(self, waiter: Waiter, pool: BoolArray) -> tuple[int, float]:
+        """:meth:`ahead` in general: popcounts over the index, per group."""
         key, seq, _ = waiter.queue_entry
         bits = self._index()
         packed = np.zeros(bits.shape[1], np.uint8)

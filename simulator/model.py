@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from routing.decisions import AgentStatusChanged, Assigned, Decision, Deferred, Finished, Offer, Queued
 from routing.dispatcher import Dispatcher
-from routing.domain import AgentStatus, Escalation, EscalationState
+from routing.domain import AgentStatus, Channel, Escalation, EscalationState
 from routing.errors import OfferNotActive, UnknownOffer
 from simulator.demand import Arrivals, generate_demand, sample
 from simulator.records import ABANDONED, ASSIGNED, COMPLETED, DEFERRED, WAITING, RunRecords
@@ -106,6 +106,11 @@ class Model:
         self._created = arrivals.created_s.item
         self._handle = arrivals.handle_s.item
         self._patience = arrivals.patience_s.item
+        self._accept_delay = arrivals.accept_delay_s.item
+        self._declines = arrivals.declines.item
+        # an answer without delay comes in time (and so at once) when no offer times out at once
+        routing = scenario.effective_routing
+        self._answers_at_once = all(routing.offer_timeout_for(c) > 0 for c in Channel)
 
         counts = counts or {}
         unknown = sorted(set(counts) - {g.group for g in scenario.roster})
@@ -200,7 +205,19 @@ class Model:
         now = self.env.now
         escalation = Escalation(str(i), self._created(i), *self._templates[self._kind(i)])
         self.waiting += 1
-        decisions = self.dispatcher.escalation_arrived(escalation, now)
+        if self._answers_at_once and self._accept_delay(i) == 0.0 and not self._declines(i):
+            # the first offer would be accepted on the spot: one dispatcher call makes and accepts it
+            decisions = self.dispatcher.escalation_arrived_and_accepted(escalation, now)
+            if decisions and type(decisions[0]) is Offer:
+                self.offered_on_arrival[i] = True
+                self.offers[i] = 1
+                self.first_offer_s[i] = now
+                self.events += 1  # the answer, as _offered counts it
+                self._assigned(i, cast(Assigned, decisions[1]).agent_id)
+                self._schedule_next_arrival()
+                return
+        else:
+            decisions = self.dispatcher.escalation_arrived(escalation, now)
         if decisions and type(decisions[0]) is Offer:
             self.offered_on_arrival[i] = True
         elif self._record_etas and decisions and type(decisions[0]) is Queued:
@@ -240,10 +257,17 @@ class Model:
         self._schedule_wake_if_needed()
 
     def _on_done(self, ev: simpy.Event) -> None:
+        i = ev.value
         self.events += 1
         now = self.env.now
-        self._apply(self.dispatcher.work_completed(str(ev.value), now), now)
-        self._schedule_wake_if_needed()
+        decisions = self.dispatcher.work_completed(str(i), now)
+        # the first decision is this escalation's Finished (completed); offers of the freed slot follow
+        self.finished_s[i] = now
+        self.outcome[i] = COMPLETED
+        if len(decisions) > 1:
+            self._apply(decisions[1:], now)
+        if self._new_timers:
+            self._schedule_wake_if_needed()
 
     def _on_wake(self, _: simpy.Event) -> None:
         now = self.env.now
@@ -267,13 +291,7 @@ class Model:
                 if more:
                     decisions.extend(more)
             elif isinstance(decision, Assigned):
-                i = int(decision.escalation_id)
-                self.accepted_s[i] = now
-                self.outcome[i] = ASSIGNED
-                self.agent[i] = self._agent_no[decision.agent_id]
-                self.agent_group[i] = self._group_of[decision.agent_id]
-                self.waiting -= 1
-                self.env.timeout(self._handle(i), value=i).callbacks.append(self._on_done)
+                self._assigned(int(decision.escalation_id), decision.agent_id)
             elif isinstance(decision, Finished):
                 i = int(decision.escalation_id)
                 self.finished_s[i] = now
@@ -293,6 +311,17 @@ class Model:
                 self._not_responding[decision.agent_id] = True
                 recovery = self.scenario.offers.not_responding_recovery_s
                 self.env.timeout(recovery, value=decision.agent_id).callbacks.append(self._on_recovered)
+
+    def _assigned(self, i: int, agent_id: str) -> None:
+        """Record that ``agent_id`` accepted escalation ``i`` now and start the work: it ends
+        after the escalation's handle time."""
+        env = self.env
+        self.accepted_s[i] = env.now
+        self.outcome[i] = ASSIGNED
+        self.agent[i] = self._agent_no[agent_id]
+        self.agent_group[i] = self._group_of[agent_id]
+        self.waiting -= 1
+        env.timeout(self._handle(i), value=i).callbacks.append(self._on_done)
 
     def _offered(self, offer: Offer, now: float) -> list[Decision]:
         """Decide how the agent answers; answer at once when there is no delay."""

@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 import csv
-import itertools
+import io
 import json
 import math
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TextIO
 
 import numpy as np
 
@@ -120,71 +120,78 @@ def write_records(result: Replications, path: Path) -> int:
     """Write every kept record; return the number of rows. Nothing is written without records.
 
     Rows go out :data:`RECORDS_CHUNK` at a time, formatted column by column, so the text of a
-    million-escalation run never sits in memory at once.
+    million-escalation run never sits in memory at once. The text is what :func:`csv.writer`
+    writes (``\\r\\n`` line ends, fields quoted only where they must be); the rows are assembled
+    here because most of their fields come from small tables that are quoted once.
     """
     if not result.records:
         return 0
     rows = 0
     with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(RECORD_COLUMNS)
+        csv.writer(f).writerow(RECORD_COLUMNS)
         for r, rec in enumerate(result.records):
-            rows += _write_run_records(writer, r, rec)
+            rows += _write_run_records(f, r, rec)
     return rows
 
 
-def _write_run_records(writer: Any, r: int, rec: RunRecords) -> int:
+def csv_field(text: str) -> str:
+    """``text`` as :func:`csv.writer` writes it as one field of a row of several."""
+    buf = io.StringIO()
+    csv.writer(buf).writerow((text, ""))
+    return buf.getvalue()[: -len(",\r\n")]
+
+
+def _write_run_records(f: TextIO, r: int, rec: RunRecords) -> int:
     arr = rec.arrivals
     origin = rec.start_s
-    # per kind of escalation, its texts; per agent number (and -1: never accepted), its id
-    segment = np.array([arr.segments[s] for s in arr.kind_segment.tolist()], dtype=object)
-    channel = np.array([CHANNELS[c].value for c in arr.kind_channel.tolist()], dtype=object)
-    tier = np.array([str(t[4]) for t in arr.templates], dtype=object)
-    language = np.array([str(t[5]) for t in arr.templates], dtype=object)
-    groups = np.array(("", *rec.group_names), dtype=object)
-    agent_ids = np.array(
+    # per kind of escalation, its segment, channel, tier and language; per agent number (and -1:
+    # never accepted), its group and id: each a run of fields, quoted once here
+    segment = [arr.segments[s] for s in arr.kind_segment.tolist()]
+    channel = [CHANNELS[c].value for c in arr.kind_channel.tolist()]
+    kinds_text = np.array(
+        [
+            ",".join(map(csv_field, (seg, ch, str(t[4]), str(t[5]))))
+            for seg, ch, t in zip(segment, channel, arr.templates, strict=True)
+        ],
+        dtype=object,
+    )
+    agents_text = np.array(
         [
             *(
-                f"{name}#{k}"
+                f"{csv_field(name)},{csv_field(f'{name}#{k}')}"
                 for name, count in zip(rec.group_names, rec.group_counts, strict=True)
                 for k in range(count)
             ),
-            "",
+            ",",
         ],
         dtype=object,
     )
     outcomes = np.array(OUTCOMES, dtype=object)
+    row = f"{r},%d,%s,%s,%s,%s,%s,%s,%s,%s,%d,%d,%s,%s,%s\r\n"
     n = len(arr)
     for lo in range(0, n, RECORDS_CHUNK):
         hi = min(n, lo + RECORDS_CHUNK)
-        kinds = arr.kind[lo:hi]
         created_s = arr.created_s[lo:hi]
         accepted_s = rec.accepted_s[lo:hi]
-        writer.writerows(
-            zip(
-                itertools.repeat(r, hi - lo),
-                range(lo, hi),
-                segment[kinds].tolist(),
-                channel[kinds].tolist(),
-                tier[kinds].tolist(),
-                language[kinds].tolist(),
-                decimal_cells(created_s - origin),
-                decimal_cells(rec.first_offer_s[lo:hi] - origin),
-                decimal_cells(accepted_s - origin),
-                decimal_cells(rec.finished_s[lo:hi] - origin),
-                decimal_cells(accepted_s - created_s),
-                outcomes[rec.outcome[lo:hi]].tolist(),
-                groups[rec.agent_group[lo:hi].astype(np.intp) + 1].tolist(),
-                agent_ids[rec.agent[lo:hi]].tolist(),
-                rec.offers[lo:hi].tolist(),
-                rec.offered_on_arrival[lo:hi].astype(np.int8).tolist(),
-                # the ETA given on queueing: empty when not queued on arrival, "inf" when unknown
-                decimal_cells(rec.eta_s[lo:hi], inf="inf"),
-                decimal_cells(arr.handle_s[lo:hi]),
-                decimal_cells(arr.patience_s[lo:hi]),
-                strict=True,
-            )
+        cells = zip(
+            range(lo, hi),
+            kinds_text[arr.kind[lo:hi]].tolist(),
+            decimal_cells(created_s - origin),
+            decimal_cells(rec.first_offer_s[lo:hi] - origin),
+            decimal_cells(accepted_s - origin),
+            decimal_cells(rec.finished_s[lo:hi] - origin),
+            decimal_cells(accepted_s - created_s),
+            outcomes[rec.outcome[lo:hi]].tolist(),
+            agents_text[rec.agent[lo:hi]].tolist(),
+            rec.offers[lo:hi].tolist(),
+            rec.offered_on_arrival[lo:hi].tolist(),
+            # the ETA given on queueing: empty when not queued on arrival, "inf" when unknown
+            decimal_cells(rec.eta_s[lo:hi], inf="inf"),
+            decimal_cells(arr.handle_s[lo:hi]),
+            decimal_cells(arr.patience_s[lo:hi]),
+            strict=True,
         )
+        f.write("".join(map(row.__mod__, cells)))
     return n
 
 

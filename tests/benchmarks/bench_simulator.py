@@ -262,6 +262,7 @@ def child(model: str, escalations: int, seed: int) -> None:
 # ------------------------------------------------------------------------------ time breakdown
 DISPATCHER_CALLS = (
     "escalation_arrived",
+    "escalation_arrived_and_accepted",
     "work_completed",
     "offer_accepted",
     "offer_declined",

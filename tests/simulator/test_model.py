@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -540,18 +541,42 @@ def test_the_dispatcher_is_sound_after_a_busy_run() -> None:
 
 
 # --------------------------------------------------------------------- conservation (hypothesis)
+#: The dispatcher's events a running model sends (its set-up's are not audited).
+DISPATCHER_EVENTS = (
+    "escalation_arrived",
+    "escalation_arrived_and_accepted",
+    "offer_accepted",
+    "offer_declined",
+    "escalation_abandoned",
+    "work_completed",
+    "set_agent_status",
+    "tick",
+)
+
+
 class AuditedModel(Model):
-    """The model, keeping every decision with its time and the dispatcher's audit after each event."""
+    """The model, keeping every decision with its time and the dispatcher's audit after each event.
+
+    It listens at the dispatcher (each event method of this model's dispatcher wrapped), not in
+    the model, so every path the model takes to the dispatcher is seen.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.decisions: list[tuple[float, Decision]] = []
         self.audit: list[tuple[float, str]] = []
+        for name in DISPATCHER_EVENTS:
+            setattr(self.dispatcher, name, self._audited(getattr(self.dispatcher, name)))
 
-    def _apply(self, decisions: list[Decision], now: float) -> None:
-        super()._apply(decisions, now)  # extends `decisions` in place with immediate answers
-        self.decisions.extend((now, d) for d in decisions)
-        self.audit.extend((now, problem) for problem in self.dispatcher.violations())
+    def _audited(self, event: Callable[..., list[Decision]]) -> Callable[..., list[Decision]]:
+        def call(*args: Any) -> list[Decision]:
+            decisions = event(*args)
+            now = self.env.now
+            self.decisions.extend((now, d) for d in decisions)
+            self.audit.extend((now, problem) for problem in self.dispatcher.violations())
+            return decisions
+
+        return call
 
 
 def check_conservation(model: Model, rec: RunRecords) -> None:

@@ -30,7 +30,7 @@ def test_decimal_cells_edge_values() -> None:
     assert decimal_cells(values, inf="inf")[-2:] == ["inf", ""]
 
 
-def _scenario() -> Scenario:
+def _scenario(segment: str = "general", group: str = "agents") -> Scenario:
     return Scenario.model_validate(
         {
             "name": "chunks",
@@ -40,7 +40,7 @@ def _scenario() -> Scenario:
             "interval_min": 30,
             "demand": [
                 {
-                    "segment": "general",
+                    "segment": segment,
                     "channel": "chat",
                     "skills": {"general": 1},
                     "arrivals_per_hour": 300,
@@ -48,7 +48,7 @@ def _scenario() -> Scenario:
                     "patience": {"distribution": "exponential", "mean_s": 60},
                 }
             ],
-            "roster": [{"group": "agents", "count": 8, "skills": {"general": 3}}],
+            "roster": [{"group": group, "count": 8, "skills": {"general": 3}}],
         }
     )
 
@@ -65,3 +65,24 @@ def test_records_do_not_depend_on_the_chunk_size(tmp_path: Path, monkeypatch: py
         table = list(csv.reader(f))
     assert len(table) == rows + 1
     assert rows == sum(len(r.arrivals) for r in result.records or ())
+
+
+def test_records_are_the_text_csv_writer_writes(tmp_path: Path) -> None:
+    # names that must be quoted: a comma, a quote, a line break
+    result = run_replications(_scenario('general, "vip"', "agents,\nnight"), 1, seed=3)
+    path = tmp_path / "records.csv"
+    write_records(result, path)
+    rec = (result.records or ())[0]
+    expected = tmp_path / "expected.csv"
+    with expected.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(output.RECORD_COLUMNS)
+        with path.open(newline="", encoding="utf-8") as got:
+            rows = list(csv.reader(got))[1:]
+        writer.writerows(rows)
+    assert path.read_bytes() == expected.read_bytes()
+    assert {row[2] for row in rows} == {'general, "vip"'}
+    accepted = [row for row in rows if row[13]]
+    assert accepted
+    assert {row[12] for row in accepted} == {"agents,\nnight"}
+    assert len(rows) == len(rec.arrivals)
