@@ -7,13 +7,13 @@ instance committed them, and a client that reconnects with the id of the last ev
 
 One :class:`EventHub` per process wakes the streams: it looks at the newest position every
 ``poll_interval_s`` (events committed by other instances, or by the webhook worker); when this
-process commits events (:meth:`EventHub.notify`, called by the unit of work once per group
-commit) it reads on at once, without that look. When it moved, the hub reads each tenant's new
-events once into that tenant's :class:`~routing.service.tenant_feed.TenantFeed`, and the woken streams filter the feed in memory:
-one query per tenant and commit, however many streams are open. A stream whose cursor is older than
-the feed (resumed from an old ``Last-Event-ID``) reads the outbox itself, a page at a time, until it
-reaches the feed. The hub caps the open streams (``max_streams``) and ends them all on
-:meth:`EventHub.close` (shutdown).
+process commits events (:meth:`EventHub.notify`, called by the unit of work once per group commit)
+it reads on at once, without that look. When it moved, the hub reads each tenant's new events once
+into that tenant's :class:`~routing.service.tenant_feed.TenantFeed`, and the woken streams filter
+the feed in memory: one query per tenant and commit, however many streams are open. A stream whose
+cursor is older than the feed (resumed from an old ``Last-Event-ID``) reads the outbox itself, a
+page at a time, until it reaches the feed. The hub caps the open streams (``max_streams``) and ends
+them all on :meth:`EventHub.close` (shutdown).
 
 Frames: ``id: <event id>``, ``event: <type>``, ``data: <the event JSON, as webhooks send it>``;
 a comment ``: heartbeat`` after ``heartbeat_s`` without an event.
