@@ -70,25 +70,20 @@ def append(session: Session, tenant_id: str, now_s: float, events: Sequence[Even
         }
         for e in events
     ]
+    store.insert_events(session, rows, positions=False)
     subscribers = store.subscribers(session, tenant_id) if rows else []
-    # a delivery names its event's position, which only the insert tells
-    wanted = [row for row in rows if any("*" in types or row["type"] in types for _, types in subscribers)]
-    positions = store.insert_events(session, rows, positions=bool(wanted))
-    if not wanted:
-        return 0
     deliveries = [
         {
             "tenant_id": tenant_id,
             "subscription_id": sub_id,
             "event_id": row["id"],
-            "position": position,
             "stream": row["stream"],
             "status": store.PENDING,
             "attempts": 0,
             "next_attempt_s": now_s,
             "created_s": now_s,
         }
-        for row, position in zip(rows, positions, strict=True)
+        for row in rows
         for sub_id, types in subscribers
         if "*" in types or row["type"] in types
     ]

@@ -66,7 +66,27 @@ def escalation_facts(
 # built once (bind parameters only): each event's statements, their cache keys computed once
 _INSERT_EVENTS = OUTBOX.insert().returning(OUTBOX.c.position, sort_by_parameter_order=True)
 _RAW_INSERT_EVENTS = RawWrite(OUTBOX, OUTBOX.insert())
-_RAW_INSERT_DELIVERIES = RawWrite(DELIVERIES, DELIVERIES.insert())
+#: a delivery per (event, subscription); the event's position read from its outbox row, inserted
+#: before it in the same transaction (held writes keep their order), so no insert has to return it
+_DELIVERY_COLUMNS = [
+    "tenant_id",
+    "subscription_id",
+    "event_id",
+    "stream",
+    "status",
+    "attempts",
+    "next_attempt_s",
+    "created_s",
+]
+_RAW_INSERT_DELIVERIES = RawWrite(
+    DELIVERIES,
+    DELIVERIES.insert().from_select(
+        [*_DELIVERY_COLUMNS, "position"],
+        select(
+            *(bindparam(c, type_=DELIVERIES.c[c].type) for c in _DELIVERY_COLUMNS), OUTBOX.c.position
+        ).where(OUTBOX.c.id == bindparam("event_id")),
+    ),
+)
 _SUBSCRIBERS = (
     select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.event_types)
     .where(SUBSCRIPTIONS.c.tenant_id == bindparam("t"), SUBSCRIPTIONS.c.enabled.is_(True))
@@ -104,6 +124,8 @@ def subscribers(session: Session, tenant_id: str) -> list[tuple[str, list[str]]]
 
 
 def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert deliveries (every column but ``position``, which is their event's, read from the
+    outbox: the events must be inserted first, in the same transaction)."""
     _RAW_INSERT_DELIVERIES.execute(session, rows)
 
 
