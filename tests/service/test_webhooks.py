@@ -6,6 +6,7 @@ an in-memory transport."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections import Counter
@@ -353,3 +354,80 @@ def test_a_round_with_nothing_due_takes_no_write_transaction(
     subscribe(api)
     monkeypatch.setattr(api.worker.db, "write", no_writes)
     assert api.deliver() == 0  # SQLite has one writer: an idle sender must not queue behind creates
+
+
+class CountingReceiver:
+    """An HTTP/1.1 keep-alive receiver on 127.0.0.1 answering every POST 200 with ``answer`` as
+    its body; counts the connections it accepted and the requests it answered."""
+
+    def __init__(self, answer: bytes) -> None:
+        import socket
+        import threading
+
+        self.answer, self.connections, self.requests = answer, 0, 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hook"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: Any) -> None:
+        with conn, conn.makefile("rb") as stream, contextlib.suppress(ConnectionError):  # dropped
+            while True:
+                head = b""
+                while not head.endswith(b"\r\n\r\n"):
+                    line = stream.readline()
+                    if not line:
+                        return
+                    head += line
+                length = next(
+                    int(h.split(b":")[1])
+                    for h in head.split(b"\r\n")
+                    if h.lower().startswith(b"content-length")
+                )
+                stream.read(length)
+                self.requests += 1
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(self.answer), self.answer)
+                )
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize("answer_bytes", [2, 200_000])
+def test_deliveries_keep_their_connection_unless_the_answer_is_long(
+    tmp_path: Path, answer_bytes: int
+) -> None:
+    """A receiver's answer is read (and dropped) so that the next delivery reuses the connection;
+    an answer longer than the service reads is dropped with its connection, and still counts by
+    its status."""
+    receiver = CountingReceiver(b"x" * answer_bytes)
+    try:
+        for api in make_api(f"sqlite:///{tmp_path / 'h.db'}"):
+            sub_id = subscribe(api, receiver.url)["id"]
+            api.post("/v1/agents", agent_body("ana", channels={"chat": 5}))
+
+            async def rounds(api: Api) -> int:
+                sent = 0
+                async with httpx.AsyncClient() as client:  # one client, as the worker's loop has
+                    for i in range(3):
+                        assert api.escalate(f"e{i}").status_code == 201
+                        sent += await api.worker.deliver_due(client)
+                return sent
+
+            sent = asyncio.run(rounds(api))
+            assert sent == receiver.requests >= 3  # (an offer per create, at least)
+            assert {d["status"] for d in log(api, sub_id)} == {"delivered"}
+            assert receiver.connections == (1 if answer_bytes < 65_536 else sent)
+    finally:
+        receiver.close()

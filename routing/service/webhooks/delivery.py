@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from contextlib import suppress
 from dataclasses import dataclass
 
 import httpx
@@ -42,6 +43,20 @@ __all__ = ["Attempt", "DeliveryWorker", "retry_delay_s"]
 
 log = logging.getLogger("handoff.service")
 USER_AGENT = "handoff-webhooks/1"
+
+
+#: how much of a receiver's answer is read (and dropped) so that its connection can serve the next
+#: delivery; a longer answer closes the connection instead (httpx keeps none whose body is unread)
+ANSWER_READ_BYTES = 65_536
+
+
+async def _read_at_most(response: httpx.Response, limit: int) -> None:
+    """Read and drop ``response``'s body, unless it is longer than ``limit`` bytes."""
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read > limit:
+            return
 
 
 def retry_delay_s(failures: int, base_s: float, cap_s: float, rng: random.Random) -> float:
@@ -118,8 +133,10 @@ class DeliveryWorker:
         try:
             async with client.stream(
                 "POST", claim.url, content=body, headers=request_headers, timeout=self.settings.timeout_s
-            ) as response:  # the body of the answer is never read: only its status counts
+            ) as response:  # only the status counts; the answer is read so the connection is kept
                 code = response.status_code
+                with suppress(httpx.HTTPError, httpx.StreamError):  # a broken answer costs the connection
+                    await _read_at_most(response, ANSWER_READ_BYTES)
         except httpx.HTTPError as exc:  # never the URL or the message: they may hold secrets
             return Attempt(claim, at_s, None, type(exc).__name__)
         return Attempt(claim, at_s, code, None if 200 <= code < 300 else f"HTTP {code}")
