@@ -305,12 +305,7 @@ class Dispatcher(Lifecycle):
 
         Raise :class:`DuplicateEscalation` if an escalation with its id arrived before.
         """
-        if self._ledger.arrived(escalation.id):
-            raise DuplicateEscalation(f"escalation {escalation.id!r} already arrived")
-        esc = self._admit(
-            escalation, EscalationState.QUEUED, self._relaxation.level_after(now_s - escalation.created_s)
-        )
-        self._schedule_relaxation(esc)
+        esc = self._arrive(escalation, now_s)
         out: list[Decision] = []
         if self._batch.hold(esc, now_s, out):  # routed with the window's other arrivals at its end
             pass
@@ -319,6 +314,17 @@ class Dispatcher(Lifecycle):
         elif not self._place(esc, now_s, out):  # fast path A, inlined from _route: the hot path
             self._placement.wait(esc, now_s, out, announce=True)
         return out
+
+    def _arrive(self, escalation: Escalation, now_s: float) -> LiveEscalation:
+        """Admit a new escalation (queued, at the relaxation level its age gives) and schedule
+        its next relaxation. Raise :class:`DuplicateEscalation` if its id arrived before."""
+        if self._ledger.arrived(escalation.id):
+            raise DuplicateEscalation(f"escalation {escalation.id!r} already arrived")
+        esc = self._admit(
+            escalation, EscalationState.QUEUED, self._relaxation.level_after(now_s - escalation.created_s)
+        )
+        self._schedule_relaxation(esc)
+        return esc
 
     def escalation_arrived_and_accepted(self, escalation: Escalation, now_s: float) -> list[Decision]:
         """:meth:`escalation_arrived`, and when it offers the escalation on arrival, the agent
@@ -334,12 +340,7 @@ class Dispatcher(Lifecycle):
             if general and type(general[0]) is Offer:
                 general.extend(self.offer_accepted(general[0].offer_id, now_s))
             return general
-        if self._ledger.arrived(escalation.id):
-            raise DuplicateEscalation(f"escalation {escalation.id!r} already arrived")
-        esc = self._admit(
-            escalation, EscalationState.QUEUED, self._relaxation.level_after(now_s - escalation.created_s)
-        )
-        self._schedule_relaxation(esc)
+        esc = self._arrive(escalation, now_s)
         out: list[Decision] = []
         if self._batch.hold(esc, now_s, out):
             return out

@@ -84,6 +84,13 @@ def grouped(
             t.join(10)
 
 
+def assert_cache_is_the_rows(service: RoutingService) -> None:
+    """The tenant's cached dispatcher is what a rebuild from the committed rows gives."""
+    cached = service.work.cached("acme")
+    assert cached is not None
+    assert routing_state(cached) == rebuilt_state(service, "acme")
+
+
 def create(service: RoutingService, esc_id: str, key: str | None = None) -> Callable[[], Any]:
     body = EscalationCreate.model_validate(escalation_body(esc_id))
     return lambda: service.create_escalation("acme", body, key or esc_id)
@@ -127,9 +134,7 @@ def test_events_queued_behind_the_lock_commit_together_each_as_alone(api: Api) -
     with service.db.read() as s:
         seqs = s.scalars(select(EscalationRow.seq).order_by(EscalationRow.seq)).all()
     assert list(seqs) == list(range(before + 1, before + 6))  # arrival order, as versions
-    cached = service.work.cached("acme")
-    assert cached is not None
-    assert routing_state(cached) == rebuilt_state(service, "acme")
+    assert_cache_is_the_rows(service)
 
 
 def test_a_refused_event_in_a_group_stores_nothing_and_the_others_commit(api: Api) -> None:
@@ -147,9 +152,7 @@ def test_a_refused_event_in_a_group_stores_nothing_and_the_others_commit(api: Ap
         assert s.scalar(select(func.count()).select_from(EscalationRow)) == 2
     again = api.post("/v1/escalations", escalation_body("e1"), **{"Idempotency-Key": "other-key"})
     assert again.status_code == 409  # the refused request left no idempotency record behind
-    cached = service.work.cached("acme")
-    assert cached is not None
-    assert routing_state(cached) == rebuilt_state(service, "acme")
+    assert_cache_is_the_rows(service)
 
 
 def test_an_event_failing_after_it_changed_the_dispatcher_ends_the_group_there(api: Api) -> None:
@@ -221,9 +224,7 @@ def test_a_failed_commit_fails_every_event_of_the_group_and_stores_none(
     status, body, _ = create(service, "e0")()  # nothing was acknowledged: the retry creates it
     assert status == 201
     assert body["state"] == "offered"
-    cached = service.work.cached("acme")
-    assert cached is not None
-    assert routing_state(cached) == rebuilt_state(service, "acme")
+    assert_cache_is_the_rows(service)
 
 
 def test_time_decided_before_a_refused_event_in_a_group_is_stored(api: Api) -> None:
@@ -240,9 +241,7 @@ def test_time_decided_before_a_refused_event_in_a_group_is_stored(api: Api) -> N
     assert outcomes[1][0] == 201
     assert [c for _, c in commands(service)][-2:] == [[], ["arrive"]]  # the expiry, as a tick's
     assert version_of(service) == before + 2
-    cached = service.work.cached("acme")
-    assert cached is not None
-    assert routing_state(cached) == rebuilt_state(service, "acme")
+    assert_cache_is_the_rows(service)
 
 
 def test_a_group_of_one_event_at_most_when_the_setting_says_so(api: Api) -> None:
