@@ -167,3 +167,31 @@ def test_an_escalation_update_sets_the_columns_given_and_no_other(db: Database) 
         row = repo.escalation(s, "acme", "e1")
         assert row is not None
         assert (row.state, row.offered_to, row.level, row.context) == ("offered", ["ana"], 2, {"k": 1})
+
+
+def test_the_key_read_through_the_driver_is_the_sessions(db: Database) -> None:
+    """find_key on a lookup connection (a RawRead: the driver's cursor) grants exactly what the
+    ORM session's read grants: a live key, and nothing for an unknown, revoked or expired one."""
+    from datetime import UTC, datetime
+
+    from routing.service.admin_schemas import KeyIn
+    from routing.service.clock import ManualClock
+
+    live = tenants.provision(db, "acme", now_s=T0)
+    admin = tenants.Administration(db, ManualClock(T0))
+    until = datetime.fromtimestamp(T0 + 60, UTC)
+    expiring = admin.create_key("acme", KeyIn(scopes=["read"], expires_at=until), by="cli:tests").api_key
+    revoked = admin.create_key("acme", KeyIn(), by="cli:tests")
+    admin.revoke_key(revoked.id, by="cli:tests")
+    cases = [(live, T0), (expiring, T0 + 30), (expiring, T0 + 60), (revoked.api_key, T0 + 2), ("hk_no", T0)]
+    for key, now_s in cases:
+        with db.lookup() as conn:
+            raw = repo.find_key(conn, key, now_s)
+        with db.read() as s:
+            orm = repo.find_key(s, key, now_s)
+        assert raw == orm
+    with db.lookup() as conn:
+        got = repo.find_key(conn, expiring, T0)
+        assert repo.find_key(conn, revoked.api_key, T0 + 2) is None
+    assert got is not None
+    assert got.scopes == frozenset({"read"})

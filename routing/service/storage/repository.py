@@ -40,7 +40,7 @@ from routing.service.storage.models import (
     IdempotencyKey,
     Tenant,
 )
-from routing.service.storage.raw import RawWrite
+from routing.service.storage.raw import RawRead, RawWrite
 from routing.snapshots import AgentSnapshot, EscalationSnapshot
 
 # the tables behind the models, for Core statements on the hot path
@@ -107,6 +107,7 @@ _KEY_GRANT = select(
     API_KEYS.c.revoked_s,
     API_KEYS.c.agent_id,
 ).where(API_KEYS.c.key_hash == bindparam("h"))
+_RAW_KEY_GRANT = RawRead(_KEY_GRANT)
 
 ACTIVE_STATES = (EscalationState.QUEUED.value, EscalationState.OFFERED.value, EscalationState.ASSIGNED.value)
 
@@ -179,11 +180,17 @@ class KeyGrant(NamedTuple):
 def find_key(session: Session | Connection, api_key: str, now_s: float) -> KeyGrant | None:
     """The grant of ``api_key`` if it authenticates at ``now_s``: issued, not revoked, not expired.
     One primary-key read, on a session or a connection (:meth:`Database.lookup`)."""
-    conn = session.connection() if isinstance(session, Session) else session
-    row = conn.execute(_KEY_GRANT, {"h": hash_key(api_key)}).first()
-    if row is None or row.revoked_s is not None or (row.expires_s is not None and row.expires_s <= now_s):
+    row: Sequence[Any] | None
+    if isinstance(session, Session):
+        row = session.connection().execute(_KEY_GRANT, {"h": hash_key(api_key)}).first()
+    else:  # a lookup connection: the read of every request, through the driver directly
+        row = _RAW_KEY_GRANT.first(session, {"h": hash_key(api_key)})
+    if row is None:
         return None
-    return KeyGrant(row.id, row.tenant_id, frozenset(row.scopes.split()), row.agent_id)
+    key_id, tenant_id, scopes, expires_s, revoked_s, agent_id = row
+    if revoked_s is not None or (expires_s is not None and expires_s <= now_s):
+        return None
+    return KeyGrant(key_id, tenant_id, frozenset(scopes.split()), agent_id)
 
 
 def bump_version(session: Session, tenant_id: str, version: int, next_wakeup_s: float | None) -> None:
