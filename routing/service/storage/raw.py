@@ -64,11 +64,7 @@ class RawWrite:
         for row in rows:
             values = {k: (json.dumps(v) if k in json_keys else v) for k, v in row.items()}
             prepared.append(values if positions is None else tuple(values[k] for k in positions))
-        held: list[tuple[str, list[Any]]] | None = conn.info.get(_HELD)
-        if held is not None:
-            held.append((sql, prepared))
-            return
-        _send(conn, [(sql, prepared)], pipelined=False)
+        _queue(conn, sql, prepared)
 
     def _sql(self, dialect: Any, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
         """(the SQL, the order of positional parameters or None for named ones)."""
@@ -80,8 +76,7 @@ class RawWrite:
             missing = set(compiled.binds) - set(keys) if column_keys is not None else set()
             if missing:  # a column default SQLAlchemy would fill in: the caller must give it
                 raise ValueError(f"{self.table.name}: no value for {sorted(missing)}")
-            positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
-            found = self._compiled[cache_key] = (str(compiled), positions)
+            found = self._compiled[cache_key] = _sql_of(compiled)
         return found
 
 
@@ -100,9 +95,7 @@ class RawRead:
         name = conn.dialect.name
         found = self._compiled.get(name)
         if found is None:
-            compiled = self.statement.compile(dialect=conn.dialect)
-            positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
-            found = self._compiled[name] = (str(compiled), positions)
+            found = self._compiled[name] = _sql_of(self.statement.compile(dialect=conn.dialect))
         sql, positions = found
         args = params if positions is None else tuple(params[k] for k in positions)
         driver: Any = conn.connection.driver_connection
@@ -171,13 +164,21 @@ class Savepoint:
         self.session.expunge_all()
 
 
-def _queue(conn: Connection, sql: str) -> None:
-    """Execute ``sql`` (no parameters) with the held writes of ``conn``'s transaction, or now."""
+def _queue(conn: Connection, sql: str, rows: list[Any] | None = None) -> None:
+    """Execute ``sql`` for each of ``rows`` (parameter sets; by default one, empty) with the
+    writes ``conn``'s transaction holds back, or now when it holds none back."""
+    writes = [(sql, [()] if rows is None else rows)]
     held: list[tuple[str, list[Any]]] | None = conn.info.get(_HELD)
     if held is not None:
-        held.append((sql, [()]))
+        held.extend(writes)
     else:
-        _send(conn, [(sql, [()])], pipelined=False)
+        _send(conn, writes, pipelined=False)
+
+
+def _sql_of(compiled: Any) -> tuple[str, tuple[str, ...] | None]:
+    """A compiled statement's (SQL, the order of its positional parameters or None for named)."""
+    positions = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return str(compiled), positions
 
 
 def hold_writes(engine: Engine) -> None:
