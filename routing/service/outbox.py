@@ -70,7 +70,7 @@ def append(session: Session, tenant_id: str, now_s: float, events: Sequence[Even
         }
         for e in events
     ]
-    store.insert_events(session, rows, positions=False)
+    store.insert_events(session, rows)
     subscribers = store.subscribers(session, tenant_id) if rows else []
     deliveries = [
         {

@@ -117,7 +117,7 @@ class Outbox:
                         "body": "{}",
                     }
                 )
-            store.insert_events(s, rows, positions=True)
+            store.insert_events(s, rows)
         return ids
 
 

@@ -64,7 +64,6 @@ def escalation_facts(
 
 
 # built once (bind parameters only): each event's statements, their cache keys computed once
-_INSERT_EVENTS = OUTBOX.insert().returning(OUTBOX.c.position, sort_by_parameter_order=True)
 _RAW_INSERT_EVENTS = RawWrite(OUTBOX, OUTBOX.insert())
 #: a delivery per (event, subscription); the event's position read from its outbox row, inserted
 #: before it in the same transaction (held writes keep their order), so no insert has to return it
@@ -94,16 +93,10 @@ _SUBSCRIBERS = (
 )
 
 
-def insert_events(session: Session, rows: Sequence[dict[str, Any]], *, positions: bool) -> list[int]:
-    """Append outbox rows; with ``positions``, in one statement that returns their positions, in
-    the order given (else none are returned: a write held back with the transaction's others,
-    :mod:`.raw`)."""
-    if not rows:
-        return []
-    if not positions:
-        _RAW_INSERT_EVENTS.execute(session, rows)
-        return []
-    return [r[0] for r in session.connection().execute(_INSERT_EVENTS, list(rows))]
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Append outbox rows, in order (a write held back with the transaction's others: nothing is
+    returned; a delivery reads its event's position in its own insert)."""
+    _RAW_INSERT_EVENTS.execute(session, rows)
 
 
 #: ``Session.info`` key of the subscriptions read in the session's transaction, per tenant
@@ -112,8 +105,9 @@ _SUBSCRIBERS_READ = "handoff_subscribers"
 
 def subscribers(session: Session, tenant_id: str) -> list[tuple[str, list[str]]]:
     """(id, event types) of every enabled subscription of the tenant, oldest first. Read once
-    per transaction (a group of events asks once per event): subscriptions change under the
-    tenant's lock, which the transaction holds, so they cannot change while it runs."""
+    per transaction (a group of events asks once per event). A new subscription is created under
+    the tenant's lock, so none appears while the transaction runs; one deleted or disabled
+    meanwhile is seen by the next transaction, as it would be by an event read just before."""
     read: dict[str, list[tuple[str, list[str]]]] = session.info.setdefault(_SUBSCRIBERS_READ, {})
     found = read.get(tenant_id)
     if found is None:
