@@ -291,11 +291,11 @@ class UnitOfWork:
                 keyed = [job for job in group if job.advisory_key is not None]
                 taken = self.db.try_advisory_locks(session, [cast(str, job.advisory_key) for job in keyed])
                 busy = {id(job) for job, got in zip(keyed, taken, strict=True) if not got}
+                d, isolated = cached.dispatcher, len(group) > 1
                 for i, job in enumerate(group):
                     if id(job) in busy:
                         done.append((job, RequestInFlight(_IN_FLIGHT), None))
                         continue
-                    d, isolated = cached.dispatcher, len(group) > 1
                     outcome, tx, clean = self._run_job(session, tenant_id, d, version, job, isolated)
                     done.append((job, outcome, tx))
                     if tx is not None:
@@ -304,7 +304,7 @@ class UnitOfWork:
                         keep, again = False, group[i + 1 :]
                         break
                 if version > cached.version:
-                    wake = cached.dispatcher.next_wakeup_s()
+                    wake = d.next_wakeup_s()
                     repo.bump_version(session, tenant_id, version, wake if wake < 1e300 else None)
         except _AloneFailed as failed:  # rolled back: as if the job had never run
             if failed.clean and cached is not None:
@@ -368,7 +368,7 @@ class UnitOfWork:
         return result, tx, True
 
     def _write(self, tx: Transaction) -> None:
-        """Store what ``tx`` changed, its command and (in memory) the version it commits."""
+        """Store what ``tx`` changed and its command (the command log's row of ``tx.version``)."""
         self._store(tx)
         command_log.append(tx.session, tx.tenant_id, tx.version, tx.now_s, tx.calls, commands.digest(tx.made))
 
