@@ -182,10 +182,15 @@ def live_cost_terms(
     """
     busy = t.load_total[rows]
     load = busy / t.cap_div[rows]
-    # exp(-max(now - since, 0) / scale), written as min(since - now, 0): the same float, fewer steps
-    idle = np.exp(np.minimum(t.idle_since_s[rows] - now_s, 0.0) / settings.idle_scale_s)
+    idle = idle_recency(t, rows, now_s, settings)
     idle[busy > 0] = 1.0
     return load, idle
+
+
+def idle_recency(t: AgentTable, rows: IntArray, now_s: float, settings: RoutingSettings) -> FloatArray:
+    """``exp(-idle_s / idle_scale_s)`` for agent ``rows`` (the idle term of an agent not working)."""
+    # exp(-max(now - since, 0) / scale), written as min(since - now, 0): the same float, fewer steps
+    return np.exp(np.minimum(t.idle_since_s[rows] - now_s, 0.0) / settings.idle_scale_s)
 
 
 def total_cost(

@@ -38,7 +38,7 @@ import numpy as np
 
 from routing.arrival_batch import ArrivalBatch
 from routing.candidates import best_waiting, candidate_graph, cheapest_candidate, free_agents
-from routing.cost import aging_per_s, priority_units
+from routing.cost import aging_per_s, costs_now, idle_recency, priority_units
 from routing.decisions import (
     AgentStatusChanged,
     Assigned,
@@ -525,10 +525,10 @@ class Dispatcher(Lifecycle):
         """The row :func:`~routing.candidates.cheapest_agent` picks for ``esc`` now, -1 for none.
 
         The same floats in fewer array operations: the static costs are read from the entry's
-        whole-roster column (elementwise the very sums ``cost_at`` takes for the rows), the live
-        terms as :func:`~routing.cost.live_cost_terms` takes them, and the total is summed in
-        :func:`~routing.cost.total_cost`'s order; ``tests/simulator/test_dispatcher_entry_points.py``
-        checks it against the general search. It runs on every arrival of a simulation.
+        whole-roster column (elementwise the very sums ``cost_at`` takes for the rows) and priced
+        by :func:`~routing.cost.costs_now`, or, when no candidate is busy (every load term adds
+        0.0), by the idle term alone; ``tests/simulator/test_dispatcher_entry_points.py`` checks
+        it against the general search. It runs on every arrival of a simulation.
         """
         t = self._t
         n = t.n
@@ -542,13 +542,10 @@ class Dispatcher(Lifecycle):
             return int(rows[0]) if rows.size else -1
         settings = self.settings
         w = settings.weights
-        busy = t.load_total[rows]
-        idle = np.exp(np.minimum(t.idle_since_s[rows] - now_s, 0.0) / settings.idle_scale_s)
-        if np.count_nonzero(busy) or not math.isfinite(w.load):
-            idle[busy > 0] = 1.0
-            totals = entry.cost[rows] + w.load * (busy / t.cap_div[rows]) + w.idle * idle
+        if np.count_nonzero(t.load_total[rows]) or not math.isfinite(w.load):
+            totals = costs_now(entry.cost[rows], t, rows, now_s, settings)
         else:  # nobody busy (a free agent of one slot never is): every load term adds 0.0
-            totals = entry.cost[rows] + w.idle * idle
+            totals = entry.cost[rows] + w.idle * idle_recency(t, rows, now_s, settings)
         return int(rows[totals.argmin()])
 
     def _fill_agent(self, row: int, now_s: float, out: list[Decision]) -> None:
