@@ -7,7 +7,10 @@ Why min-cost flow (OR-Tools ``SimpleMinCostFlow``) and not linear sum assignment
   sink), where linear sum assignment would need one column per slot and no shared total cap;
 * not every escalation can be served: an "unserved" arc per escalation, priced at its priority
   times a constant larger than any possible total of costs, makes the optimum lexicographic --
-  first the most priority-weighted escalations served, then the least cost among those;
+  first the most priority-weighted escalations served, then the least cost among those. When
+  the flow can serve everyone those arcs change nothing but the solve time (their huge costs
+  add scaling phases), so that network is solved first without them, and only if it proves
+  infeasible with them;
 * it is exact and polynomial; on the pruned graphs we build it solves 1,000 x 5,000 in tens of
   milliseconds, where CP-SAT needs seconds for the same model.
 
@@ -32,6 +35,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 
@@ -141,10 +145,6 @@ def solve_greedy(problem: AssignmentProblem, status: SolveStatus = SolveStatus.O
 
 def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> AssignmentResult:
     """Optimal assignment by min-cost flow, within ``time_limit_s`` (else the greedy result)."""
-    # Imported at the first solve rather than with the module: most decisions take a fast path
-    # and never solve, and loading OR-Tools is most of the routing core's import time.
-    from ortools.graph.python import min_cost_flow
-
     started = time.perf_counter()
     E, M = problem.n_escalations, problem.n_arcs
     if M == 0:
@@ -152,7 +152,41 @@ def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> Assignm
     if time_limit_s < M * SOLVE_SECONDS_PER_ARC:
         return solve_greedy(problem, SolveStatus.TIME_LIMIT)
 
-    # data -> node numbering: source, escalations, agent-channel slots, agents, sink
+    # Everyone served is the common batch (a shift starts, a queue drains): then the optimum
+    # serves all and only the costs matter, and the solve without the penalised "unserved" arcs
+    # is 2-3x faster (their huge costs add scaling phases). When the slots cannot hold everyone,
+    # or the flow shows it cannot, the penalty model decides who goes unserved.
+    flow, first_pair = None, 0
+    if int(problem.free_total.sum()) >= E:
+        flow, first_pair = _flow_network(problem, unserved_arcs=False)
+        if flow.solve() != flow.OPTIMAL:
+            flow = None
+    if flow is None:
+        flow, first_pair = _flow_network(problem, unserved_arcs=True)
+        if flow.solve() != flow.OPTIMAL:
+            return solve_greedy(problem, SolveStatus.SOLVER_FAILED)
+    pair_arcs = (
+        np.arange(first_pair, first_pair + M, dtype=np.int64) if np.ndim(first_pair) == 0 else first_pair
+    )
+    used = np.flatnonzero(flow.flows(pair_arcs) > 0)
+    arc_of = np.full(E, -1, np.int64)
+    arc_of[problem.arc_esc[used]] = used
+    return _result(problem, SolveStatus.OPTIMAL, arc_of, started)
+
+
+def _flow_network(problem: AssignmentProblem, *, unserved_arcs: bool) -> tuple[Any, Any]:
+    """The min-cost-flow network of ``problem`` and the index of its first pair arc.
+
+    Nodes: source, escalations, agent-channel slots, agents, sink. With ``unserved_arcs`` each
+    escalation also has an arc straight to the sink priced at its priority times K, K exceeding
+    any total of costs, so one more unit of priority served always wins; without them every
+    escalation must be served (the solve reports INFEASIBLE when it cannot be).
+    """
+    # Imported at the first solve rather than with the module: most decisions take a fast path
+    # and never solve, and loading OR-Tools is most of the routing core's import time.
+    from ortools.graph.python import min_cost_flow
+
+    E, M = problem.n_escalations, problem.n_arcs
     n_channels = problem.free.shape[1]
     slot_key = problem.arc_agent * n_channels + problem.arc_channel
     slot_keys, arc_slot = unique_below(slot_key, problem.free.size)
@@ -160,8 +194,6 @@ def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> Assignm
     S, A = len(slot_keys), len(agents)
     source, esc0, slot0, agent0 = 0, 1, 1 + E, 1 + E + S
     sink = agent0 + A
-    # K exceeds any total of costs, so one more unit of priority served always wins
-    big = int(problem.arc_cost.max(initial=0)) * E + 1
 
     flow = min_cost_flow.SimpleMinCostFlow()
     esc_nodes = np.arange(esc0, esc0 + E, dtype=np.int64)
@@ -186,20 +218,11 @@ def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> Assignm
         problem.free_total[agents],
         np.zeros(A, np.int64),
     )
-    # objective: the unserved arcs carry the priority penalty
-    flow.add_arcs_with_capacity_and_unit_cost(
-        esc_nodes, np.full(E, sink, np.int64), ones_e, big * problem.priority
-    )
+    if unserved_arcs:
+        big = int(problem.arc_cost.max(initial=0)) * E + 1
+        flow.add_arcs_with_capacity_and_unit_cost(
+            esc_nodes, np.full(E, sink, np.int64), ones_e, big * problem.priority
+        )
     flow.set_node_supply(source, E)
     flow.set_node_supply(sink, -E)
-
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        return solve_greedy(problem, SolveStatus.SOLVER_FAILED)
-    pair_arcs = (
-        np.arange(first_pair, first_pair + M, dtype=np.int64) if np.ndim(first_pair) == 0 else first_pair
-    )
-    used = np.flatnonzero(flow.flows(pair_arcs) > 0)
-    arc_of = np.full(E, -1, np.int64)
-    arc_of[problem.arc_esc[used]] = used
-    return _result(problem, SolveStatus.OPTIMAL, arc_of, started)
+    return flow, first_pair

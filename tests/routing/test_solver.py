@@ -89,6 +89,19 @@ def test_min_cost_flow_matches_brute_force(p: AssignmentProblem) -> None:
 
 
 @given(problems())
+def test_a_batch_with_room_for_everyone_reaches_the_same_optimum(p: AssignmentProblem) -> None:
+    # room for every escalation: solved without the "unserved" arcs when each has an arc, and
+    # with them (after the flow proves it cannot serve all) when one has none
+    e = p.n_escalations
+    roomy = replace(p, free=np.full_like(p.free, e), free_total=np.full_like(p.free_total, e))
+    result = solve_assignment(roomy, time_limit_s=5)
+    assert is_feasible(roomy, result.agent_of, result.arc_of)
+    assert result.value() == brute_force_value(roomy)
+    everyone_has_an_arc = set(roomy.arc_esc.tolist()) == set(range(e))
+    assert (result.agent_of >= 0).all() == everyone_has_an_arc
+
+
+@given(problems())
 def test_greedy_is_feasible_and_never_beats_the_solver(p: AssignmentProblem) -> None:
     greedy = solve_greedy(p)
     assert is_feasible(p, greedy.agent_of, greedy.arc_of)
