@@ -89,11 +89,15 @@ class Relaxation:
         return escalation.created_s + self._steps[nxt - 1].after_s, nxt
 
     def ladder(self, escalation: Escalation) -> Ladder:
-        """The escalation's ladder, shared by escalations that route alike (memoised).
+        """The escalation's ladder; its requirements are shared by escalations that route alike
+        (memoised).
 
-        The key holds every field :func:`requirement_at` and :func:`base_priority` read; mappings
-        enter as item tuples in their own order, so equal keys always mean equal requirements (a
-        different order only costs a cache miss).
+        The key holds every field :func:`requirement_at` reads; mappings enter as item tuples in
+        their own order, so equal keys always mean equal requirements (a different order only
+        costs a cache miss). Urgency and trigger only weigh in the priority
+        (:func:`base_priority`, a few additions), and urgency is a score that hardly repeats, so
+        they stay out of the key: an escalation whose priority differs from the remembered one
+        gets the same requirements under its own priority.
         """
         key = (
             escalation.channel,
@@ -103,12 +107,14 @@ class Relaxation:
             escalation.complexity_tier,
             escalation.customer_tier,
             escalation.customer_region,
-            escalation.urgency,
-            escalation.trigger,
         )
         ladder = self._ladders.get(key)
         if ladder is None:
             if len(self._ladders) >= MAX_LADDERS:
                 self._ladders.clear()
             ladder = self._ladders[key] = Ladder.of(escalation, self.settings)
-        return ladder
+            return ladder
+        priority = base_priority(escalation, self.settings)
+        if priority == ladder.base_priority:
+            return ladder
+        return Ladder(ladder.reqs, ladder.next_change, priority)

@@ -3,13 +3,16 @@ step that actually loosens a requirement."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from routing.domain import MAX_TIER, Channel, Escalation
+from routing.cost import base_priority
+from routing.domain import MAX_TIER, Channel, Escalation, Trigger
 from routing.eligibility import Requirement, requirement_at, requirements_by_level
-from routing.relaxation import Relaxation
+from routing.relaxation import Ladder, Relaxation
 from routing.settings import RelaxationStep, RoutingSettings
 
 from .strategies import escalations
@@ -57,6 +60,21 @@ def test_look_alikes_share_a_ladder() -> None:
     assert r.ladder(a) is r.ladder(b)
     assert r.ladder(a) is not r.ladder(c)
     assert r.ladder(a).top == len(STEPS)
+
+
+@given(escalations("e1", T0), st.floats(0, 1), st.sampled_from(list(Trigger)))
+def test_urgency_and_trigger_keep_the_requirements_and_change_only_the_priority(
+    esc: Escalation, urgency: float, trigger: Trigger
+) -> None:
+    r = relaxation()
+    first = r.ladder(esc)
+    other = replace(esc, id="other", urgency=urgency, trigger=trigger)
+    ladder = r.ladder(other)
+    assert ladder.reqs is first.reqs
+    assert ladder.next_change is first.next_change
+    assert ladder.base_priority == base_priority(other, r.settings)
+    assert ladder == Ladder.of(other, r.settings)
+    assert r.ladder(esc) == Ladder.of(esc, r.settings)
 
 
 def test_describe_names_the_step_and_rejects_level_zero() -> None:
