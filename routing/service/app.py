@@ -52,7 +52,7 @@ from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
 from routing.service.stream import EventHub
 from routing.service.volume import ConversationVolumes
-from routing.service.webhooks.delivery import DeliveryWorker
+from routing.service.webhooks.delivery import DeliveryWorker, webhook_client
 from routing.service.webhooks.subscriptions import Subscriptions
 
 log = logging.getLogger("handoff.service")
@@ -197,7 +197,7 @@ def create_app(
             service.work.on_wakeup = loop.notify
             loop.start()
         stop = asyncio.Event()
-        client = httpx.AsyncClient(transport=webhook_transport, follow_redirects=False)
+        client = webhook_client(webhook_transport)
         delivering = (
             asyncio.create_task(worker.run(client, stop), name="handoff-webhooks")
             if settings.webhooks.interval_s > 0

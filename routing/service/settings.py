@@ -37,6 +37,12 @@ class WebhookSettings(BaseModel):
     )
     batch_size: int = Field(50, ge=1, le=1000, description="Deliveries claimed per round.")
     timeout_s: float = Field(10.0, gt=0, le=120, description="Per attempt: connect, send and answer.")
+    connections_per_receiver: int = Field(
+        8,
+        ge=1,
+        le=100,
+        description="Deliveries of a round sent to one receiver (scheme, host and port) at once.",
+    )
     lease_s: float = Field(
         60.0, gt=0, description="A claimed delivery is another worker's to retry after this long."
     )

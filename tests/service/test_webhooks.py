@@ -20,7 +20,13 @@ from sqlalchemy import select
 
 from routing.service.storage.database import Database
 from routing.service.storage.models import WebhookDelivery
-from routing.service.webhooks.delivery import Attempt, DeliveryWorker, retry_delay_s
+from routing.service.webhooks.delivery import (
+    Attempt,
+    DeliveryWorker,
+    receiver_of,
+    retry_delay_s,
+    webhook_client,
+)
 from tests.service.conftest import Api, agent_body, make_api
 from tests.service.receivers import Receiver, fail_first, verify
 
@@ -299,6 +305,46 @@ def test_two_workers_never_send_one_delivery_at_once(database_url: str) -> None:
         assert len(sent) == 24
         assert set(sent.values()) == {1}
         assert {r.status for r in rows(api)} == {"delivered"}
+
+
+def test_a_round_sends_to_one_receiver_a_few_at_a_time(database_url: str) -> None:
+    """A round's deliveries to one receiver go at most ``connections_per_receiver`` at once (so
+    the same few connections serve round after round); another receiver has its own share."""
+    in_flight: Counter[str] = Counter()
+    most: Counter[str] = Counter()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        in_flight[host] += 1
+        most[host] = max(most[host], in_flight[host])
+        await asyncio.sleep(0.002)
+        in_flight[host] -= 1
+        return httpx.Response(204)
+
+    for api in make_api(database_url, webhooks={"batch_size": 40, "connections_per_receiver": 3}):
+        subscribe(api, "https://a.example/hook")
+        subscribe(api, "https://b.example/hook")
+        api.post("/v1/agents", agent_body("ana", channels={"chat": 10}))
+        for i in range(20):
+            api.escalate(f"e{i}")
+
+        async def rounds(worker: DeliveryWorker) -> int:
+            sent = 0
+            async with webhook_client(httpx.MockTransport(slow)) as client:
+                while made := await worker.deliver_due(client):
+                    sent += made
+            return sent
+
+        sent = asyncio.run(rounds(api.worker))
+        assert sent == len(rows(api)) >= 40
+        assert most == {"a.example": 3, "b.example": 3}
+        assert {r.status for r in rows(api)} == {"delivered"}
+
+
+def test_receivers_are_told_apart_by_scheme_host_and_port() -> None:
+    assert receiver_of("https://A.example:8443/x?y=1") == ("https", "a.example:8443")
+    assert receiver_of("https://a.example/x") != receiver_of("http://a.example/x")
+    assert receiver_of("https://a.example/x") == receiver_of("https://a.example/y")
 
 
 def test_a_dead_workers_lease_runs_out_and_its_late_answer_is_ignored(database_url: str) -> None:

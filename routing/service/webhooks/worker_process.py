@@ -16,12 +16,10 @@ import asyncio
 import logging
 import signal
 
-import httpx
-
 from routing.service.clock import SystemClock
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
-from routing.service.webhooks.delivery import DeliveryWorker
+from routing.service.webhooks.delivery import DeliveryWorker, webhook_client
 
 __all__ = ["run_worker"]
 
@@ -47,7 +45,7 @@ async def _deliver_until_stopped(settings: ServiceSettings, interval_s: float) -
         loop.add_signal_handler(sig, stop.set)
     log.info("webhook delivery worker started (polling every %.3f s)", interval_s)
     try:
-        async with httpx.AsyncClient(follow_redirects=False) as client:
+        async with webhook_client() as client:
             await worker.run(client, stop)
     finally:
         db.dispose()
