@@ -492,19 +492,32 @@ async def closed_loop(url: str, concurrency: int, max_creates: int, max_seconds:
     return load
 
 
+#: connections of one client of the open loop: httpx's pool looks at every connection it holds
+#: (a socket poll each) for every request, so one client of 64 connections made the load generator
+#: spend more CPU than the server once the service fell behind, on the same two cores
+CONNECTIONS_PER_CLIENT = 8
+
+
 async def open_loop(url: str, rate: float, seconds: float, max_in_flight: int) -> Load:
     """Creates sent at ``rate`` per second on a fixed schedule for ``seconds``, whatever the
     answers, with at most ``max_in_flight`` unanswered (a send that waits for that is counted in
-    ``held``; past ``seconds`` no more are sent, so a service that cannot keep up gets fewer)."""
+    ``held``; past ``seconds`` no more are sent, so a service that cannot keep up gets fewer).
+    Each send goes through the least busy of several clients of :data:`CONNECTIONS_PER_CLIENT`."""
     load, run = Load(), uuid.uuid4().hex[:8]
     n = max(1, round(rate * seconds))
-    async with client_for(url, max_in_flight) as client:
+    k = -(-max_in_flight // CONNECTIONS_PER_CLIENT)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(client_for(url, CONNECTIONS_PER_CLIENT)) for _ in range(k)]
+        busy = [0] * k
         gate = asyncio.Semaphore(max_in_flight)
 
         async def one(i: int) -> None:
+            c = busy.index(min(busy))
+            busy[c] += 1
             try:
-                await create(client, f"o{run}-{i}", load)
+                await create(clients[c], f"o{run}-{i}", load)
             finally:
+                busy[c] -= 1
                 gate.release()
 
         tasks = []

@@ -347,6 +347,45 @@ def test_receivers_are_told_apart_by_scheme_host_and_port() -> None:
     assert receiver_of("https://a.example/x") == receiver_of("https://a.example/y")
 
 
+def test_the_loop_claims_each_round_in_the_transaction_recording_the_last(database_url: str) -> None:
+    """Rounds back to back take one write transaction each (plus the first claim), and an
+    escalation's events still go out one after the other, in order."""
+    receiver = Receiver()
+    for api in hub(database_url, receiver, batch_size=2):
+        subscribe(api)
+        api.post("/v1/agents", agent_body("ana"))
+        offer = api.escalate("e1").json()["decision"]
+        api.post(f"/v1/offers/{offer['offer_id']}/accept")
+        api.post("/v1/escalations/e1/complete", {"resolved": True})
+        api.escalate("e2")
+        events = len(rows(api))
+        writes = 0
+        real_write = api.worker.db.write
+
+        @contextlib.contextmanager
+        def counted(write: Any = real_write) -> Iterator[Any]:
+            nonlocal writes
+            writes += 1
+            with write() as session:
+                yield session
+
+        api.worker.db.write = counted  # type: ignore[method-assign]
+
+        async def loop(worker: DeliveryWorker) -> int:
+            async with webhook_client(receiver.transport) as client:
+                return await worker.deliver_while_due(client)
+
+        assert asyncio.run(loop(api.worker)) == events == 4  # e1 offered, assigned, completed; e2 offered
+        api.worker.db.write = real_write  # type: ignore[method-assign]
+        # three rounds (e1's events one after the other; e2's beside e1's first): the first claim,
+        # then one transaction each recording a round and claiming the next (the last finds none)
+        assert writes == 4
+        assert {r.status for r in rows(api)} == {"delivered"}
+        sequences = [e["sequence"] for e in receiver.delivered() if e["escalation_id"] == "e1"]
+        assert sequences == sorted(sequences)
+        assert len(receiver.hits) == events
+
+
 def test_a_dead_workers_lease_runs_out_and_its_late_answer_is_ignored(database_url: str) -> None:
     receiver = Receiver()
     for api in hub(database_url, receiver, lease_s=30):

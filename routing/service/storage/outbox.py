@@ -332,6 +332,40 @@ def finish_attempt(session: Session, claim: Claimed, values: dict[str, Any]) -> 
     return bool(session.connection().execute(statement).rowcount)
 
 
+def finish_delivered(session: Session, delivered: Sequence[tuple[Claimed, float, int]]) -> None:
+    """Store attempts that succeeded (each claim with its attempt's time and the receiver's
+    status code) and release their
+    leases, in one statement run for every row (an attempt whose lease was lost meanwhile
+    changes nothing, as in :func:`finish_attempt`)."""
+    if not delivered:
+        return
+    d = DELIVERIES
+    statement = (
+        update(d)
+        .where(d.c.id == bindparam("b_id"), d.c.claimed_until_s == bindparam("b_lease"))
+        .values(
+            attempts=bindparam("b_attempts"),
+            last_attempt_s=bindparam("b_at"),
+            last_status_code=bindparam("b_code"),
+            last_error=None,
+            status=DELIVERED,
+            delivered_s=bindparam("b_at"),
+            claimed_until_s=None,
+        )
+    )
+    rows = [
+        {
+            "b_id": claim.delivery_id,
+            "b_lease": claim.lease_until_s,
+            "b_attempts": claim.attempts + 1,
+            "b_at": at_s,
+            "b_code": code,
+        }
+        for claim, at_s, code in delivered
+    ]
+    session.connection().execute(statement, rows)
+
+
 def subscription_succeeded(session: Session, subscription_id: str) -> None:
     s = SUBSCRIPTIONS
     statement = (

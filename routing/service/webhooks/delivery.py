@@ -12,7 +12,8 @@ One round (:meth:`DeliveryWorker.deliver_due`):
    back-off, ``U(0, min(cap, base * 2**(n-1)))`` after the n-th failure; or ``failed`` after
    ``max_attempts``. A subscription whose attempts failed ``disable_after_failures`` times in a
    row, over at least ``disable_after_s``, is disabled and a ``subscription.disabled`` event is
-   written to the outbox in the same transaction.
+   written to the outbox in the same transaction. The loop (:meth:`DeliveryWorker.run`) claims
+   the next round in the transaction that records this one.
 
 A worker that dies between 1 and 3 leaves leases that run out after ``lease_s``; the deliveries
 are then claimed again (at-least-once: receivers deduplicate on ``webhook-id``). Time comes from
@@ -33,6 +34,7 @@ import logging
 import random
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -129,6 +131,24 @@ class DeliveryWorker:
         claims = await asyncio.to_thread(self.claim)
         if not claims:
             return 0
+        attempts = await self._send_all(client, claims)
+        await asyncio.to_thread(self.record, attempts)
+        return len(attempts)
+
+    async def deliver_while_due(self, client: httpx.AsyncClient) -> int:
+        """Rounds until nothing is due; returns the attempts made. Each round's record and the
+        next round's claim share one write transaction (on SQLite every write transaction waits
+        for the one write lock the creates take too)."""
+        claims = await asyncio.to_thread(self.claim)
+        made = 0
+        while claims:
+            attempts = await self._send_all(client, claims)
+            made += len(attempts)
+            claims = await asyncio.to_thread(self.record, attempts, claim_next=True)
+        return made
+
+    async def _send_all(self, client: httpx.AsyncClient, claims: list[store.Claimed]) -> list[Attempt]:
+        """Step 2 for ``claims``: at most ``connections_per_receiver`` at once to one receiver."""
         gates: dict[tuple[str, str], asyncio.Semaphore] = {}
 
         async def send_in_turn(claim: store.Claimed) -> Attempt:
@@ -138,9 +158,7 @@ class DeliveryWorker:
             async with gate:
                 return await self.send(client, claim)
 
-        attempts = await asyncio.gather(*(send_in_turn(c) for c in claims))
-        await asyncio.to_thread(self.record, attempts)
-        return len(attempts)
+        return list(await asyncio.gather(*(send_in_turn(c) for c in claims)))
 
     def claim(self) -> list[store.Claimed]:
         """Lease the deliveries due now (step 1); a read first, so that a round with nothing due
@@ -175,39 +193,56 @@ class DeliveryWorker:
             return Attempt(claim, at_s, None, type(exc).__name__)
         return Attempt(claim, at_s, code, None if 200 <= code < 300 else f"HTTP {code}")
 
-    def record(self, attempts: list[Attempt]) -> None:
-        """Store the outcomes (step 3), disabling subscriptions that keep failing."""
-        cfg = self.settings
-        reset: set[str] = set()  # subscriptions whose streak is 0 since their last attempt here
+    def record(self, attempts: list[Attempt], *, claim_next: bool = False) -> list[store.Claimed]:
+        """Store the outcomes (step 3), disabling subscriptions that keep failing; with
+        ``claim_next``, also lease what is due next (step 1 of the next round) in the same write
+        transaction, and return it (``[]`` without)."""
         with self.db.write() as s:
-            for a in attempts:
-                made = a.claim.attempts + 1
-                values: dict[str, object] = {
-                    "attempts": made,
-                    "last_attempt_s": a.at_s,
-                    "last_status_code": a.status_code,
-                    "last_error": a.error,
-                }
-                if a.ok:
-                    values.update(status=store.DELIVERED, delivered_s=a.at_s)
-                elif made >= cfg.max_attempts:
-                    values.update(status=store.FAILED)
-                else:
-                    delay = retry_delay_s(made, cfg.backoff_base_s, cfg.backoff_cap_s, self.rng)
-                    values.update(next_attempt_s=a.at_s + delay)
-                if not store.finish_attempt(s, a.claim, values):
-                    continue  # the lease was lost: whoever holds it now records its own attempt
-                if a.ok:
-                    if a.claim.subscription_id not in reset:
-                        reset.add(a.claim.subscription_id)
-                        store.subscription_succeeded(s, a.claim.subscription_id)
-                    continue
-                reset.discard(a.claim.subscription_id)
-                streak = store.subscription_failed(s, a.claim.subscription_id, a.at_s)
-                if streak is not None:
-                    failures, since_s = streak
-                    if failures >= cfg.disable_after_failures and a.at_s - since_s >= cfg.disable_after_s:
-                        self._disable(s, a, failures)
+            self._record(s, attempts)
+            if not claim_next:
+                return []
+            now_s = self.clock.now_s()
+            return store.claim_due(
+                s,
+                now_s,
+                now_s + self.settings.lease_s,
+                self.settings.batch_size,
+                skip_locked=not self.db.is_sqlite,
+            )
+
+    def _record(self, s: Session, attempts: list[Attempt]) -> None:
+        cfg = self.settings
+        # the successes' rows in one statement; then each outcome in turn for its subscription's
+        # failure streak (a success ends it, even one whose lease ran out meanwhile: the
+        # receiver answered)
+        store.finish_delivered(s, [(a.claim, a.at_s, cast(int, a.status_code)) for a in attempts if a.ok])
+        reset: set[str] = set()  # subscriptions whose streak is 0 since their last attempt here
+        for a in attempts:
+            if a.ok:
+                if a.claim.subscription_id not in reset:
+                    reset.add(a.claim.subscription_id)
+                    store.subscription_succeeded(s, a.claim.subscription_id)
+                continue
+            made = a.claim.attempts + 1
+            values: dict[str, object] = {
+                "attempts": made,
+                "last_attempt_s": a.at_s,
+                "last_status_code": a.status_code,
+                "last_error": a.error,
+            }
+            if made >= cfg.max_attempts:
+                values.update(status=store.FAILED)
+            else:
+                delay = retry_delay_s(made, cfg.backoff_base_s, cfg.backoff_cap_s, self.rng)
+                values.update(next_attempt_s=a.at_s + delay)
+            if not store.finish_attempt(s, a.claim, values):
+                continue  # the lease was lost: whoever holds it now records its own attempt
+            reset.discard(a.claim.subscription_id)
+            streak = store.subscription_failed(s, a.claim.subscription_id, a.at_s)
+            if streak is not None:
+                failures, since_s = streak
+                if failures >= cfg.disable_after_failures and a.at_s - since_s >= cfg.disable_after_s:
+                    self._disable(s, a, failures)
 
     def _disable(self, s: Session, a: Attempt, failures: int) -> None:
         reason = f"{failures} consecutive failed attempts (last: {a.error})"
@@ -233,7 +268,7 @@ class DeliveryWorker:
             while not stop.is_set():
                 wake.clear()
                 try:
-                    made = await self.deliver_due(client)
+                    made = await self.deliver_while_due(client)
                 except Exception as exc:  # storage down, ...: the next round retries from the rows
                     log.error("webhook delivery round failed: %s", type(exc).__name__)
                     made = 0
