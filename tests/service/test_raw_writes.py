@@ -1,6 +1,7 @@
 """The hot-path writes that go to the driver directly (:mod:`routing.service.storage.raw`) store
 what SQLAlchemy's own statements stored, in the session's transaction; the create's one look-up
-(:func:`repository.create_lookup`) answers what the two look-ups it replaces answered."""
+(:func:`repository.create_lookup`) answers what the two look-ups it replaces answered; a raw read
+sees the writes held back before it (sent with it, in one pipeline, on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from routing.service import tenants
 from routing.service.storage import repository as repo
 from routing.service.storage.database import Database
-from routing.service.storage.raw import RawWrite
+from routing.service.storage.raw import RawRead, RawWrite
 from tests.service.conftest import T0
 
 AUDIT = repo.AUDIT
@@ -135,6 +136,34 @@ def test_a_statement_after_raw_writes_sees_them(db: Database) -> None:
         count = s.connection().execute(select(AUDIT.c.seq).where(AUDIT.c.kind == kind)).all()
         assert len(count) == 3  # a PostgreSQL transaction sent the held writes before this read
     assert len(_rows(db, kind)) == 3
+
+
+def test_a_raw_read_after_held_writes_sees_them_and_holds_none_back(db: Database) -> None:
+    kind = f"read-{uuid.uuid4().hex}"
+    count = RawRead(select(func.count()).select_from(AUDIT).where(AUDIT.c.kind == bindparam("k")))
+    with db.write() as s:
+        rows = [repo.audit_row("acme", T0 + i, kind, {}) for i in range(2)]
+        RawWrite(AUDIT, AUDIT.insert()).execute(s, rows)
+        RawWrite(AUDIT, AUDIT.insert()).execute(s, [repo.audit_row("acme", T0, kind, {})])
+        assert count.first(s.connection(), {"k": kind}) == (3,)  # sent with the read, in order
+        assert not s.connection().info.get("handoff_held_writes")
+    assert len(_rows(db, kind)) == 3
+
+
+def test_a_held_write_that_fails_is_raised_by_the_raw_read_after_it(db: Database) -> None:
+    tenants.provision(db, "acme", now_s=T0)
+    values = {"tenant_id": "acme", "id": "dup2", "seq": 1, "spec": {}, "context": {}, "state": "queued"}
+    values |= {"created_s": T0, "arrived_s": T0}
+    with db.write() as s:
+        repo.insert_escalation(s, values)
+
+    def the_same_escalation_again_then_the_lookup() -> None:
+        with db.write() as s:
+            repo.insert_escalation(s, values)  # the same key again: fails at once, or with the read
+            repo.create_lookup(s, "acme", "k-dup2", "dup2", T0 - 10)
+
+    with pytest.raises(IntegrityError):
+        the_same_escalation_again_then_the_lookup()
 
 
 def test_a_failed_held_write_fails_the_transaction_and_stores_nothing(db: Database) -> None:

@@ -82,10 +82,12 @@ class RawWrite:
 
 class RawRead:
     """A SELECT with bind parameters only, run on the connection's own DBAPI cursor: its first row
-    (a tuple of the columns, as the driver gives them) or None. For the one-statement read every
-    request makes (the API key), where SQLAlchemy's execution set-up was most of its cost. Reads
-    what the connection sees: run it where no writes are held back (outside a write transaction).
-    """
+    (a tuple of the columns, as the driver gives them) or None. For the one-statement reads of
+    the hot path (the API key of every request, the create's look-up), where SQLAlchemy's
+    execution set-up was most of their cost. Reads what the connection's transaction sees: the
+    writes it holds back (:func:`hold_writes`) are sent first, in the same pipeline as the read
+    -- one round trip for both -- and the first of them that fails raises, as it would before
+    any other statement."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
@@ -98,10 +100,19 @@ class RawRead:
             found = self._compiled[name] = _sql_of(self.statement.compile(dialect=conn.dialect))
         sql, positions = found
         args = params if positions is None else tuple(params[k] for k in positions)
+        held: list[tuple[str, list[Any]]] | None = conn.info.get(_HELD)
+        if held:
+            conn.info[_HELD] = []
         driver: Any = conn.connection.driver_connection
         try:
             with closing(driver.cursor()) as cursor:
-                cursor.execute(sql, args)
+                if held:  # the pipeline's end sends everything and fetches every result at once
+                    with driver.pipeline(), closing(driver.cursor()) as writing:
+                        for write, rows in held:
+                            _execute(writing, write, rows)
+                        cursor.execute(sql, args)
+                else:
+                    cursor.execute(sql, args)
                 row = cursor.fetchone()
         except conn.dialect.loaded_dbapi.Error as err:
             raise _as_sqlalchemy(conn, sql, err) from err
@@ -221,12 +232,17 @@ def _send(conn: Connection, writes: list[tuple[str, list[Any]]], *, pipelined: b
     try:
         with driver.pipeline() if pipelined else nullcontext(), closing(driver.cursor()) as cursor:
             for sql, rows in writes:
-                if len(rows) == 1:
-                    cursor.execute(sql, rows[0])
-                else:
-                    cursor.executemany(sql, rows)
+                _execute(cursor, sql, rows)
     except conn.dialect.loaded_dbapi.Error as err:
         raise _as_sqlalchemy(conn, sql, err) from err
+
+
+def _execute(cursor: Any, sql: str, rows: list[Any]) -> None:
+    """Execute ``sql`` for each of ``rows`` (parameter sets) on the DBAPI ``cursor``."""
+    if len(rows) == 1:
+        cursor.execute(sql, rows[0])
+    else:
+        cursor.executemany(sql, rows)
 
 
 def _as_sqlalchemy(conn: Connection, sql: str, err: Exception) -> Exception:

@@ -20,7 +20,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    literal,
+    literal_column,
     or_,
     select,
     tuple_,
@@ -82,7 +82,7 @@ _IDEMPOTENCY = select(
 ).where(IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k"))
 #: a create's two look-ups in one statement (one round trip): the key's record, if any (a LEFT JOIN
 #: on a one-row table), and whether the escalation id is stored already
-_ONE_ROW = select(literal(1).label("one")).subquery()
+_ONE_ROW = select(literal_column("1").label("one")).subquery()  # no bind: a RawRead passes only its own
 _CREATE_LOOKUP = select(
     exists()
     .where(ESCALATIONS.c.tenant_id == bindparam("t"), ESCALATIONS.c.id == bindparam("e"))
@@ -96,6 +96,7 @@ _CREATE_LOOKUP = select(
         IDEMPOTENCY, and_(IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k"))
     )
 )
+_RAW_CREATE_LOOKUP = RawRead(_CREATE_LOOKUP)  # with the held writes: one round trip
 _DELETE_IDEMPOTENCY = delete(IDEMPOTENCY).where(
     IDEMPOTENCY.c.tenant_id == bindparam("t"), IDEMPOTENCY.c.key == bindparam("k")
 )
@@ -543,7 +544,8 @@ def create_lookup(
     :func:`idempotency_record` returns it -- an expired one deleted and None --, whether the
     tenant has an escalation ``escalation_id`` already)."""
     params = {"t": tenant_id, "k": key, "e": escalation_id}
-    row = session.connection().execute(_CREATE_LOOKUP, params).one()
+    row = _RAW_CREATE_LOOKUP.first(session.connection(), params)
+    assert row is not None, "a select from one row answers one row"
     duplicate = bool(row[0])
     if row[1] is None:
         return None, duplicate
