@@ -155,14 +155,11 @@ def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> Assignm
     # Everyone served is the common batch (a shift starts, a queue drains): then the optimum
     # serves all and only the costs matter, and the solve without the penalised "unserved" arcs
     # is 2-3x faster (their huge costs add scaling phases). When the slots cannot hold everyone,
-    # or the flow shows it cannot, the penalty model decides who goes unserved.
-    flow, first_pair = None, 0
-    if int(problem.free_total.sum()) >= E:
-        flow, first_pair = _flow_network(problem, unserved_arcs=False)
-        if flow.solve() != flow.OPTIMAL:
-            flow = None
-    if flow is None:
-        flow, first_pair = _flow_network(problem, unserved_arcs=True)
+    # or the flow shows it cannot, the same network with those arcs decides who goes unserved.
+    flow, first_pair, sink = _flow_network(problem)
+    status = flow.solve() if int(problem.free_total.sum()) >= E else None
+    if status != flow.OPTIMAL:
+        _add_unserved_arcs(flow, problem, sink)
         if flow.solve() != flow.OPTIMAL:
             return solve_greedy(problem, SolveStatus.SOLVER_FAILED)
     pair_arcs = (
@@ -174,13 +171,12 @@ def solve_assignment(problem: AssignmentProblem, time_limit_s: float) -> Assignm
     return _result(problem, SolveStatus.OPTIMAL, arc_of, started)
 
 
-def _flow_network(problem: AssignmentProblem, *, unserved_arcs: bool) -> tuple[Any, Any]:
-    """The min-cost-flow network of ``problem`` and the index of its first pair arc.
+def _flow_network(problem: AssignmentProblem) -> tuple[Any, Any, int]:
+    """The min-cost-flow network of ``problem`` in which every escalation must be served (its
+    solve reports INFEASIBLE when they cannot all be), the index of its first pair arc, and its
+    sink node.
 
-    Nodes: source, escalations, agent-channel slots, agents, sink. With ``unserved_arcs`` each
-    escalation also has an arc straight to the sink priced at its priority times K, K exceeding
-    any total of costs, so one more unit of priority served always wins; without them every
-    escalation must be served (the solve reports INFEASIBLE when it cannot be).
+    Nodes: source, escalations (``1..E``), agent-channel slots, agents, sink.
     """
     # Imported at the first solve rather than with the module: most decisions take a fast path
     # and never solve, and loading OR-Tools is most of the routing core's import time.
@@ -196,11 +192,12 @@ def _flow_network(problem: AssignmentProblem, *, unserved_arcs: bool) -> tuple[A
     sink = agent0 + A
 
     flow = min_cost_flow.SimpleMinCostFlow()
-    esc_nodes = np.arange(esc0, esc0 + E, dtype=np.int64)
-    ones_e = np.ones(E, np.int64)
     # variables, with the constraints as capacities:
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.full(E, source, np.int64), esc_nodes, ones_e, np.zeros(E, np.int64)
+        np.full(E, source, np.int64),
+        np.arange(esc0, esc0 + E, dtype=np.int64),
+        np.ones(E, np.int64),
+        np.zeros(E, np.int64),
     )
     first_pair = flow.add_arcs_with_capacity_and_unit_cost(
         esc0 + problem.arc_esc, slot0 + arc_slot, np.ones(M, np.int64), problem.arc_cost
@@ -218,11 +215,20 @@ def _flow_network(problem: AssignmentProblem, *, unserved_arcs: bool) -> tuple[A
         problem.free_total[agents],
         np.zeros(A, np.int64),
     )
-    if unserved_arcs:
-        big = int(problem.arc_cost.max(initial=0)) * E + 1
-        flow.add_arcs_with_capacity_and_unit_cost(
-            esc_nodes, np.full(E, sink, np.int64), ones_e, big * problem.priority
-        )
     flow.set_node_supply(source, E)
     flow.set_node_supply(sink, -E)
-    return flow, first_pair
+    return flow, first_pair, sink
+
+
+def _add_unserved_arcs(flow: Any, problem: AssignmentProblem, sink: int) -> None:
+    """Give each escalation of ``flow`` (:func:`_flow_network`) an arc straight to ``sink``,
+    priced at its priority times K: K exceeds any total of costs, so one more unit of priority
+    served always wins, and an escalation nobody can take leaves by it."""
+    E = problem.n_escalations
+    big = int(problem.arc_cost.max(initial=0)) * E + 1
+    flow.add_arcs_with_capacity_and_unit_cost(
+        np.arange(1, 1 + E, dtype=np.int64),
+        np.full(E, sink, np.int64),
+        np.ones(E, np.int64),
+        big * problem.priority,
+    )
