@@ -334,9 +334,8 @@ def finish_attempt(session: Session, claim: Claimed, values: dict[str, Any]) -> 
 
 def finish_delivered(session: Session, delivered: Sequence[tuple[Claimed, float, int]]) -> None:
     """Store attempts that succeeded (each claim with its attempt's time and the receiver's
-    status code) and release their
-    leases, in one statement run for every row (an attempt whose lease was lost meanwhile
-    changes nothing, as in :func:`finish_attempt`)."""
+    status code) and release their leases, in one statement run for every row (an attempt whose
+    lease was lost meanwhile changes nothing, as in :func:`finish_attempt`)."""
     if not delivered:
         return
     d = DELIVERIES

@@ -163,18 +163,18 @@ class DeliveryWorker:
     def claim(self) -> list[store.Claimed]:
         """Lease the deliveries due now (step 1); a read first, so that a round with nothing due
         takes no write transaction."""
-        now_s = self.clock.now_s()
         with self.db.read() as s:
-            if not store.any_due(s, now_s):
+            if not store.any_due(s, self.clock.now_s()):
                 return []
         with self.db.write() as s:
-            return store.claim_due(
-                s,
-                now_s,
-                now_s + self.settings.lease_s,
-                self.settings.batch_size,
-                skip_locked=not self.db.is_sqlite,
-            )
+            return self._claim_in(s)
+
+    def _claim_in(self, s: Session) -> list[store.Claimed]:
+        """Step 1 in the write transaction ``s``: lease up to ``batch_size`` deliveries due now."""
+        now_s, cfg = self.clock.now_s(), self.settings
+        return store.claim_due(
+            s, now_s, now_s + cfg.lease_s, cfg.batch_size, skip_locked=not self.db.is_sqlite
+        )
 
     async def send(self, client: httpx.AsyncClient, claim: store.Claimed) -> Attempt:
         """POST one delivery (step 2). Never raises: a failure is an :class:`Attempt` with an error."""
@@ -199,16 +199,7 @@ class DeliveryWorker:
         transaction, and return it (``[]`` without)."""
         with self.db.write() as s:
             self._record(s, attempts)
-            if not claim_next:
-                return []
-            now_s = self.clock.now_s()
-            return store.claim_due(
-                s,
-                now_s,
-                now_s + self.settings.lease_s,
-                self.settings.batch_size,
-                skip_locked=not self.db.is_sqlite,
-            )
+            return self._claim_in(s) if claim_next else []
 
     def _record(self, s: Session, attempts: list[Attempt]) -> None:
         cfg = self.settings
