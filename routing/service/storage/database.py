@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from routing.service.storage.models import Tenant
 from routing.service.storage.raw import hold_writes
+from routing.service.storage.write_turn import TurnTimeout, WriteTurn
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK_ID = 0x68616E64  # "hand": PostgreSQL advisory lock held while migrating
@@ -162,12 +163,15 @@ def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
     deliver`` beside the server, a second server) polls for it every
     :data:`_WRITE_LOCK_POLL_S` (:func:`_begin_immediate`) instead of leaving it to SQLite's busy
     handler, whose sleeps grow to 100 ms: against a process that takes the lock again and again,
-    those sleeps were the webhook sender's and the server's longest waits. Once a transaction
+    those sleeps were the webhook sender's and the server's longest waits. It polls holding the
+    processes' :class:`~.write_turn.WriteTurn`, so that the other process's next writer lets it
+    in rather than taking the lock again first. Once a transaction
     holds the write lock, nothing in it waits for another connection (WAL: readers never block
     the writer, and the automatic checkpoint is passive), so its connections need no busy
     handler at all; every other connection keeps a 30 s one."""
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     immediate = begin == "BEGIN IMMEDIATE"
+    turn = WriteTurn(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -184,7 +188,7 @@ def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         if immediate:
-            _begin_immediate(conn.connection.driver_connection)
+            _begin_immediate(conn.connection.driver_connection, turn)
         else:
             conn.exec_driver_sql(begin)
 
@@ -197,16 +201,22 @@ _WRITE_LOCK_POLL_S = 0.0005
 _WRITE_LOCK_TIMEOUT_S = 30.0
 
 
-def _begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
+def _begin_immediate(dbapi_conn: sqlite3.Connection, turn: WriteTurn) -> None:
     """Start a write transaction on ``dbapi_conn`` (busy timeout 0), waiting for the write lock up
-    to :data:`_WRITE_LOCK_TIMEOUT_S` by polling. Raise SQLAlchemy's ``OperationalError``
-    ("database is locked") when it is still taken then, as the statement would have."""
+    to :data:`_WRITE_LOCK_TIMEOUT_S` by polling, in ``turn``. Raise SQLAlchemy's
+    ``OperationalError`` ("database is locked") when it is still taken then, as the statement
+    would have."""
     deadline = time.monotonic() + _WRITE_LOCK_TIMEOUT_S
-    while True:
-        try:
-            dbapi_conn.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as err:
-            if "locked" not in str(err) or time.monotonic() > deadline:
-                raise exc.OperationalError("BEGIN IMMEDIATE", None, err) from err
-        time.sleep(_WRITE_LOCK_POLL_S)
+    try:
+        with turn.held(deadline):
+            while True:
+                try:
+                    dbapi_conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as err:
+                    if "locked" not in str(err) or time.monotonic() > deadline:
+                        raise exc.OperationalError("BEGIN IMMEDIATE", None, err) from err
+                time.sleep(_WRITE_LOCK_POLL_S)
+    except TurnTimeout as err:
+        locked = sqlite3.OperationalError(f"database is locked ({err})")
+        raise exc.OperationalError("BEGIN IMMEDIATE", None, locked) from err
