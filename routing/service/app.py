@@ -52,7 +52,8 @@ from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
 from routing.service.stream import EventHub
 from routing.service.volume import ConversationVolumes
-from routing.service.webhooks.delivery import DeliveryWorker, webhook_client
+from routing.service.webhooks.delivery import DeliveryWorker
+from routing.service.webhooks.posting import webhook_poster
 from routing.service.webhooks.subscriptions import Subscriptions
 
 log = logging.getLogger("handoff.service")
@@ -144,8 +145,8 @@ def create_app(
 ) -> FastAPI:
     """The ASGI app. Storage is opened and migrated when the app starts (lifespan).
 
-    ``webhook_transport``: what the delivery worker's HTTP client sends through (the network by
-    default; an ``httpx.MockTransport`` in tests).
+    ``webhook_transport``: what the delivery worker sends through (the network by default, with
+    aiohttp; an ``httpx.MockTransport`` in tests).
     """
     settings = settings or ServiceSettings()
     clock = clock or SystemClock()
@@ -197,9 +198,9 @@ def create_app(
             service.work.on_wakeup = loop.notify
             loop.start()
         stop = asyncio.Event()
-        client = webhook_client(webhook_transport)
+        poster = webhook_poster(webhook_transport)
         delivering = (
-            asyncio.create_task(worker.run(client, stop), name="handoff-webhooks")
+            asyncio.create_task(worker.run(poster, stop), name="handoff-webhooks")
             if settings.webhooks.interval_s > 0
             else None
         )
@@ -216,7 +217,7 @@ def create_app(
             if delivering is not None:
                 with suppress(asyncio.TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(delivering, timeout=settings.webhooks.timeout_s + 1)
-            await client.aclose()
+            await poster.aclose()
             if loop:
                 loop.stop()
             db.dispose()

@@ -23,6 +23,7 @@ from routing.service.clock import ManualClock
 from routing.service.core import RoutingService
 from routing.service.settings import ServiceSettings
 from routing.service.webhooks.delivery import DeliveryWorker
+from routing.service.webhooks.posting import HttpxPoster
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 T0 = 1_767_258_000.0  # 2026-01-01T09:00:00Z
@@ -101,7 +102,7 @@ class Api:
 
         async def round_() -> int:
             async with httpx.AsyncClient(transport=self.transport) as client:
-                return await (worker or self.worker).deliver_due(client)
+                return await (worker or self.worker).deliver_due(HttpxPoster(client))
 
         return asyncio.run(round_())
 

@@ -10,7 +10,7 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ from routing.service.webhooks.delivery import (
     DeliveryWorker,
     receiver_of,
     retry_delay_s,
-    webhook_client,
 )
+from routing.service.webhooks.posting import HttpxPoster, Poster, httpx_client, webhook_poster
 from tests.service.conftest import Api, agent_body, make_api
 from tests.service.receivers import Receiver, fail_first, verify
 
@@ -295,7 +295,7 @@ def test_two_workers_never_send_one_delivery_at_once(database_url: str) -> None:
         async def both(workers: tuple[DeliveryWorker, DeliveryWorker]) -> None:
             async with httpx.AsyncClient(transport=httpx.MockTransport(slow)) as client:
                 for _ in range(20):
-                    made = await asyncio.gather(*(w.deliver_due(client) for w in workers))
+                    made = await asyncio.gather(*(w.deliver_due(HttpxPoster(client)) for w in workers))
                     if sum(made) == 0:
                         return
 
@@ -330,8 +330,8 @@ def test_a_round_sends_to_one_receiver_a_few_at_a_time(database_url: str) -> Non
 
         async def rounds(worker: DeliveryWorker) -> int:
             sent = 0
-            async with webhook_client(httpx.MockTransport(slow)) as client:
-                while made := await worker.deliver_due(client):
+            async with httpx_client(httpx.MockTransport(slow)) as client:
+                while made := await worker.deliver_due(HttpxPoster(client)):
                     sent += made
             return sent
 
@@ -372,8 +372,8 @@ def test_the_loop_claims_each_round_in_the_transaction_recording_the_last(databa
         api.worker.db.write = counted  # type: ignore[method-assign]
 
         async def loop(worker: DeliveryWorker) -> int:
-            async with webhook_client(receiver.transport) as client:
-                return await worker.deliver_while_due(client)
+            async with httpx_client(receiver.transport) as client:
+                return await worker.deliver_while_due(HttpxPoster(client))
 
         assert asyncio.run(loop(api.worker)) == events == 4  # e1 offered, assigned, completed; e2 offered
         api.worker.db.write = real_write  # type: ignore[method-assign]
@@ -489,9 +489,17 @@ class CountingReceiver:
         self.sock.close()
 
 
+#: the posters a worker sends with: the service's own, and httpx's (what tests send through)
+POSTERS: dict[str, Callable[[], Poster]] = {
+    "aiohttp": webhook_poster,
+    "httpx": lambda: HttpxPoster(httpx_client()),
+}
+
+
+@pytest.mark.parametrize("poster", sorted(POSTERS))
 @pytest.mark.parametrize("answer_bytes", [2, 200_000])
 def test_deliveries_keep_their_connection_unless_the_answer_is_long(
-    tmp_path: Path, answer_bytes: int
+    tmp_path: Path, answer_bytes: int, poster: str
 ) -> None:
     """A receiver's answer is read (and dropped) so that the next delivery reuses the connection;
     an answer longer than the service reads is dropped with its connection, and still counts by
@@ -504,10 +512,13 @@ def test_deliveries_keep_their_connection_unless_the_answer_is_long(
 
             async def rounds(api: Api) -> int:
                 sent = 0
-                async with httpx.AsyncClient() as client:  # one client, as the worker's loop has
+                sending = POSTERS[poster]()  # one, as the worker's loop has, over the network
+                try:
                     for i in range(3):
                         assert api.escalate(f"e{i}").status_code == 201
-                        sent += await api.worker.deliver_due(client)
+                        sent += await api.worker.deliver_due(sending)
+                finally:
+                    await sending.aclose()
                 return sent
 
             sent = asyncio.run(rounds(api))

@@ -17,14 +17,14 @@ One round (:meth:`DeliveryWorker.deliver_due`):
 
 A worker that dies between 1 and 3 leaves leases that run out after ``lease_s``; the deliveries
 are then claimed again (at-least-once: receivers deduplicate on ``webhook-id``). Time comes from
-the injected clock and randomness from the injected generator; the HTTP client (and with it the
-transport: ``httpx.MockTransport`` in tests) is passed in, made by :func:`webhook_client`.
+the injected clock and randomness from the injected generator; what sends the requests is passed
+in: a :class:`~.posting.Poster` (made by :func:`~.posting.webhook_poster`; through an
+``httpx.MockTransport`` in tests).
 
-Why a bound per receiver: the HTTP client's connection pool looks at every connection it holds
-(a socket poll each) for every request it sends, and keeps only so many alive. A round of 50
-deliveries to one receiver sent all at once opened 50 connections, and about a quarter of the
-sender's CPU went to those looks; the connections beyond the kept ones were closed and opened
-again every round. With a few per receiver they are the same few, round after round.
+Why a bound per receiver: a round of 50 deliveries to one receiver sent all at once opened 50
+connections, most of them closed again when the round ended (an HTTP client keeps only so many
+alive), and httpx's pool looked at every connection it held (a socket poll each) for every request.
+With a few per receiver they are the same few, round after round, and a receiver is not flooded.
 """
 
 from __future__ import annotations
@@ -32,12 +32,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import cast
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy.orm import Session
 
 from routing.service import outbox
@@ -47,37 +45,13 @@ from routing.service.settings import WebhookSettings
 from routing.service.storage import outbox as store
 from routing.service.storage.database import Database
 from routing.service.wakeup import Wakeup
+from routing.service.webhooks.posting import NoAnswer, Poster
 from routing.service.webhooks.signing import headers
 
-__all__ = ["Attempt", "DeliveryWorker", "receiver_of", "retry_delay_s", "webhook_client"]
+__all__ = ["Attempt", "DeliveryWorker", "receiver_of", "retry_delay_s"]
 
 log = logging.getLogger("handoff.service")
 USER_AGENT = "handoff-webhooks/1"
-
-
-#: how much of a receiver's answer is read (and dropped) so that its connection can serve the next
-#: delivery; a longer answer closes the connection instead (httpx keeps none whose body is unread)
-ANSWER_READ_BYTES = 65_536
-
-
-async def _read_at_most(response: httpx.Response, limit: int) -> None:
-    """Read and drop ``response``'s body, unless it is longer than ``limit`` bytes."""
-    read = 0
-    async for chunk in response.aiter_raw():
-        read += len(chunk)
-        if read > limit:
-            return
-
-
-#: connections the worker's client keeps open between rounds, over all receivers
-KEPT_CONNECTIONS = 100
-
-
-def webhook_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """The HTTP client a delivery worker sends with: no redirects followed (a receiver's answer is
-    its status), and enough connections kept alive for every receiver's share of a round."""
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=KEPT_CONNECTIONS)
-    return httpx.AsyncClient(transport=transport, follow_redirects=False, limits=limits)
 
 
 def receiver_of(url: str) -> tuple[str, str]:
@@ -126,28 +100,28 @@ class DeliveryWorker:
         self._wakeup = Wakeup()
 
     # ------------------------------------------------------------------------------------ a round
-    async def deliver_due(self, client: httpx.AsyncClient) -> int:
+    async def deliver_due(self, poster: Poster) -> int:
         """One round: claim what is due now, send it, record the outcomes; returns the attempts made."""
         claims = await asyncio.to_thread(self.claim)
         if not claims:
             return 0
-        attempts = await self._send_all(client, claims)
+        attempts = await self._send_all(poster, claims)
         await asyncio.to_thread(self.record, attempts)
         return len(attempts)
 
-    async def deliver_while_due(self, client: httpx.AsyncClient) -> int:
+    async def deliver_while_due(self, poster: Poster) -> int:
         """Rounds until nothing is due; returns the attempts made. Each round's record and the
         next round's claim share one write transaction (on SQLite every write transaction waits
         for the one write lock the creates take too)."""
         claims = await asyncio.to_thread(self.claim)
         made = 0
         while claims:
-            attempts = await self._send_all(client, claims)
+            attempts = await self._send_all(poster, claims)
             made += len(attempts)
             claims = await asyncio.to_thread(self.record, attempts, claim_next=True)
         return made
 
-    async def _send_all(self, client: httpx.AsyncClient, claims: list[store.Claimed]) -> list[Attempt]:
+    async def _send_all(self, poster: Poster, claims: list[store.Claimed]) -> list[Attempt]:
         """Step 2 for ``claims``: at most ``connections_per_receiver`` at once to one receiver."""
         gates: dict[tuple[str, str], asyncio.Semaphore] = {}
 
@@ -156,7 +130,7 @@ class DeliveryWorker:
             if gate is None:
                 gate = gates[key] = asyncio.Semaphore(self.settings.connections_per_receiver)
             async with gate:
-                return await self.send(client, claim)
+                return await self.send(poster, claim)
 
         return list(await asyncio.gather(*(send_in_turn(c) for c in claims)))
 
@@ -176,21 +150,16 @@ class DeliveryWorker:
             s, now_s, now_s + cfg.lease_s, cfg.batch_size, skip_locked=not self.db.is_sqlite
         )
 
-    async def send(self, client: httpx.AsyncClient, claim: store.Claimed) -> Attempt:
+    async def send(self, poster: Poster, claim: store.Claimed) -> Attempt:
         """POST one delivery (step 2). Never raises: a failure is an :class:`Attempt` with an error."""
         at_s = self.clock.now_s()
         body = claim.body.encode()
         signed = headers(claim.secret, claim.event_id, int(at_s), body)
         request_headers = {**signed, "content-type": "application/json", "user-agent": USER_AGENT}
         try:
-            async with client.stream(
-                "POST", claim.url, content=body, headers=request_headers, timeout=self.settings.timeout_s
-            ) as response:  # only the status counts; the answer is read so the connection is kept
-                code = response.status_code
-                with suppress(httpx.HTTPError, httpx.StreamError):  # a broken answer costs the connection
-                    await _read_at_most(response, ANSWER_READ_BYTES)
-        except httpx.HTTPError as exc:  # never the URL or the message: they may hold secrets
-            return Attempt(claim, at_s, None, type(exc).__name__)
+            code = await poster.post(claim.url, body, request_headers, self.settings.timeout_s)
+        except NoAnswer as no:
+            return Attempt(claim, at_s, None, no.kind)
         return Attempt(claim, at_s, code, None if 200 <= code < 300 else f"HTTP {code}")
 
     def record(self, attempts: list[Attempt], *, claim_next: bool = False) -> list[store.Claimed]:
@@ -251,7 +220,7 @@ class DeliveryWorker:
         """Something may be due now (an event was committed): wake the loop early. Any thread."""
         self._wakeup.set()
 
-    async def run(self, client: httpx.AsyncClient, stop: asyncio.Event) -> None:
+    async def run(self, poster: Poster, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set: round after round while there is work, otherwise wait
         ``interval_s`` or until :meth:`notify`. A failed round is logged and retried."""
         wake = self._wakeup.bind()
@@ -259,7 +228,7 @@ class DeliveryWorker:
             while not stop.is_set():
                 wake.clear()
                 try:
-                    made = await self.deliver_while_due(client)
+                    made = await self.deliver_while_due(poster)
                 except Exception as exc:  # storage down, ...: the next round retries from the rows
                     log.error("webhook delivery round failed: %s", type(exc).__name__)
                     made = 0

@@ -19,7 +19,8 @@ import signal
 from routing.service.clock import SystemClock
 from routing.service.settings import ServiceSettings
 from routing.service.storage.database import Database
-from routing.service.webhooks.delivery import DeliveryWorker, webhook_client
+from routing.service.webhooks.delivery import DeliveryWorker
+from routing.service.webhooks.posting import webhook_poster
 
 __all__ = ["run_worker"]
 
@@ -44,8 +45,9 @@ async def _deliver_until_stopped(settings: ServiceSettings, interval_s: float) -
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("webhook delivery worker started (polling every %.3f s)", interval_s)
+    poster = webhook_poster()
     try:
-        async with webhook_client() as client:
-            await worker.run(client, stop)
+        await worker.run(poster, stop)
     finally:
+        await poster.aclose()
         db.dispose()
