@@ -122,8 +122,8 @@ class RoutingService:
     # ============================================================================ escalations
     def create_escalation(
         self, tenant_id: str, body: EscalationCreate, idempotency_key: str
-    ) -> tuple[int, dict[str, Any], bool]:
-        """Route a new escalation. Returns (status, response body, replayed).
+    ) -> tuple[int, str, bool]:
+        """Route a new escalation. Returns (status, response body as JSON text, replayed).
 
         Idempotency (IETF draft): a key seen before with the same body replays the stored response;
         with another body raises :class:`IdempotencyKeyReused`; while the first request with the
@@ -143,7 +143,7 @@ class RoutingService:
 
     def _create(
         self, tx: Transaction, body: EscalationCreate, key: str, fingerprint: str
-    ) -> tuple[int, dict[str, Any], bool]:
+    ) -> tuple[int, str, bool]:
         s = tx.session
         expired_s = tx.now_s - self.idempotency.ttl_s
         record, duplicate = repo.create_lookup(s, tx.tenant_id, key, body.id, expired_s)
@@ -183,7 +183,7 @@ class RoutingService:
         response = EscalationCreated(
             escalation_id=body.id, state=state, decision=views.decision_out(first, explanation)
         )
-        payload = response.model_dump(mode="json")
+        payload = response.model_dump_json()  # encoded once: stored for replays, and answered
         repo.store_idempotency(s, tx.tenant_id, key, fingerprint, 201, payload, tx.now_s)
         return 201, payload, False
 

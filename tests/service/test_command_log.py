@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,7 +153,8 @@ def instances(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Instan
 
 def create(service: RoutingService, tenant_id: str, esc_id: str, **fields: Any) -> dict[str, Any]:
     body = EscalationCreate.model_validate(escalation_body(esc_id, **fields))
-    return service.create_escalation(tenant_id, body, f"k-{esc_id}")[1]
+    answered: dict[str, Any] = json.loads(service.create_escalation(tenant_id, body, f"k-{esc_id}")[1])
+    return answered
 
 
 def test_an_instance_behind_applies_the_commands_instead_of_rebuilding(instances: Instances) -> None:

@@ -7,6 +7,7 @@ others are queued behind it, so the group they form is known; on SQLite and Post
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -126,7 +127,7 @@ def test_events_queued_behind_the_lock_commit_together_each_as_alone(api: Api) -
         pass
     assert len(opened) == 2  # the gate's, then one for the five creates
     statuses = [o[0] for o in outcomes]
-    states = [o[1]["state"] for o in outcomes]
+    states = [json.loads(o[1])["state"] for o in outcomes]
     assert statuses == [201] * 5
     assert states == ["offered", "offered", "queued", "queued", "queued"]  # ana has two slots
     assert version_of(service) == before + 5  # one version per event (the gate wrote nothing)
@@ -223,7 +224,7 @@ def test_a_failed_commit_fails_every_event_of_the_group_and_stores_none(
         assert s.scalar(select(func.count()).select_from(EscalationRow)) == 0
     status, body, _ = create(service, "e0")()  # nothing was acknowledged: the retry creates it
     assert status == 201
-    assert body["state"] == "offered"
+    assert json.loads(body)["state"] == "offered"
     assert_cache_is_the_rows(service)
 
 
@@ -231,7 +232,7 @@ def test_time_decided_before_a_refused_event_in_a_group_is_stored(api: Api) -> N
     api.post("/v1/agents", agent_body("ana", channels={"chat": 1}))
     service = api.service
     _, first, _ = create(service, "e1")()
-    assert first["state"] == "offered"
+    assert json.loads(first)["state"] == "offered"
     before = version_of(service)
     calls = [create(service, "e1", key="other-key"), create(service, "e2")]
     # e1's offer expires while the line is held: time decides when the group runs

@@ -109,7 +109,7 @@ def test_a_raw_insert_refuses_to_leave_a_column_default_unfilled(db: Database) -
 
 def test_the_create_lookup_answers_the_two_lookups(db: Database) -> None:
     tenants.provision(db, "acme", now_s=T0)
-    stored = ("f" * 64, 201, {"b": 1, "a": [2]})
+    stored = ("f" * 64, 201, '{"b":1,"a":[2]}')
     with db.write() as s:
         assert repo.create_lookup(s, "acme", "k1", "e1", T0 - 10) == (None, False)
         repo.store_idempotency(s, "acme", "k1", stored[0], stored[1], stored[2], T0)

@@ -31,6 +31,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from routing.service.api.problems import Forbidden, NotThisAgent, Unauthenticated
+from routing.service.api.threads import in_thread
 from routing.service.core import RoutingService
 from routing.service.rate_limits import RateLimiter
 from routing.service.settings import ADMIN_SCOPE, AGENT_SCOPE, METRICS_SCOPE
@@ -61,21 +62,16 @@ class Caller:
             raise NotThisAgent(what)
 
 
-def authenticate(scope: str, *also: str) -> Callable[..., Caller]:
+def authenticate(scope: str, *also: str) -> Callable[..., Awaitable[Caller]]:
     """A dependency returning the :class:`Caller`; 401 without a valid key (unknown, revoked or
     expired), 403 without ``scope`` (or one of ``also``), 429 once the key's bucket for the scope
     it uses is empty."""
     accepted = (scope, *also)
 
-    def caller(  # sync: FastAPI runs it in the thread pool
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> Caller:
-        if credentials is None or not credentials.credentials:
-            raise Unauthenticated("send the API key as 'Authorization: Bearer <key>'")
+    def check(request: Request, key: str) -> Caller:
         service: RoutingService = request.app.state.service
         with service.db.lookup() as conn:  # committed rows now: a revocation holds at once
-            grant = repo.find_key(conn, credentials.credentials, service.clock.now_s())
+            grant = repo.find_key(conn, key, service.clock.now_s())
         if grant is None:
             raise Unauthenticated("unknown, revoked or expired API key")
         used = next((s for s in accepted if s in grant.scopes), None)
@@ -85,6 +81,14 @@ def authenticate(scope: str, *also: str) -> Callable[..., Caller]:
         if limiter is not None:
             limiter.take(grant.key_id, used, service.clock.now_s())
         return Caller(grant.key_id, grant.tenant_id, grant.scopes, grant.agent_id)
+
+    async def caller(  # the look-up on a request thread (routing.service.api.threads)
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Caller:
+        if credentials is None or not credentials.credentials:
+            raise Unauthenticated("send the API key as 'Authorization: Bearer <key>'")
+        return await in_thread(check, request, credentials.credentials)
 
     return caller
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from routing.domain import CancelReason
 from routing.errors import FieldProblem, InvalidInput
@@ -13,6 +13,7 @@ from routing.service.api.auth import ActsForAgent, Read, WriteEscalations
 from routing.service.api.deps import PathId, Service
 from routing.service.api.ownership import check_work
 from routing.service.api.problems import responses
+from routing.service.api.threads import in_thread
 from routing.service.schemas import (
     CallbackIn,
     CallbackRequestedOut,
@@ -53,14 +54,14 @@ IdempotencyKey = Annotated[
     responses=responses(400, 401, 403, 409, 422, 503),
     summary="Route a new escalation",
 )
-def create_escalation(
+async def create_escalation(
     body: EscalationCreate, tenant: WriteEscalations, service: Service, idempotency_key: IdempotencyKey
-) -> JSONResponse:
+) -> Response:
     """Offer the escalation to the best eligible agent now, or queue it (position, ETA), or defer
     it (callback or ticket, next opening). Answered 201 only once the escalation is stored."""
-    status, payload, replayed = service.create_escalation(tenant, body, idempotency_key)
+    status, payload, replayed = await in_thread(service.create_escalation, tenant, body, idempotency_key)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return JSONResponse(payload, status_code=status, headers=headers)
+    return Response(payload, status_code=status, headers=headers, media_type="application/json")
 
 
 @router.get("/{escalation_id}", response_model=EscalationView, responses=responses(401, 403, 404, 422, 503))

@@ -21,12 +21,12 @@ from routing.service.storage.models import Tenant
 _metrics_key = authenticate(METRICS_SCOPE, ADMIN_SCOPE)
 
 
-def _metrics_caller(
+async def _metrics_caller(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> None:  # sync: a key lookup reads storage
+) -> None:
     settings: MetricsSettings = request.app.state.settings.metrics
     if not settings.public:
-        _metrics_key(request, credentials)
+        await _metrics_key(request, credentials)
 
 
 router = APIRouter(tags=["health"])

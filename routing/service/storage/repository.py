@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import math
 import secrets
 from collections.abc import Iterable, Sequence
@@ -523,10 +522,10 @@ def audit_trail(
 # ------------------------------------------------------------------------------------ idempotency
 def idempotency_record(
     session: Session, tenant_id: str, key: str, expired_at_or_before_s: float = -math.inf
-) -> tuple[str, int, dict[str, Any]] | None:
-    """(fingerprint, status code, response body) stored for the key, or None. A record stored at
-    or before ``expired_at_or_before_s`` has expired: it is deleted (so the key can be stored
-    anew) and None returned."""
+) -> tuple[str, int, str] | None:
+    """(fingerprint, status code, response body as the JSON text answered) stored for the key, or
+    None. A record stored at or before ``expired_at_or_before_s`` has expired: it is deleted (so
+    the key can be stored anew) and None returned."""
     params = {"t": tenant_id, "k": key}
     row = session.connection().execute(_IDEMPOTENCY, params).first()
     if row is None:
@@ -534,12 +533,12 @@ def idempotency_record(
     if row[3] <= expired_at_or_before_s:
         session.connection().execute(_DELETE_IDEMPOTENCY, params)
         return None
-    return row[0], row[1], json.loads(row[2])  # keys in the order first sent: the same bytes again
+    return row[0], row[1], row[2]  # the very text first answered: the same bytes again
 
 
 def create_lookup(
     session: Session, tenant_id: str, key: str, escalation_id: str, expired_at_or_before_s: float
-) -> tuple[tuple[str, int, dict[str, Any]] | None, bool]:
+) -> tuple[tuple[str, int, str] | None, bool]:
     """What a create looks up first, in one statement: (the key's record as
     :func:`idempotency_record` returns it -- an expired one deleted and None --, whether the
     tenant has an escalation ``escalation_id`` already)."""
@@ -552,7 +551,7 @@ def create_lookup(
     if row[4] <= expired_at_or_before_s:
         session.connection().execute(_DELETE_IDEMPOTENCY, {"t": tenant_id, "k": key})
         return None, duplicate
-    return (row[1], row[2], json.loads(row[3])), duplicate
+    return (row[1], row[2], row[3]), duplicate
 
 
 def oldest_idempotency_s(session: Session) -> float | None:
@@ -586,15 +585,16 @@ def store_idempotency(
     key: str,
     fingerprint: str,
     status_code: int,
-    response: dict[str, Any],
+    response: str,
     now_s: float,
 ) -> None:
+    """Store the answer to the key's first request: ``response`` is the JSON text answered."""
     row = {
         "tenant_id": tenant_id,
         "key": key,
         "fingerprint": fingerprint,
         "status_code": status_code,
-        "response": json.dumps(response, ensure_ascii=False, allow_nan=False),
+        "response": response,
         "created_s": now_s,
     }
     _INSERT_IDEMPOTENCY.execute(session, [row])
