@@ -73,6 +73,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: the repository root
+from routing.settings import RoutingSettings
 from tests.benchmarks.bench_service import body, cpu_s, free_port
 
 KEY = "hk_benchmark_key_000000000000000000000000000"
@@ -90,6 +92,18 @@ FLOOR_P99_MS = 100.0
 FLOOR_RATIO = 0.80
 DRAIN_TIMEOUT_S = 30.0
 SENDER_INTERVAL_S = 0.02  # `handoff deliver --interval-s`: an idle look is one indexed read
+#: nobody answers the offers here, so they last longer than the run (a desk would accept them)
+OFFER_TIMEOUT_S = 3600
+#: the default relaxation steps, each moved past the offers' end: the same work per create (a
+#: ladder and a relaxation alarm each), but no escalation.relaxed of offers nobody answers. A desk
+#: accepts within the 30-s target; with the default 10 s step, every offer of the run would have
+#: announced its relaxation too, and a run's escalations created together all at once
+RELAXATION = json.dumps(
+    [
+        step.model_dump(mode="json") | {"after_s": OFFER_TIMEOUT_S + step.after_s}
+        for step in RoutingSettings().relaxation
+    ]
+)
 
 
 # ---------------------------------------------------------------------------------------------- probe
@@ -345,7 +359,8 @@ class Server:
             "HANDOFF_DATABASE_URL": database_url,
             "HANDOFF_BOOTSTRAP_TENANT": "bench",
             "HANDOFF_BOOTSTRAP_API_KEY": KEY,
-            "HANDOFF_ROUTING__OFFER_TIMEOUT_S": json.dumps({"chat": 3600}),
+            "HANDOFF_ROUTING__OFFER_TIMEOUT_S": json.dumps({"chat": OFFER_TIMEOUT_S}),
+            "HANDOFF_ROUTING__RELAXATION": RELAXATION,
             **env,
         }
         with open(log, "wb") as out:
@@ -428,9 +443,10 @@ class Server:
 
 
 def body_template() -> bytes:
-    """bench_service's create body, JSON-encoded once (created at the start of the run, well within
-    the service's tolerance); ``__ID__`` is replaced per request."""
-    return json.dumps(body("__ID__")).encode()
+    """bench_service's create body, JSON-encoded once; ``__ID__`` and ``__CREATED__`` are replaced
+    per request (each escalation created when it is sent, as the AI platform's are)."""
+    template = body("__ID__") | {"created_at": "__CREATED__"}
+    return json.dumps(template).encode()
 
 
 BODY = body_template()
@@ -465,7 +481,9 @@ def client_for(url: str, connections: int) -> httpx.AsyncClient:
 
 async def create(client: httpx.AsyncClient, esc_id: str, load: Load) -> None:
     t0 = time.perf_counter()
-    content, headers = BODY.replace(b"__ID__", esc_id.encode()), {"Idempotency-Key": esc_id}
+    created = datetime.now(UTC).isoformat().encode()
+    content = BODY.replace(b"__ID__", esc_id.encode()).replace(b"__CREATED__", created)
+    headers = {"Idempotency-Key": esc_id}
     r = await client.post("/v1/escalations", content=content, headers=headers)
     if r.status_code != 201:
         raise RuntimeError(f"create failed: {r.status_code} {r.text[:200]}")

@@ -244,20 +244,74 @@ class Claimed:
     lease_until_s: float
 
 
+#: the statements of the delivery worker's every round, built once (building a select with its
+#: aliases and subqueries took about as long as SQLite took to run it)
+_d, _s, _o = DELIVERIES, SUBSCRIPTIONS, OUTBOX
+_UNLEASED = or_(_d.c.claimed_until_s.is_(None), _d.c.claimed_until_s < bindparam("now"))
+_ANY_DUE = select(exists().where(_d.c.status == PENDING, _d.c.next_attempt_s <= bindparam("now"), _UNLEASED))
+_earlier = DELIVERIES.alias("earlier")
+_BLOCKED = exists().where(
+    _earlier.c.subscription_id == _d.c.subscription_id,
+    _earlier.c.stream == _d.c.stream,
+    _earlier.c.position < _d.c.position,
+    _earlier.c.status == PENDING,
+)
+_DUE = (
+    select(_d.c.id)
+    .where(
+        _d.c.status == PENDING,
+        _d.c.next_attempt_s <= bindparam("now"),
+        _UNLEASED,
+        _d.c.subscription_id.in_(select(_s.c.id).where(_s.c.enabled.is_(True))),
+        ~_BLOCKED,
+    )
+    .order_by(_d.c.position, _d.c.id)
+    .limit(bindparam("limit"))
+)
+_DUE_SKIP_LOCKED = _DUE.with_for_update(of=_d, skip_locked=True)
+_LEASE = (
+    update(_d).where(_d.c.id.in_(bindparam("ids", expanding=True))).values(claimed_until_s=bindparam("lease"))
+)
+_CLAIMED = (
+    select(
+        _d.c.id,
+        _d.c.tenant_id,
+        _d.c.subscription_id,
+        _d.c.event_id,
+        _d.c.attempts,
+        _s.c.url,
+        _s.c.secret,
+        _o.c.body,
+    )
+    .join(_s, _s.c.id == _d.c.subscription_id)
+    .join(_o, _o.c.id == _d.c.event_id)
+    .where(_d.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_d.c.position)
+)
+_DELIVERED = (
+    update(_d)
+    .where(_d.c.id == bindparam("b_id"), _d.c.claimed_until_s == bindparam("b_lease"))
+    .values(
+        attempts=bindparam("b_attempts"),
+        last_attempt_s=bindparam("b_at"),
+        last_status_code=bindparam("b_code"),
+        last_error=None,
+        status=DELIVERED,
+        delivered_s=bindparam("b_at"),
+        claimed_until_s=None,
+    )
+)
+_SUCCEEDED = (
+    update(_s).where(_s.c.id == bindparam("sub")).values(consecutive_failures=0, failing_since_s=None)
+)
+
+
 def any_due(session: Session, now_s: float) -> bool:
     """Whether some pending delivery's next attempt time has come and it is not leased: a cheap
     read that spares the write transaction of :func:`claim_due` when nothing is due (on SQLite
     every write waits for the one writer, the creates included). It may say True for a delivery
     that :func:`claim_due` then finds blocked (an earlier event of its stream pending)."""
-    d = DELIVERIES
-    query = select(
-        exists().where(
-            d.c.status == PENDING,
-            d.c.next_attempt_s <= now_s,
-            or_(d.c.claimed_until_s.is_(None), d.c.claimed_until_s < now_s),
-        )
-    )
-    return bool(session.connection().execute(query).scalar())
+    return bool(session.connection().execute(_ANY_DUE, {"now": now_s}).scalar())
 
 
 def claim_due(
@@ -271,50 +325,13 @@ def claim_due(
     ``skip_locked`` (PostgreSQL) rows another transaction is claiming are skipped, not waited for;
     on SQLite the write transaction (``BEGIN IMMEDIATE``) already makes the claim exclusive.
     """
-    d, s, o = DELIVERIES, SUBSCRIPTIONS, OUTBOX
-    earlier = DELIVERIES.alias("earlier")
-    blocked = exists().where(
-        earlier.c.subscription_id == d.c.subscription_id,
-        earlier.c.stream == d.c.stream,
-        earlier.c.position < d.c.position,
-        earlier.c.status == PENDING,
-    )
-    due = (
-        select(d.c.id)
-        .where(
-            d.c.status == PENDING,
-            d.c.next_attempt_s <= now_s,
-            or_(d.c.claimed_until_s.is_(None), d.c.claimed_until_s < now_s),
-            d.c.subscription_id.in_(select(s.c.id).where(s.c.enabled.is_(True))),
-            ~blocked,
-        )
-        .order_by(d.c.position, d.c.id)
-        .limit(limit)
-    )
-    if skip_locked:
-        due = due.with_for_update(of=d, skip_locked=True)
     conn = session.connection()
-    ids = [r[0] for r in conn.execute(due)]
+    due = _DUE_SKIP_LOCKED if skip_locked else _DUE
+    ids = [r[0] for r in conn.execute(due, {"now": now_s, "limit": limit})]
     if not ids:
         return []
-    conn.execute(update(d).where(d.c.id.in_(ids)).values(claimed_until_s=lease_until_s))
-    query = (
-        select(
-            d.c.id,
-            d.c.tenant_id,
-            d.c.subscription_id,
-            d.c.event_id,
-            d.c.attempts,
-            s.c.url,
-            s.c.secret,
-            o.c.body,
-        )
-        .join(s, s.c.id == d.c.subscription_id)
-        .join(o, o.c.id == d.c.event_id)
-        .where(d.c.id.in_(ids))
-        .order_by(d.c.position)
-    )
-    return [Claimed(*row, lease_until_s=lease_until_s) for row in conn.execute(query)]
+    conn.execute(_LEASE, {"ids": ids, "lease": lease_until_s})
+    return [Claimed(*row, lease_until_s=lease_until_s) for row in conn.execute(_CLAIMED, {"ids": ids})]
 
 
 def finish_attempt(session: Session, claim: Claimed, values: dict[str, Any]) -> bool:
@@ -338,20 +355,6 @@ def finish_delivered(session: Session, delivered: Sequence[tuple[Claimed, float,
     lease was lost meanwhile changes nothing, as in :func:`finish_attempt`)."""
     if not delivered:
         return
-    d = DELIVERIES
-    statement = (
-        update(d)
-        .where(d.c.id == bindparam("b_id"), d.c.claimed_until_s == bindparam("b_lease"))
-        .values(
-            attempts=bindparam("b_attempts"),
-            last_attempt_s=bindparam("b_at"),
-            last_status_code=bindparam("b_code"),
-            last_error=None,
-            status=DELIVERED,
-            delivered_s=bindparam("b_at"),
-            claimed_until_s=None,
-        )
-    )
     rows = [
         {
             "b_id": claim.delivery_id,
@@ -362,15 +365,11 @@ def finish_delivered(session: Session, delivered: Sequence[tuple[Claimed, float,
         }
         for claim, at_s, code in delivered
     ]
-    session.connection().execute(statement, rows)
+    session.connection().execute(_DELIVERED, rows)
 
 
 def subscription_succeeded(session: Session, subscription_id: str) -> None:
-    s = SUBSCRIPTIONS
-    statement = (
-        update(s).where(s.c.id == subscription_id).values(consecutive_failures=0, failing_since_s=None)
-    )
-    session.connection().execute(statement)
+    session.connection().execute(_SUCCEEDED, {"sub": subscription_id})
 
 
 def subscription_failed(session: Session, subscription_id: str, now_s: float) -> tuple[int, float] | None:
