@@ -5,7 +5,6 @@ sees the writes held back before it (sent with it, in one pipeline, on PostgreSQ
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from routing.service import tenants
 from routing.service.storage import repository as repo
 from routing.service.storage.database import Database
+from routing.service.storage.json_text import dumps
 from routing.service.storage.raw import RawRead, RawWrite
 from tests.service.conftest import T0
 
@@ -85,7 +85,7 @@ def test_raw_inserts_store_what_sqlalchemy_stored(db: Database, details: list[di
             found = s.connection().exec_driver_sql(
                 "SELECT detail FROM audit_events WHERE kind = ? ORDER BY seq", (kinds[1],)
             )
-            assert [r[0] for r in found] == [json.dumps(d) for d in details]
+            assert [r[0] for r in found] == [dumps(d) for d in details]
 
 
 def test_a_raw_write_is_part_of_the_session_transaction(db: Database) -> None:

@@ -27,6 +27,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from routing.service.storage.json_text import dumps
 from routing.service.storage.models import Tenant
 from routing.service.storage.raw import hold_writes
 from routing.service.storage.write_turn import TurnTimeout, WriteTurn
@@ -60,7 +61,9 @@ class Database:
             self.engine = _sqlite_engine(url, sqlite_synchronous, "BEGIN")
             self._write_engine = _sqlite_engine(url, sqlite_synchronous, "BEGIN IMMEDIATE")
         else:
-            self.engine = create_engine(url, pool_size=8, max_overflow=32, pool_pre_ping=True)
+            self.engine = create_engine(
+                url, pool_size=8, max_overflow=32, pool_pre_ping=True, json_serializer=dumps
+            )
             if self.engine.dialect.driver == "psycopg":  # the hot path's writes: one round trip
                 hold_writes(self.engine)
             self._write_engine = self.engine
@@ -169,7 +172,9 @@ def _sqlite_engine(url: str, synchronous: str, begin: str) -> Engine:
     holds the write lock, nothing in it waits for another connection (WAL: readers never block
     the writer, and the automatic checkpoint is passive), so its connections need no busy
     handler at all; every other connection keeps a 30 s one."""
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=dumps
+    )
     immediate = begin == "BEGIN IMMEDIATE"
     turn = WriteTurn(engine.url.database)
 

@@ -47,20 +47,30 @@ def escalation_facts(
     wanted, contexts, outcomes = sorted(set(ids)), set(with_context), set(with_outcome)
     if not wanted:
         return {}
-    e = ESCALATIONS
-    rows = session.connection().execute(
-        select(e.c.id, e.c.event_seq, e.c.agent_id).where(e.c.tenant_id == tenant_id, e.c.id.in_(wanted))
-    )
-    out: dict[str, Facts] = {r[0]: (r[1], r[2], None, None) for r in rows}
+    conn = session.connection()
+    out: dict[str, Facts] = {
+        r[0]: (r[1], r[2], None, None) for r in conn.execute(_FACTS, {"t": tenant_id, "ids": wanted})
+    }
     if contexts & out.keys():
-        query = select(e.c.id, e.c.context).where(e.c.tenant_id == tenant_id, e.c.id.in_(contexts))
-        for esc_id, context in session.connection().execute(query):
+        for esc_id, context in conn.execute(_CONTEXTS, {"t": tenant_id, "ids": sorted(contexts)}):
             out[esc_id] = (*out[esc_id][:2], context, None)
     if outcomes & out.keys():
-        query = select(e.c.id, e.c.outcome).where(e.c.tenant_id == tenant_id, e.c.id.in_(outcomes))
-        for esc_id, outcome in session.connection().execute(query):
+        for esc_id, outcome in conn.execute(_OUTCOMES, {"t": tenant_id, "ids": sorted(outcomes)}):
             out[esc_id] = (*out[esc_id][:3], outcome)
     return out
+
+
+def _of_escalations(*columns: Any) -> Any:
+    """A select of ``columns`` of the escalations in ``:ids`` of tenant ``:t``, built once."""
+    e = ESCALATIONS
+    return select(e.c.id, *columns).where(
+        e.c.tenant_id == bindparam("t"), e.c.id.in_(bindparam("ids", expanding=True))
+    )
+
+
+_FACTS = _of_escalations(ESCALATIONS.c.event_seq, ESCALATIONS.c.agent_id)
+_CONTEXTS = _of_escalations(ESCALATIONS.c.context)
+_OUTCOMES = _of_escalations(ESCALATIONS.c.outcome)
 
 
 # built once (bind parameters only): each event's statements, their cache keys computed once

@@ -7,7 +7,7 @@ Each :class:`RawWrite` is a SQLAlchemy statement compiled once per dialect and s
 executing it sends that SQL with the parameters on the session's own DBAPI connection, so it is
 part of the session's transaction exactly as the statement would be. Values are passed as
 SQLAlchemy would pass them to these drivers (sqlite3, psycopg): JSON columns serialised with
-``json.dumps`` (SQLAlchemy's default serialiser, so SQLite stores the same text; PostgreSQL's
+:func:`.json_text.dumps` (the engines' serialiser too, so SQLite stores the same text; PostgreSQL's
 JSONB parses it), everything else as it is.
 
 On PostgreSQL (:func:`hold_writes`) these writes are held back and sent together in one psycopg
@@ -18,7 +18,6 @@ a failed one fails the transaction; a rollback drops them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from contextlib import closing, nullcontext, suppress
 from typing import Any
@@ -26,6 +25,8 @@ from typing import Any
 from sqlalchemy import JSON, Connection, Engine, Insert, Select, Table, Update, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from routing.service.storage.json_text import dumps
 
 __all__ = ["RawRead", "RawUpsert", "RawWrite", "Savepoint", "hold_writes"]
 
@@ -62,7 +63,7 @@ class RawWrite:
         json_keys = self.json_keys
         prepared: list[Any] = []
         for row in rows:
-            values = {k: (json.dumps(v) if k in json_keys else v) for k, v in row.items()}
+            values = {k: (dumps(v) if k in json_keys else v) for k, v in row.items()}
             prepared.append(values if positions is None else tuple(values[k] for k in positions))
         _queue(conn, sql, prepared)
 
