@@ -189,6 +189,16 @@ def test_breadth_is_a_share_zero_for_specialists(roster: tuple[Agent, ...], used
         assert (value > 0) == bool(other_skills(t, t.row[a.id], used))
 
 
+@given(rosters, used_skills)
+def test_other_skills_are_the_agents_held_skills_beyond_the_used_by_name(
+    roster: tuple[Agent, ...], used: tuple[str, ...]
+) -> None:
+    t = table(*roster)
+    for a in roster:
+        held = sorted((name, level) for name, level in a.skills.items() if level > 0 and name not in used)
+        assert other_skills(t, t.row[a.id], used) == held
+
+
 @given(rosters, used_skills, st.randoms(use_true_random=False))
 def test_breadth_depends_on_who_is_on_the_roster_not_on_the_order_they_came(
     roster: tuple[Agent, ...], used: tuple[str, ...], rnd: random.Random
