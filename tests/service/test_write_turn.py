@@ -106,3 +106,23 @@ def test_without_a_file_holding_the_turn_is_free(path: str | None) -> None:
     assert turn.path is None
     with turn.held(time.monotonic() + 1):
         pass
+
+
+def test_the_turn_file_takes_the_databases_permissions(tmp_path: Path) -> None:
+    database = tmp_path / "h.db"
+    database.touch()
+    database.chmod(0o660)
+    turn = WriteTurn(str(database))
+    with turn.held(time.monotonic() + 1):
+        pass
+    assert (tmp_path / "h.db-turn").stat().st_mode & 0o777 == 0o660
+
+
+def test_a_turn_file_that_cannot_be_opened_leaves_writers_polling(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    turn = WriteTurn(str(tmp_path / "no-such-directory" / "h.db"))
+    with turn.held(time.monotonic() + 1):  # no turn, and no error: the writer only polls
+        pass
+    assert turn.path is None
+    assert "no write turn" in caplog.text

@@ -21,11 +21,12 @@ writers only poll.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 try:
     import fcntl
@@ -33,6 +34,8 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
 __all__ = ["TurnTimeout", "WriteTurn"]
+
+log = logging.getLogger("handoff.service")
 
 
 class TurnTimeout(TimeoutError):
@@ -63,6 +66,9 @@ class WriteTurn:
                 yield
                 return
             fd = self._descriptor()
+            if fd is None:
+                yield
+                return
             while True:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -78,10 +84,26 @@ class WriteTurn:
         finally:
             self._threads.release()
 
-    def _descriptor(self) -> int:
-        """This process's own open file (one inherited through a fork would share its parent's lock)."""
+    def _descriptor(self) -> int | None:
+        """This process's own open file (one inherited through a fork would share its parent's
+        lock); ``None`` (and no turn from then on, logged once) if it cannot be opened.
+
+        Read-only is enough for a ``flock``, so a turn file another user created serves too; a
+        new one takes the database file's permission bits, as SQLite's ``-wal`` and ``-shm`` do,
+        so every user who may write the database may take the turn."""
         assert self.path is not None
         if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            database = self.path.removesuffix("-turn")
+            try:
+                mode = os.stat(database).st_mode & 0o666 if os.path.exists(database) else 0o644
+                new = not os.path.exists(self.path)
+                self._fd = os.open(self.path, os.O_RDONLY | os.O_CREAT, mode)
+                if new:
+                    with suppress(OSError):  # the umask's bits back, as the database has them
+                        os.fchmod(self._fd, mode)
+            except OSError as err:
+                log.warning("no write turn for %s (%s): writers only poll", database, type(err).__name__)
+                self.path = None
+                return None
             self._pid = os.getpid()
         return self._fd
