@@ -137,8 +137,8 @@ class EventHub:
             return store.last_position(s, tenant_id)
 
     def _read(self, tenant_id: str, after_position: int) -> list[FeedEvent]:
-        with self.db.read() as s:
-            rows = store.stream_page(s, tenant_id, after_position, self.settings.batch_size)
+        with self.db.lookup() as conn:  # one statement: no session around it
+            rows = store.stream_page(conn, tenant_id, after_position, self.settings.batch_size)
         return [FeedEvent(*row) for row in rows]
 
     def _newest(self) -> int:
@@ -240,9 +240,9 @@ class EventHub:
             del self._feeds[feed.tenant_id]
 
     def _page(self, which: StreamFilter, after_position: int) -> list[FeedEvent]:
-        with self.db.read() as s:
+        with self.db.lookup() as conn:
             rows = store.stream_page(
-                s,
+                conn,
                 which.tenant_id,
                 after_position,
                 self.settings.batch_size,

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from routing.service.storage.models import (
@@ -158,7 +158,7 @@ def position_of(session: Session, tenant_id: str, event_id: str) -> int | None:
 
 
 def stream_page(
-    session: Session,
+    session: Session | Connection,
     tenant_id: str,
     after_position: int,
     limit: int,
@@ -168,18 +168,35 @@ def stream_page(
     types: Sequence[str] = (),
 ) -> list[tuple[int, str, str, str, str | None, str | None]]:
     """(position, id, type, body, agent id, escalation id) of up to ``limit`` of the tenant's
-    events after ``after_position`` that match every filter given, oldest first."""
-    o = OUTBOX
-    columns = (o.c.position, o.c.id, o.c.type, o.c.body, o.c.agent_id, o.c.escalation_id)
-    query = select(*columns).where(o.c.tenant_id == tenant_id, o.c.position > after_position)
+    events after ``after_position`` that match every filter given, oldest first. On a session or
+    a connection (:meth:`~.database.Database.lookup`: the hub's read after every commit)."""
+    o, query = OUTBOX, _PAGE
     if agent_id is not None:
         query = query.where(o.c.agent_id == agent_id)
     if escalation_id is not None:
         query = query.where(o.c.escalation_id == escalation_id)
     if types:
         query = query.where(o.c.type.in_(sorted(set(types))))
-    rows = session.connection().execute(query.order_by(o.c.position).limit(limit))
+    conn = session.connection() if isinstance(session, Session) else session
+    rows = conn.execute(query, {"t": tenant_id, "after": after_position, "limit": limit})
     return [(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+#: a page of a tenant's events, built once: the hub reads one after every commit (a stream's
+#: filters are added to it)
+_PAGE = (
+    select(
+        OUTBOX.c.position,
+        OUTBOX.c.id,
+        OUTBOX.c.type,
+        OUTBOX.c.body,
+        OUTBOX.c.agent_id,
+        OUTBOX.c.escalation_id,
+    )
+    .where(OUTBOX.c.tenant_id == bindparam("t"), OUTBOX.c.position > bindparam("after"))
+    .order_by(OUTBOX.c.position)
+    .limit(bindparam("limit"))
+)
 
 
 # ------------------------------------------------------------------------------------ subscriptions
