@@ -328,8 +328,14 @@ _DELIVERED = (
         claimed_until_s=None,
     )
 )
+#: (a subscription not failing is left as it is: no row written, and a smaller commit)
 _SUCCEEDED = (
-    update(_s).where(_s.c.id == bindparam("sub")).values(consecutive_failures=0, failing_since_s=None)
+    update(_s)
+    .where(
+        _s.c.id == bindparam("sub"),
+        or_(_s.c.consecutive_failures != 0, _s.c.failing_since_s.is_not(None)),
+    )
+    .values(consecutive_failures=0, failing_since_s=None)
 )
 
 
