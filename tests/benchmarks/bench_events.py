@@ -35,7 +35,9 @@ chunks.
 2. **Throughput**: a closed loop (``--concurrency`` in flight, as bench_service) on *events* and
    *plain* in alternating rounds (ABBA, so a drift of the machine hits both); after an *events* round
    the probe must have all its events before the next round starts, so no round pays for another's
-   deliveries. Ratio = events' creates/s over plain's.
+   deliveries. Ratio = events' creates/s over plain's, over all rounds (the floor's); each round's
+   pair is printed too, with their median: the machine's speed moved a server's rate by up to a
+   half between runs minutes apart here, and two rounds back to back share it more closely.
 3. **Fan-out**: ``--subscribers`` SSE streams (one httpx client, one connection each) on *plain*,
    started with ``HANDOFF_STREAM__MAX_STREAMS`` above that (the open-file limit is raised to the hard
    limit when below what they need), then a burst of ``--burst`` creates: per event the latency to
@@ -678,7 +680,9 @@ def throughput(c: Context, events: Server, plain: Server) -> dict[str, Any]:
     )
     totals = {"events": [0.0, 0.0, 0.0], "plain": [0.0, 0.0, 0.0]}  # creates, seconds, CPU seconds
     drains, hook_ms, sse_ms = [], [], []
+    pairs: list[float] = []  # each round's events rate over its plain rate (run back to back)
     for r in range(a.rounds):
+        rates: dict[str, float] = {}
         for server in (events, plain) if r % 2 == 0 else (plain, events):
             after, cpu0 = server.last_position(), cpu_s(server.pid)
             load = asyncio.run(closed_loop(server.url, a.concurrency, a.round_creates, a.round_seconds))
@@ -696,8 +700,10 @@ def throughput(c: Context, events: Server, plain: Server) -> dict[str, Any]:
                 sse_ms += sse.latency_ms
                 line += f"  then drained in {waited:.2f} s"
             print(line)
+            rates[server.name] = load.creates / load.wall_s
             for i, value in enumerate((load.creates, load.wall_s, cpu)):
                 totals[server.name][i] += value
+        pairs.append(rates["events"] / rates["plain"])
     rate = {name: t[0] / t[1] for name, t in totals.items()}
     cpu_ms = {name: 1000 * t[2] / t[0] for name, t in totals.items()}
     ratio = rate["events"] / rate["plain"]
@@ -705,6 +711,10 @@ def throughput(c: Context, events: Server, plain: Server) -> dict[str, Any]:
         f"    events {rate['events']:.1f}/s vs plain {rate['plain']:.1f}/s: ratio {100 * ratio:.0f} %; "
         f"server CPU per create {cpu_ms['events']:.2f} vs {cpu_ms['plain']:.2f} ms "
         f"(+{cpu_ms['events'] - cpu_ms['plain']:.2f} ms for the events); longest drain {max(drains):.2f} s"
+    )
+    print(
+        f"    each round's pair (run back to back, so on the same machine's speed): events/plain "
+        f"{', '.join(f'{100 * p:.0f}' for p in pairs)} %; median {100 * statistics.median(pairs):.0f} %"
     )
     print(f"    their events, at full load: webhook {spread(hook_ms)}; SSE {spread(sse_ms)}")
     return {"rate": rate, "ratio": ratio, "cpu_ms": cpu_ms}
@@ -999,8 +1009,8 @@ def main() -> None:
         ("--seconds", float, 10.0, "length of a latency run"),
         ("--max-in-flight", int, 64, "open loop: unanswered creates, at most"),
         ("--concurrency", int, 8, "closed loop: requests in flight (throughput, burst)"),
-        ("--rounds", int, 3, "throughput rounds per server"),
-        ("--round-seconds", float, 4.0, "length of a throughput round"),
+        ("--rounds", int, 6, "throughput rounds per server"),
+        ("--round-seconds", float, 3.0, "length of a throughput round"),
         ("--round-creates", int, 1200, "creates per throughput round, at most"),
         ("--subscribers", int, 1000, "SSE streams of the fan-out"),
         ("--burst", int, 50, "creates of the fan-out burst"),
