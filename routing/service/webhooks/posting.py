@@ -19,7 +19,7 @@ secrets.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import suppress
 from typing import Protocol
 
@@ -32,8 +32,20 @@ __all__ = ["ANSWER_READ_BYTES", "AiohttpPoster", "HttpxPoster", "NoAnswer", "Pos
 #: delivery; a longer answer closes the connection instead
 ANSWER_READ_BYTES = 65_536
 
-#: connections a poster keeps open between rounds, over all receivers
+#: connections the httpx client keeps open between rounds, over all receivers (aiohttp's keeps
+#: every idle one for its keep-alive time)
 KEPT_CONNECTIONS = 100
+
+
+async def _read_within_limit(chunks: AsyncIterator[bytes]) -> bool:
+    """Read and drop an answer's ``chunks``; False, and stop reading, once they pass
+    :data:`ANSWER_READ_BYTES`."""
+    read = 0
+    async for chunk in chunks:
+        read += len(chunk)
+        if read > ANSWER_READ_BYTES:
+            return False
+    return True
 
 
 class NoAnswer(Exception):
@@ -87,15 +99,10 @@ class AiohttpPoster:
                 timeout=aiohttp.ClientTimeout(total=timeout_s),
             ) as response:
                 code = response.status
-                with suppress(
-                    aiohttp.ClientError, asyncio.TimeoutError
-                ):  # a broken answer costs the connection
-                    read = 0
-                    async for chunk in response.content.iter_any():
-                        read += len(chunk)
-                        if read > ANSWER_READ_BYTES:
-                            response.close()
-                            break
+                # a broken answer costs the connection; so does a long one (closed, not read on)
+                with suppress(aiohttp.ClientError, asyncio.TimeoutError):
+                    if not await _read_within_limit(response.content.iter_any()):
+                        response.close()
                 return code
         except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
             raise NoAnswer(type(exc).__name__) from None
@@ -118,12 +125,9 @@ class HttpxPoster:
                 "POST", url, content=body, headers=headers, timeout=timeout_s
             ) as response:
                 code = response.status_code
-                with suppress(httpx.HTTPError, httpx.StreamError):  # a broken answer costs the connection
-                    read = 0
-                    async for chunk in response.aiter_raw():
-                        read += len(chunk)
-                        if read > ANSWER_READ_BYTES:  # httpx keeps no connection whose answer is unread
-                            break
+                # a broken or long answer costs the connection: httpx keeps none whose answer is unread
+                with suppress(httpx.HTTPError, httpx.StreamError):
+                    await _read_within_limit(response.aiter_raw())
                 return code
         except httpx.HTTPError as exc:
             raise NoAnswer(type(exc).__name__) from None
