@@ -16,6 +16,15 @@ from typing import Any
 
 import httpx
 
+from routing.service.webhooks.posting import HttpxPoster, Poster, httpx_client, webhook_poster
+
+#: the posters a delivery worker sends with over the network: the service's own, and httpx's
+#: (what the tests' transports go through), each made afresh
+POSTERS: dict[str, Callable[[], Poster]] = {
+    "aiohttp": webhook_poster,
+    "httpx": lambda: HttpxPoster(httpx_client()),
+}
+
 
 def verify(
     secret: str, headers: Mapping[str, str], body: bytes, now_s: float, tolerance_s: float = 300

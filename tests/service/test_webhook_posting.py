@@ -13,13 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from routing.service.webhooks.posting import HttpxPoster, NoAnswer, Poster, httpx_client, webhook_poster
-
-POSTERS: dict[str, Callable[[], Poster]] = {
-    "aiohttp": webhook_poster,
-    "httpx": lambda: HttpxPoster(httpx_client()),
-}
-
+from routing.service.webhooks.posting import NoAnswer, Poster
+from tests.service.receivers import POSTERS
 
 #: every request the receiver got: (path, body, headers by lower-case name)
 SEEN: list[tuple[str, bytes, dict[str, str]]] = []

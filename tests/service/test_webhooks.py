@@ -10,7 +10,7 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,9 @@ from routing.service.webhooks.delivery import (
     receiver_of,
     retry_delay_s,
 )
-from routing.service.webhooks.posting import HttpxPoster, Poster, httpx_client, webhook_poster
+from routing.service.webhooks.posting import HttpxPoster, httpx_client
 from tests.service.conftest import Api, agent_body, make_api
-from tests.service.receivers import Receiver, fail_first, verify
+from tests.service.receivers import POSTERS, Receiver, fail_first, verify
 
 URL = "https://hooks.example.test/handoff"
 
@@ -487,13 +487,6 @@ class CountingReceiver:
 
     def close(self) -> None:
         self.sock.close()
-
-
-#: the posters a worker sends with: the service's own, and httpx's (what tests send through)
-POSTERS: dict[str, Callable[[], Poster]] = {
-    "aiohttp": webhook_poster,
-    "httpx": lambda: HttpxPoster(httpx_client()),
-}
 
 
 @pytest.mark.parametrize("poster", sorted(POSTERS))
