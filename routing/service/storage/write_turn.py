@@ -62,11 +62,8 @@ class WriteTurn:
         if not self._threads.acquire(timeout=max(deadline_s - time.monotonic(), 0.0)):
             raise TurnTimeout("the threads before this one held the turn until the deadline")
         try:
-            if self.path is None:
-                yield
-                return
             fd = self._descriptor()
-            if fd is None:
+            if fd is None:  # no turn here: the writer only polls
                 yield
                 return
             while True:
@@ -86,12 +83,13 @@ class WriteTurn:
 
     def _descriptor(self) -> int | None:
         """This process's own open file (one inherited through a fork would share its parent's
-        lock); ``None`` (and no turn from then on, logged once) if it cannot be opened.
+        lock); ``None`` without a turn file, and from then on if it cannot be opened (logged once).
 
         Read-only is enough for a ``flock``, so a turn file another user created serves too; a
         new one takes the database file's permission bits, as SQLite's ``-wal`` and ``-shm`` do,
         so every user who may write the database may take the turn."""
-        assert self.path is not None
+        if self.path is None:
+            return None
         if self._fd is None or self._pid != os.getpid():
             database = self.path.removesuffix("-turn")
             try:
